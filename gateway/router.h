@@ -1,0 +1,29 @@
+// Router: every HTTP route of market4d. It authenticates the caller, decodes the body into
+// a proto request, hands it to the engine, and encodes the engine's Outcome. It holds no
+// business rule and no Beast: the Beast server feeds it plain HttpRequests, and tests can
+// call it directly. Stateless after construction; any I/O thread may call Handle.
+#pragma once
+
+#include <functional>
+
+#include "engine/engine.h"
+#include "gateway/auth.h"
+#include "gateway/http.h"
+
+namespace market4::gateway {
+
+class Router {
+ public:
+  // Neither is owned; both must outlive the router.
+  Router(engine::Engine* engine, const AdminAuth* auth) : engine_(engine), auth_(auth) {}
+
+  // Called exactly once per request, possibly on another thread (the engine's writer).
+  using Respond = std::function<void(HttpResponse)>;
+  void Handle(const HttpRequest& request, Respond respond) const;
+
+ private:
+  engine::Engine* engine_;
+  const AdminAuth* auth_;
+};
+
+}  // namespace market4::gateway

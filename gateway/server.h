@@ -1,0 +1,66 @@
+// Server: market4d's HTTP/1.1 front door on Boost.Beast. A pool of I/O threads runs one
+// io_context; each connection is a session that reads one request at a time under a
+// deadline, hands it to a handler (the Router), and writes the answer when it comes. The
+// server owns its threads; Start and Stop are called from one controlling thread (main).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "common/status.h"
+#include "gateway/http.h"
+
+namespace market4::gateway {
+
+inline constexpr std::size_t kMaxBodyBytes = 64 * 1024;
+inline constexpr std::size_t kMaxHeaderBytes = 8 * 1024;
+
+struct ServerOptions {
+  // Address to listen on. Default: 127.0.0.1.
+  std::string host = "127.0.0.1";
+  // Port; 0 picks a free one (see Server::port). Default: 8080.
+  std::uint16_t port = 8080;
+  // I/O threads. Default: 2.
+  int threads = 2;
+  // Largest request body; larger is answered 413 and the connection closed. Default: 64 KiB.
+  std::size_t max_body_bytes = kMaxBodyBytes;
+  // Largest request head (request line and headers); larger is 431. Default: 8 KiB.
+  std::size_t max_header_bytes = kMaxHeaderBytes;
+  // Time allowed to receive a whole request once its first byte arrived. Default: 10 s.
+  std::chrono::milliseconds read_timeout{10'000};
+  // How long a keep-alive connection may wait for its next request. Default: 60 s.
+  std::chrono::milliseconds idle_timeout{60'000};
+  // Open connections beyond this are answered 503 and closed. Default: 1,024.
+  std::size_t max_connections = 1024;
+  // On Stop, how long in-flight requests may take to finish. Default: 10 s.
+  std::chrono::milliseconds shutdown_grace{10'000};
+};
+
+struct ServerState;  // private to server.cc
+
+class Server {
+ public:
+  // `respond` may be called on any thread, exactly once per request.
+  using Handler = std::function<void(const HttpRequest&, std::function<void(HttpResponse)>)>;
+
+  Server(ServerOptions options, Handler handler);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds, listens and starts the I/O threads.
+  [[nodiscard]] Status Start();
+  // The bound port (useful with port 0).
+  std::uint16_t port() const;
+  // Stops accepting, lets in-flight requests finish (up to shutdown_grace), then stops the
+  // I/O threads. Idle keep-alive connections are closed.
+  void Stop();
+
+ private:
+  std::shared_ptr<ServerState> state_;
+};
+
+}  // namespace market4::gateway

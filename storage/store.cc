@@ -1,0 +1,140 @@
+#include "storage/store.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/write_batch.h>
+
+#include <array>
+
+namespace market4::storage {
+namespace {
+
+constexpr std::array<const char*, kFamilyCount> kFamilyNames = {
+    "meta", "accounts", "transfers", "transfer_ids", "account_index", "pending_open",
+};
+
+Status FromRocks(const rocksdb::Status& s, std::string_view what) {
+  return Status(Code::kIoError, std::string(what) + ": " + s.ToString());
+}
+
+bool HasPrefix(const rocksdb::Slice& key, std::string_view prefix) {
+  return key.size() >= prefix.size() && std::string_view(key.data(), prefix.size()) == prefix;
+}
+
+// The smallest key greater than every key starting with `prefix`, or "" if none exists.
+std::string PrefixEnd(std::string_view prefix) {
+  std::string end(prefix);
+  while (!end.empty()) {
+    unsigned char last = static_cast<unsigned char>(end.back());
+    if (last != 0xff) {
+      end.back() = static_cast<char>(last + 1);
+      return end;
+    }
+    end.pop_back();
+  }
+  return end;
+}
+
+}  // namespace
+
+Batch::Batch() = default;
+Batch::~Batch() = default;
+
+void Batch::Put(Family family, std::string_view key, std::string_view value) {
+  ops_.push_back(Op{family, false, std::string(key), std::string(value)});
+}
+
+void Batch::Delete(Family family, std::string_view key) {
+  ops_.push_back(Op{family, true, std::string(key), {}});
+}
+
+void Batch::Clear() { ops_.clear(); }
+
+std::size_t Batch::Count() const { return ops_.size(); }
+
+Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.paranoid_checks = true;
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  families.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
+  for (const char* name : kFamilyNames) {
+    families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, families, &handles, &raw);
+  if (!s.ok()) return FromRocks(s, "open " + options.path);
+  std::unique_ptr<Store> store(new Store());
+  store->options_ = options;
+  store->db_.reset(raw);
+  store->handles_ = std::move(handles);
+  return store;
+}
+
+Store::~Store() {
+  if (!db_) return;
+  for (auto* handle : handles_) {
+    db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+  }
+  db_->Close().PermitUncheckedError();
+}
+
+rocksdb::ColumnFamilyHandle* Store::Handle(Family family) const {
+  // handles_[0] is RocksDB's default family, which market4 does not use.
+  return handles_[static_cast<std::size_t>(family) + 1];
+}
+
+Status Store::Commit(const Batch& batch) {
+  rocksdb::WriteBatch write_batch;
+  for (const auto& op : batch.ops_) {
+    rocksdb::Status s = op.is_delete ? write_batch.Delete(Handle(op.family), op.key)
+                                     : write_batch.Put(Handle(op.family), op.key, op.value);
+    if (!s.ok()) return FromRocks(s, "batch");
+  }
+  rocksdb::WriteOptions write_options;
+  write_options.sync = options_.sync;
+  rocksdb::Status s = db_->Write(write_options, &write_batch);
+  if (!s.ok()) return FromRocks(s, "write");
+  return Status::Ok();
+}
+
+Result<std::optional<std::string>> Store::Get(Family family, std::string_view key) const {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), Handle(family), key, &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return FromRocks(s, "get");
+  return std::optional<std::string>(std::move(value));
+}
+
+Status Store::Scan(Family family, std::string_view prefix, bool reverse,
+                   std::optional<std::string_view> start, const Visitor& visit) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), Handle(family)));
+  if (start) {
+    if (reverse) {
+      it->SeekForPrev(rocksdb::Slice(start->data(), start->size()));
+    } else {
+      it->Seek(rocksdb::Slice(start->data(), start->size()));
+    }
+  } else if (reverse) {
+    std::string end = PrefixEnd(prefix);
+    if (end.empty()) {
+      it->SeekToLast();
+    } else {
+      it->SeekForPrev(end);
+      if (it->Valid() && it->key() == rocksdb::Slice(end)) it->Prev();
+    }
+  } else {
+    it->Seek(rocksdb::Slice(prefix.data(), prefix.size()));
+  }
+  for (; it->Valid() && HasPrefix(it->key(), prefix); reverse ? it->Prev() : it->Next()) {
+    std::string_view key(it->key().data(), it->key().size());
+    std::string_view value(it->value().data(), it->value().size());
+    if (!visit(key, value)) break;
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "scan");
+  return Status::Ok();
+}
+
+}  // namespace market4::storage

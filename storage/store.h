@@ -1,0 +1,98 @@
+// Store: market4's only door to RocksDB. It owns the database handle and its column
+// families, encodes nothing about orders or ledgers, and offers atomic batches that are
+// fsynced before Commit returns. Reads (Get, Scan) are safe from any thread and see only
+// committed batches; Commit is called by the engine's single writer thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+class WriteBatch;
+}  // namespace rocksdb
+
+namespace market4::storage {
+
+// Column families, one per kind of record (see docs/storage.md).
+enum class Family {
+  kMeta,          // schema version, last sequence
+  kAccounts,      // account id -> AccountRecord (balances as of the last commit)
+  kTransfers,     // big-endian sequence -> TransferRecord (immutable)
+  kTransferIds,   // transfer id -> big-endian sequence
+  kAccountIndex,  // account id, 0x00, big-endian sequence -> "" (history per account)
+  kPendingOpen,   // big-endian sequence of an unresolved pending transfer -> ""
+};
+inline constexpr int kFamilyCount = 6;
+
+struct StoreOptions {
+  // Directory of the RocksDB database; created if missing.
+  std::string path;
+  // Whether Commit fsyncs the write-ahead log before returning. With false, a machine
+  // crash (not a process crash) may lose recently committed batches. Default: true.
+  bool sync = true;
+};
+
+// A set of writes applied atomically by Store::Commit.
+class Batch {
+ public:
+  Batch();
+  ~Batch();
+  Batch(const Batch&) = delete;
+  Batch& operator=(const Batch&) = delete;
+
+  void Put(Family family, std::string_view key, std::string_view value);
+  void Delete(Family family, std::string_view key);
+  void Clear();
+  [[nodiscard]] std::size_t Count() const;
+  [[nodiscard]] bool Empty() const { return Count() == 0; }
+
+ private:
+  friend class Store;
+  struct Op {
+    Family family;
+    bool is_delete;
+    std::string key;
+    std::string value;
+  };
+  std::vector<Op> ops_;
+};
+
+class Store {
+ public:
+  [[nodiscard]] static Result<std::unique_ptr<Store>> Open(const StoreOptions& options);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Applies every write in `batch` atomically; with options.sync the WAL is fsynced first.
+  [[nodiscard]] Status Commit(const Batch& batch);
+
+  // Point read. NotFound is a value (std::nullopt), not an error.
+  [[nodiscard]] Result<std::optional<std::string>> Get(Family family, std::string_view key) const;
+
+  // Visits keys starting with `prefix`, in key order (or reverse). When `start` is set the
+  // scan begins there (inclusive) instead of at the prefix's first (or last) key. The
+  // visitor returns false to stop.
+  using Visitor = std::function<bool(std::string_view key, std::string_view value)>;
+  [[nodiscard]] Status Scan(Family family, std::string_view prefix, bool reverse,
+                            std::optional<std::string_view> start, const Visitor& visit) const;
+
+ private:
+  Store() = default;
+  rocksdb::ColumnFamilyHandle* Handle(Family family) const;
+
+  StoreOptions options_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+};
+
+}  // namespace market4::storage
