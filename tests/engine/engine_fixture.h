@@ -1,0 +1,93 @@
+// A real engine on a real RocksDB in a temporary directory, driven by a manual clock.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+
+#include "engine/engine.h"
+#include "tests/test_util.h"
+
+namespace market4::engine {
+
+class EngineFixture : public ::testing::Test {
+ protected:
+  void SetUp() override { Open(); }
+
+  void Open(bool sync = true) {
+    EngineOptions options;
+    options.store.path = dir_.Sub("ledger");
+    options.store.sync = sync;
+    options.clock = &clock_;
+    options.check_invariants_every_batch = true;
+    options.tick_interval = std::chrono::hours(1);  // time moves only when a test says so
+    options.on_fatal = [](const Status& s) { ADD_FAILURE() << "engine fatal: " << s.ToString(); };
+    auto engine = Engine::Open(std::move(options));
+    ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+    engine_ = std::move(engine).value();
+  }
+
+  void Reopen() {
+    engine_.reset();
+    Open();
+  }
+
+  Outcome CreateAccount(const std::string& id, bool no_overdraft = false,
+                        const std::string& currency = "") {
+    v1::CreateAccountRequest request;
+    request.set_id(id);
+    request.set_currency(currency);
+    request.set_debits_must_not_exceed_credits(no_overdraft);
+    return engine_->Execute(request);
+  }
+
+  static v1::NewTransfer Make(const std::string& id, const std::string& debit,
+                              const std::string& credit, std::int64_t amount,
+                              bool pending = false, std::uint32_t timeout_seconds = 0) {
+    v1::NewTransfer t;
+    t.set_id(id);
+    t.set_debit_account_id(debit);
+    t.set_credit_account_id(credit);
+    t.set_amount(amount);
+    t.set_code(1);
+    t.set_pending(pending);
+    t.set_timeout_seconds(timeout_seconds);
+    return t;
+  }
+
+  Outcome Submit(std::vector<v1::NewTransfer> transfers) {
+    v1::CreateTransfersRequest request;
+    for (auto& t : transfers) *request.add_transfers() = std::move(t);
+    return engine_->Execute(request);
+  }
+
+  Outcome Move(const std::string& id, const std::string& debit, const std::string& credit,
+               std::int64_t amount) {
+    return Submit({Make(id, debit, credit, amount)});
+  }
+
+  v1::Account Account(const std::string& id) {
+    auto account = engine_->GetAccount(id);
+    EXPECT_TRUE(account.ok()) << account.status().ToString();
+    return account.ok() ? account.value() : v1::Account();
+  }
+
+  // debits_pending/debits_posted/credits_pending/credits_posted, for one-line comparisons.
+  std::string Balances(const std::string& id) {
+    v1::Account a = Account(id);
+    return std::to_string(a.debits_pending()) + "/" + std::to_string(a.debits_posted()) + "/" +
+           std::to_string(a.credits_pending()) + "/" + std::to_string(a.credits_posted());
+  }
+
+  void AdvanceAndTick(std::chrono::nanoseconds by) {
+    clock_.Advance(by);
+    ASSERT_TRUE(engine_->Execute(Tick{}).status.ok());
+  }
+
+  testing::TempDir dir_;
+  ManualClock clock_;
+  std::unique_ptr<Engine> engine_;
+};
+
+}  // namespace market4::engine

@@ -1,0 +1,322 @@
+// Rules of the ledger, exercised through the real engine on a real RocksDB.
+#include <gtest/gtest.h>
+
+#include <limits>
+
+#include "engine/ledger.h"
+#include "tests/engine/engine_fixture.h"
+
+namespace market4::engine {
+namespace {
+
+using std::chrono::seconds;
+
+class LedgerTest : public EngineFixture {
+ protected:
+  void SetUp() override {
+    EngineFixture::SetUp();
+    ASSERT_TRUE(CreateAccount("cash").status.ok());
+    ASSERT_TRUE(CreateAccount("alice", true).status.ok());
+    ASSERT_TRUE(CreateAccount("bob", true).status.ok());
+    ASSERT_TRUE(Move("fund", "cash", "alice", 50'000).status.ok());
+  }
+};
+
+TEST_F(LedgerTest, NewAccountHasDefaultsAndZeroBalances) {
+  v1::Account carol = CreateAccount("carol").account;
+  EXPECT_EQ(carol.id(), "carol");
+  EXPECT_EQ(carol.currency(), "VND");
+  EXPECT_EQ(Balances("carol"), "0/0/0/0");
+  EXPECT_EQ(carol.created_at().seconds(), clock_.NowNanos() / 1'000'000'000);
+}
+
+TEST_F(LedgerTest, CreatingTheSameAccountAgainIsIdempotent) {
+  Outcome again = CreateAccount("alice", true);
+  ASSERT_TRUE(again.status.ok());
+  EXPECT_TRUE(again.replayed);
+  EXPECT_EQ(again.account.credits_posted(), 50'000);
+  Outcome other = CreateAccount("alice", false);
+  EXPECT_EQ(other.status.code(), Code::kAlreadyExists);
+  EXPECT_TRUE(Account("alice").debits_must_not_exceed_credits());
+}
+
+TEST_F(LedgerTest, AccountValidation) {
+  EXPECT_EQ(CreateAccount("").status.code(), Code::kInvalidArgument);
+  EXPECT_EQ(CreateAccount("has space").status.code(), Code::kInvalidArgument);
+  EXPECT_EQ(CreateAccount("p1~post").status.code(), Code::kInvalidArgument);
+  EXPECT_EQ(CreateAccount(std::string(65, 'a')).status.code(), Code::kInvalidArgument);
+  EXPECT_EQ(CreateAccount("x", false, "vnd").status.code(), Code::kInvalidArgument);
+  EXPECT_EQ(CreateAccount("x", false, "DONG").status.code(), Code::kInvalidArgument);
+  v1::CreateAccountRequest both;
+  both.set_id("x");
+  both.set_debits_must_not_exceed_credits(true);
+  both.set_credits_must_not_exceed_debits(true);
+  EXPECT_EQ(engine_->Execute(both).status.code(), Code::kInvalidArgument);
+  EXPECT_EQ(engine_->GetAccount("x").status().code(), Code::kNotFound);
+}
+
+TEST_F(LedgerTest, TransferMovesExactAmountsBetweenTwoAccounts) {
+  Outcome out = Move("t1", "alice", "bob", 12'345);
+  ASSERT_TRUE(out.status.ok()) << out.status.ToString();
+  ASSERT_EQ(out.transfers.size(), 1u);
+  EXPECT_EQ(out.transfers[0].kind(), v1::TRANSFER_KIND_POSTED);
+  EXPECT_EQ(out.transfers[0].currency(), "VND");
+  EXPECT_EQ(Balances("alice"), "0/12345/0/50000");
+  EXPECT_EQ(Balances("bob"), "0/0/0/12345");
+  EXPECT_EQ(Balances("cash"), "0/50000/0/0");
+  EXPECT_EQ(Account("alice").available(), 37'655);
+}
+
+TEST_F(LedgerTest, RetryReturnsFirstResultAndMovesNothing) {
+  Outcome first = Move("t1", "alice", "bob", 100);
+  Outcome retry = Move("t1", "alice", "bob", 100);
+  ASSERT_TRUE(retry.status.ok());
+  EXPECT_FALSE(first.replayed);
+  EXPECT_TRUE(retry.replayed);
+  EXPECT_EQ(retry.transfers[0].SerializeAsString(), first.transfers[0].SerializeAsString());
+  EXPECT_EQ(Balances("bob"), "0/0/0/100");
+}
+
+TEST_F(LedgerTest, SameIdWithOtherContentIsAConflictAndChangesNothing) {
+  ASSERT_TRUE(Move("t1", "alice", "bob", 100).status.ok());
+  Outcome other = Move("t1", "alice", "bob", 101);
+  EXPECT_EQ(other.status.code(), Code::kIdempotencyConflict);
+  EXPECT_EQ(other.status.details().at("transfer_id"), "t1");
+  EXPECT_EQ(Move("t1", "bob", "alice", 100).status.code(), Code::kIdempotencyConflict);
+  EXPECT_EQ(Balances("bob"), "0/0/0/100");
+}
+
+TEST_F(LedgerTest, OverdraftOfFlaggedAccountIsRefusedAndChangesNothing) {
+  Outcome out = Move("t1", "alice", "bob", 50'001);
+  EXPECT_EQ(out.status.code(), Code::kInsufficientFunds);
+  EXPECT_EQ(out.status.details().at("account_id"), "alice");
+  EXPECT_EQ(Balances("alice"), "0/0/0/50000");
+  EXPECT_EQ(Balances("bob"), "0/0/0/0");
+  // The refused id was not consumed.
+  EXPECT_TRUE(Move("t1", "alice", "bob", 50'000).status.ok());
+  EXPECT_EQ(Account("alice").available(), 0);
+}
+
+TEST_F(LedgerTest, CreditsMustNotExceedDebitsIsEnforced) {
+  v1::CreateAccountRequest provider;
+  provider.set_id("provider");
+  provider.set_credits_must_not_exceed_debits(true);
+  ASSERT_TRUE(engine_->Execute(provider).status.ok());
+  EXPECT_EQ(Move("t1", "alice", "provider", 1).status.code(), Code::kExceedsDebits);
+  ASSERT_TRUE(Move("t2", "provider", "bob", 10).status.ok());
+  EXPECT_TRUE(Move("t3", "alice", "provider", 10).status.ok());
+  EXPECT_EQ(Move("t4", "alice", "provider", 1).status.code(), Code::kExceedsDebits);
+  EXPECT_EQ(Account("provider").available(), 0);
+}
+
+TEST_F(LedgerTest, TransferValidation) {
+  auto code_of = [&](v1::NewTransfer t) { return Submit({t}).status.code(); };
+  EXPECT_EQ(code_of(Make("t", "alice", "alice", 1)), Code::kInvalidArgument);
+  EXPECT_EQ(code_of(Make("t", "alice", "bob", 0)), Code::kInvalidArgument);
+  EXPECT_EQ(code_of(Make("t", "alice", "bob", -5)), Code::kInvalidArgument);
+  EXPECT_EQ(code_of(Make("", "alice", "bob", 1)), Code::kInvalidArgument);
+  EXPECT_EQ(code_of(Make("a b", "alice", "bob", 1)), Code::kInvalidArgument);
+  EXPECT_EQ(code_of(Make("t", "alice", "nobody", 1)), Code::kNotFound);
+  EXPECT_EQ(code_of(Make("t", "nobody", "alice", 1)), Code::kNotFound);
+  EXPECT_EQ(code_of(Make("t", "alice", "bob", 1, false, 30)), Code::kInvalidArgument);
+  EXPECT_EQ(code_of(Make("t", "alice", "bob", 1, true, kMaxPendingTimeoutSeconds + 1)),
+            Code::kInvalidArgument);
+  v1::NewTransfer no_code = Make("t", "alice", "bob", 1);
+  no_code.set_code(0);
+  EXPECT_EQ(code_of(no_code), Code::kInvalidArgument);
+  no_code.set_code(kMaxTransferCode + 1);
+  EXPECT_EQ(code_of(no_code), Code::kInvalidArgument);
+  ASSERT_TRUE(CreateAccount("usd", false, "USD").status.ok());
+  EXPECT_EQ(code_of(Make("t", "cash", "usd", 1)), Code::kCurrencyMismatch);
+  EXPECT_EQ(Submit({}).status.code(), Code::kInvalidArgument);
+  EXPECT_EQ(engine_->GetTransfer("t").status().code(), Code::kNotFound);
+}
+
+TEST_F(LedgerTest, GroupSucceedsOrFailsAsAWhole) {
+  // alice pays bob, bob pays on to cash: the second leg depends on the first.
+  Outcome ok = Submit({Make("g1", "alice", "bob", 300), Make("g2", "bob", "cash", 300)});
+  ASSERT_TRUE(ok.status.ok()) << ok.status.ToString();
+  EXPECT_EQ(ok.transfers.size(), 2u);
+  EXPECT_EQ(ok.transfers[1].sequence(), ok.transfers[0].sequence() + 1);
+  EXPECT_EQ(Balances("bob"), "0/300/0/300");
+
+  Outcome failed = Submit({Make("g3", "alice", "bob", 100), Make("g4", "bob", "cash", 101)});
+  EXPECT_EQ(failed.status.code(), Code::kInsufficientFunds);
+  EXPECT_EQ(failed.status.details().at("index"), "1");
+  EXPECT_EQ(failed.status.details().at("transfer_id"), "g4");
+  EXPECT_EQ(Balances("alice"), "0/300/0/50000");
+  EXPECT_EQ(engine_->GetTransfer("g3").status().code(), Code::kNotFound);
+}
+
+TEST_F(LedgerTest, GroupRetryRulesAreStrict) {
+  ASSERT_TRUE(Submit({Make("g1", "alice", "bob", 1), Make("g2", "alice", "bob", 2)}).status.ok());
+  Outcome retry = Submit({Make("g1", "alice", "bob", 1), Make("g2", "alice", "bob", 2)});
+  EXPECT_TRUE(retry.status.ok());
+  EXPECT_TRUE(retry.replayed);
+  EXPECT_EQ(Submit({Make("g1", "alice", "bob", 1), Make("g9", "alice", "bob", 2)}).status.code(),
+            Code::kIdempotencyConflict);
+  EXPECT_EQ(Submit({Make("d", "alice", "bob", 1), Make("d", "alice", "bob", 1)}).status.code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(Balances("bob"), "0/0/0/3");
+}
+
+TEST_F(LedgerTest, OverflowIsARejectionNeverAWrap) {
+  constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+  ASSERT_TRUE(Move("big", "cash", "bob", kMax - 50'000).status.ok());
+  Outcome out = Move("more", "cash", "bob", 1);
+  EXPECT_EQ(out.status.code(), Code::kOverflow);
+  EXPECT_EQ(Account("cash").debits_posted(), kMax);
+  EXPECT_EQ(Account("bob").credits_posted(), kMax - 50'000);
+}
+
+TEST_F(LedgerTest, PendingReservesThenPostsInFull) {
+  Outcome p = Submit({Make("p1", "alice", "bob", 1'000, true)});
+  ASSERT_TRUE(p.status.ok());
+  EXPECT_EQ(p.transfers[0].status(), v1::TRANSFER_STATUS_PENDING);
+  EXPECT_EQ(Balances("alice"), "1000/0/0/50000");
+  EXPECT_EQ(Balances("bob"), "0/0/1000/0");
+  EXPECT_EQ(Account("alice").available(), 49'000);
+  // The reservation counts against the no-overdraft flag.
+  EXPECT_EQ(Move("t", "alice", "bob", 49'001).status.code(), Code::kInsufficientFunds);
+
+  Outcome post = engine_->Execute(PostPending{"p1", std::nullopt});
+  ASSERT_TRUE(post.status.ok()) << post.status.ToString();
+  EXPECT_EQ(post.transfers[0].id(), "p1~post");
+  EXPECT_EQ(post.transfers[0].amount(), 1'000);
+  EXPECT_EQ(Balances("alice"), "0/1000/0/50000");
+  EXPECT_EQ(Balances("bob"), "0/0/0/1000");
+  auto view = engine_->GetTransfer("p1");
+  ASSERT_TRUE(view.ok());
+  EXPECT_EQ(view->status(), v1::TRANSFER_STATUS_POSTED);
+  EXPECT_EQ(view->posted_amount(), 1'000);
+}
+
+TEST_F(LedgerTest, PartialPostReleasesTheRemainder) {
+  ASSERT_TRUE(Submit({Make("p1", "alice", "bob", 1'000, true, 60)}).status.ok());
+  Outcome post = engine_->Execute(PostPending{"p1", 400});
+  ASSERT_TRUE(post.status.ok());
+  EXPECT_EQ(Balances("alice"), "0/400/0/50000");
+  EXPECT_EQ(Balances("bob"), "0/0/0/400");
+  Outcome retry = engine_->Execute(PostPending{"p1", 400});
+  EXPECT_TRUE(retry.replayed);
+  EXPECT_EQ(retry.transfers[0].SerializeAsString(), post.transfers[0].SerializeAsString());
+  EXPECT_EQ(engine_->Execute(PostPending{"p1", 500}).status.code(), Code::kPendingAlreadyPosted);
+  EXPECT_EQ(engine_->Execute(PostPending{"p1", std::nullopt}).status.code(),
+            Code::kPendingAlreadyPosted);
+  EXPECT_EQ(engine_->Execute(VoidPending{"p1"}).status.code(), Code::kPendingAlreadyPosted);
+  EXPECT_EQ(Balances("bob"), "0/0/0/400");
+}
+
+TEST_F(LedgerTest, VoidReleasesTheReservation) {
+  ASSERT_TRUE(Submit({Make("p1", "alice", "bob", 1'000, true)}).status.ok());
+  Outcome v = engine_->Execute(VoidPending{"p1"});
+  ASSERT_TRUE(v.status.ok());
+  EXPECT_EQ(v.transfers[0].kind(), v1::TRANSFER_KIND_VOID_PENDING);
+  EXPECT_EQ(Balances("alice"), "0/0/0/50000");
+  EXPECT_EQ(Balances("bob"), "0/0/0/0");
+  EXPECT_TRUE(engine_->Execute(VoidPending{"p1"}).replayed);
+  EXPECT_EQ(engine_->Execute(PostPending{"p1", std::nullopt}).status.code(),
+            Code::kPendingAlreadyVoided);
+  EXPECT_EQ(engine_->GetTransfer("p1")->status(), v1::TRANSFER_STATUS_VOIDED);
+}
+
+TEST_F(LedgerTest, PostAndVoidRefuseWhatIsNotPending) {
+  ASSERT_TRUE(Submit({Make("p1", "alice", "bob", 1'000, true)}).status.ok());
+  EXPECT_EQ(engine_->Execute(PostPending{"p1", 1'001}).status.code(),
+            Code::kAmountExceedsPending);
+  EXPECT_EQ(engine_->Execute(PostPending{"p1", 0}).status.code(), Code::kInvalidArgument);
+  EXPECT_EQ(engine_->Execute(PostPending{"fund", std::nullopt}).status.code(),
+            Code::kPendingNotFound);
+  EXPECT_EQ(engine_->Execute(VoidPending{"nope"}).status.code(), Code::kNotFound);
+  EXPECT_EQ(engine_->Execute(VoidPending{"bad id"}).status.code(), Code::kNotFound);
+  EXPECT_EQ(Balances("alice"), "1000/0/0/50000");
+}
+
+TEST_F(LedgerTest, PendingVoidsItselfAfterItsTimeout) {
+  ASSERT_TRUE(Submit({Make("p1", "alice", "bob", 1'000, true, 60)}).status.ok());
+  ASSERT_TRUE(Submit({Make("forever", "alice", "bob", 5, true, 0)}).status.ok());
+  AdvanceAndTick(seconds(59));
+  EXPECT_EQ(engine_->GetTransfer("p1")->status(), v1::TRANSFER_STATUS_PENDING);
+  AdvanceAndTick(seconds(1));
+  EXPECT_EQ(engine_->GetTransfer("p1")->status(), v1::TRANSFER_STATUS_EXPIRED);
+  EXPECT_EQ(Balances("alice"), "5/0/0/50000");
+  EXPECT_EQ(engine_->Execute(PostPending{"p1", std::nullopt}).status.code(),
+            Code::kPendingExpired);
+  auto expiry = engine_->GetTransfer("p1~expire");
+  ASSERT_TRUE(expiry.ok());
+  EXPECT_EQ(expiry->kind(), v1::TRANSFER_KIND_EXPIRE_PENDING);
+  AdvanceAndTick(std::chrono::hours(24 * 365));
+  EXPECT_EQ(engine_->GetTransfer("forever")->status(), v1::TRANSFER_STATUS_PENDING);
+}
+
+TEST_F(LedgerTest, HistoryIsNewestFirstAndPaged) {
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(Move("h" + std::to_string(i), "alice", "bob", i + 1).status.ok());
+  }
+  auto page1 = engine_->ListAccountTransfers("alice", 4, "");
+  ASSERT_TRUE(page1.ok());
+  ASSERT_EQ(page1->transfers_size(), 4);
+  EXPECT_EQ(page1->transfers(0).id(), "h4");
+  EXPECT_EQ(page1->transfers(3).id(), "h1");
+  auto page2 = engine_->ListAccountTransfers("alice", 4, page1->next_page_token());
+  ASSERT_TRUE(page2.ok());
+  ASSERT_EQ(page2->transfers_size(), 2);
+  EXPECT_EQ(page2->transfers(0).id(), "h0");
+  EXPECT_EQ(page2->transfers(1).id(), "fund");
+  EXPECT_EQ(page2->next_page_token(), "");
+  EXPECT_EQ(engine_->ListAccountTransfers("alice", 201, "").status().code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(engine_->ListAccountTransfers("alice", 1, "x").status().code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(engine_->ListAccountTransfers("nobody", 1, "").status().code(), Code::kNotFound);
+}
+
+TEST_F(LedgerTest, RestartRebuildsEveryBalanceAndPendingTimer) {
+  ASSERT_TRUE(Move("t1", "alice", "bob", 700).status.ok());
+  ASSERT_TRUE(Submit({Make("p1", "alice", "bob", 1'000, true, 60)}).status.ok());
+  ASSERT_TRUE(Submit({Make("p2", "bob", "cash", 200, true, 0)}).status.ok());
+  std::string before = Balances("alice") + " " + Balances("bob") + " " + Balances("cash");
+  Reopen();
+  EXPECT_EQ(Balances("alice") + " " + Balances("bob") + " " + Balances("cash"), before);
+  EXPECT_TRUE(engine_->AuditHistory().ok());
+  // Idempotency survives the restart, and so do open pending transfers and their timers.
+  EXPECT_TRUE(Move("t1", "alice", "bob", 700).replayed);
+  ASSERT_TRUE(engine_->Execute(PostPending{"p2", 50}).status.ok());
+  AdvanceAndTick(seconds(61));
+  EXPECT_EQ(engine_->GetTransfer("p1")->status(), v1::TRANSFER_STATUS_EXPIRED);
+  EXPECT_EQ(Balances("alice"), "0/700/0/50000");
+  EXPECT_EQ(Balances("bob"), "0/50/0/700");
+  Reopen();
+  EXPECT_EQ(Balances("bob"), "0/50/0/700");
+  EXPECT_TRUE(engine_->AuditHistory().ok());
+  // New transfers continue the sequence rather than reusing it.
+  Outcome next = Move("t2", "alice", "bob", 1);
+  EXPECT_GT(next.transfers[0].sequence(), engine_->GetTransfer("p1~expire")->sequence());
+}
+
+TEST_F(LedgerTest, StoppedEngineAnswersUnavailable) {
+  engine_->Stop();
+  EXPECT_EQ(Move("late", "alice", "bob", 1).status.code(), Code::kUnavailable);
+}
+
+TEST_F(LedgerTest, ConcurrentSubmittersAreSerialisedExactly) {
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 50;
+  std::vector<std::thread> threads;
+  std::atomic<int> succeeded{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        auto id = "c" + std::to_string(t) + "-" + std::to_string(i);
+        if (Move(id, "alice", "bob", 100).status.ok()) ++succeeded;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(succeeded.load(), kThreads * kPerThread);
+  EXPECT_EQ(Balances("bob"), "0/0/0/" + std::to_string(100 * kThreads * kPerThread));
+  EXPECT_TRUE(engine_->Execute(VerifyInvariants{}).status.ok());
+}
+
+}  // namespace
+}  // namespace market4::engine

@@ -1,0 +1,289 @@
+// The gateway over real sockets: a real engine on RocksDB, the router, and the Beast server
+// on port 0, spoken to by a plain HTTP client.
+#include <google/protobuf/util/json_util.h>
+#include <gtest/gtest.h>
+
+#include "engine/engine.h"
+#include "gateway/router.h"
+#include "gateway/server.h"
+#include "market4/v1/error.pb.h"
+#include "tests/gateway/http_client.h"
+#include "tests/test_util.h"
+
+namespace market4::gateway {
+namespace {
+
+namespace v1 = ::market4::v1;
+using testing::ClientResponse;
+using testing::HttpClient;
+
+constexpr char kToken[] = "test-operator-token-0123456789";
+
+template <typename Message>
+Message Parse(const ClientResponse& response) {
+  Message message;
+  auto status = google::protobuf::util::JsonStringToMessage(response.body, &message);
+  EXPECT_TRUE(status.ok()) << response.body;
+  return message;
+}
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    engine::EngineOptions options;
+    options.store.path = dir_.Sub("ledger");
+    options.clock = &clock_;
+    options.check_invariants_every_batch = true;
+    auto engine = engine::Engine::Open(std::move(options));
+    ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+    engine_ = std::move(engine).value();
+    router_ = std::make_unique<Router>(engine_.get(), &auth_);
+    ServerOptions server_options;
+    server_options.port = 0;
+    server_ = std::make_unique<Server>(server_options, [this](const auto& request, auto respond) {
+      router_->Handle(request, std::move(respond));
+    });
+    ASSERT_TRUE(server_->Start().ok());
+    client_ = std::make_unique<HttpClient>("127.0.0.1", server_->port());
+  }
+
+  void TearDown() override {
+    client_.reset();
+    server_->Stop();
+    engine_->Stop();
+  }
+
+  ClientResponse Call(const std::string& method, const std::string& target,
+                      const std::string& body = "", std::map<std::string, std::string> headers = {}) {
+    headers.emplace("Authorization", std::string("Bearer ") + kToken);
+    return client_->Send(method, target, body, headers);
+  }
+
+  void ExpectError(const ClientResponse& response, int status, const std::string& code) {
+    EXPECT_EQ(response.status, status) << response.body;
+    EXPECT_EQ(response.Header("content-type"), "application/json");
+    EXPECT_EQ(Parse<v1::Error>(response).code(), code) << response.body;
+  }
+
+  void CreateFundedAlice() {
+    ASSERT_EQ(Call("POST", "/v1/accounts", R"({"id":"cash"})").status, 201);
+    ASSERT_EQ(Call("POST", "/v1/accounts",
+                   R"({"id":"alice","currency":"VND","debits_must_not_exceed_credits":true})")
+                  .status,
+              201);
+    ASSERT_EQ(Call("POST", "/v1/accounts", R"({"id":"bob","debits_must_not_exceed_credits":true})")
+                  .status,
+              201);
+    ASSERT_EQ(Call("POST", "/v1/transfers",
+                   R"({"transfers":[{"id":"t1","debit_account_id":"cash",)"
+                   R"("credit_account_id":"alice","amount":"50000","code":1}]})")
+                  .status,
+              201);
+  }
+
+  testing::TempDir dir_;
+  engine::ManualClock clock_;
+  AdminAuth auth_{kToken};
+  std::unique_ptr<engine::Engine> engine_;
+  std::unique_ptr<Router> router_;
+  std::unique_ptr<Server> server_;
+  std::unique_ptr<HttpClient> client_;
+};
+
+TEST_F(ServerTest, HealthNeedsNoToken) {
+  ClientResponse response = client_->Send("GET", "/healthz");
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(Parse<v1::HealthResponse>(response).status(), "ok");
+  EXPECT_FALSE(response.Header("x-request-id").empty());
+}
+
+TEST_F(ServerTest, MissingOrWrongTokenIs401) {
+  ExpectError(client_->Send("GET", "/v1/accounts/alice"), 401, "UNAUTHENTICATED");
+  ExpectError(client_->Send("GET", "/v1/accounts/alice", "", {{"Authorization", "Bearer nope"}}),
+              401, "UNAUTHENTICATED");
+  ExpectError(client_->Send("POST", "/v1/accounts", R"({"id":"x"})",
+                            {{"Authorization", std::string("Basic ") + kToken}}),
+              401, "UNAUTHENTICATED");
+  EXPECT_EQ(engine_->GetAccount("x").status().code(), Code::kNotFound);
+}
+
+TEST_F(ServerTest, JsonRoundTripWithExactBalances) {
+  CreateFundedAlice();
+  ClientResponse moved = Call("POST", "/v1/transfers",
+                              R"({"transfers":[{"id":"t2","debit_account_id":"alice",)"
+                              R"("credit_account_id":"bob","amount":"1234","code":7}]})");
+  ASSERT_EQ(moved.status, 201) << moved.body;
+  auto transfers = Parse<v1::CreateTransfersResponse>(moved);
+  ASSERT_EQ(transfers.transfers_size(), 1);
+  EXPECT_EQ(transfers.transfers(0).code(), 7u);
+  ClientResponse alice = Call("GET", "/v1/accounts/alice");
+  ASSERT_EQ(alice.status, 200);
+  EXPECT_NE(alice.body.find(R"("credits_posted":"50000")"), std::string::npos) << alice.body;
+  auto account = Parse<v1::Account>(alice);
+  EXPECT_EQ(account.debits_posted(), 1234);
+  EXPECT_EQ(account.debits_pending(), 0);
+  EXPECT_EQ(account.available(), 48'766);
+  EXPECT_EQ(Parse<v1::Account>(Call("GET", "/v1/accounts/bob")).credits_posted(), 1234);
+}
+
+TEST_F(ServerTest, BinaryProtobufRoundTrip) {
+  v1::CreateAccountRequest request;
+  request.set_id("bin");
+  ClientResponse response =
+      Call("POST", "/v1/accounts", request.SerializeAsString(),
+           {{"Content-Type", "application/x-protobuf"}, {"Accept", "application/x-protobuf"}});
+  ASSERT_EQ(response.status, 201);
+  EXPECT_EQ(response.Header("content-type"), "application/x-protobuf");
+  v1::Account account;
+  ASSERT_TRUE(account.ParseFromString(response.body));
+  EXPECT_EQ(account.id(), "bin");
+  EXPECT_EQ(account.currency(), "VND");
+  ClientResponse missing =
+      Call("GET", "/v1/accounts/none", "", {{"Accept", "application/x-protobuf"}});
+  EXPECT_EQ(missing.status, 404);
+  v1::Error error;
+  ASSERT_TRUE(error.ParseFromString(missing.body));
+  EXPECT_EQ(error.code(), "NOT_FOUND");
+}
+
+TEST_F(ServerTest, RetryReplaysAndConflictIs422) {
+  CreateFundedAlice();
+  const std::string body = R"({"transfers":[{"id":"t1","debit_account_id":"cash",)"
+                           R"("credit_account_id":"alice","amount":"50000","code":1}]})";
+  ClientResponse retry = Call("POST", "/v1/transfers", body);
+  EXPECT_EQ(retry.status, 201);
+  EXPECT_EQ(retry.Header("idempotent-replayed"), "true");
+  ClientResponse conflict =
+      Call("POST", "/v1/transfers",
+           R"({"transfers":[{"id":"t1","debit_account_id":"cash","credit_account_id":"alice",)"
+           R"("amount":"50001","code":1}]})");
+  ExpectError(conflict, 422, "IDEMPOTENCY_CONFLICT");
+  EXPECT_EQ(Parse<v1::Account>(Call("GET", "/v1/accounts/alice")).credits_posted(), 50'000);
+}
+
+TEST_F(ServerTest, OverdraftIsInsufficientFunds) {
+  CreateFundedAlice();
+  ClientResponse response =
+      Call("POST", "/v1/transfers",
+           R"({"transfers":[{"id":"o1","debit_account_id":"bob","credit_account_id":"alice",)"
+           R"("amount":"1","code":1}]})");
+  ExpectError(response, 422, "INSUFFICIENT_FUNDS");
+  EXPECT_EQ(Parse<v1::Error>(response).details().at("account_id"), "bob");
+}
+
+TEST_F(ServerTest, PendingPostVoidAndExpiryOverHttp) {
+  CreateFundedAlice();
+  auto pending = [&](const std::string& id, int timeout) {
+    return Call("POST", "/v1/transfers",
+                R"({"transfers":[{"id":")" + id +
+                    R"(","debit_account_id":"alice","credit_account_id":"bob","amount":"1000",)"
+                    R"("code":2,"pending":true,"timeout_seconds":)" +
+                    std::to_string(timeout) + "}]}");
+  };
+  ASSERT_EQ(pending("p1", 60).status, 201);
+  ClientResponse posted = Call("POST", "/v1/transfers/p1/post", R"({"amount":"400"})");
+  ASSERT_EQ(posted.status, 200) << posted.body;
+  EXPECT_EQ(Parse<v1::Transfer>(posted).amount(), 400);
+  ExpectError(Call("POST", "/v1/transfers/p1/void", "{}"), 409, "PENDING_TRANSFER_ALREADY_POSTED");
+  ASSERT_EQ(pending("p2", 60).status, 201);
+  ASSERT_EQ(Call("POST", "/v1/transfers/p2/void", "").status, 200);
+  ASSERT_EQ(pending("p3", 30).status, 201);
+  EXPECT_EQ(Parse<v1::Account>(Call("GET", "/v1/accounts/alice")).debits_pending(), 1000);
+  clock_.Advance(std::chrono::seconds(31));
+  ASSERT_TRUE(engine_->Execute(engine::Tick{}).status.ok());
+  auto p3 = Parse<v1::Transfer>(Call("GET", "/v1/transfers/p3"));
+  EXPECT_EQ(p3.status(), v1::TRANSFER_STATUS_EXPIRED);
+  auto alice = Parse<v1::Account>(Call("GET", "/v1/accounts/alice"));
+  EXPECT_EQ(alice.debits_pending(), 0);
+  EXPECT_EQ(alice.debits_posted(), 400);
+  ExpectError(Call("POST", "/v1/transfers/nope/post", "{}"), 404, "NOT_FOUND");
+}
+
+TEST_F(ServerTest, HistoryPagesOverHttp) {
+  CreateFundedAlice();
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(Call("POST", "/v1/transfers",
+                   R"({"transfers":[{"id":"h)" + std::to_string(i) +
+                       R"(","debit_account_id":"alice","credit_account_id":"bob","amount":"1","code":1}]})")
+                  .status,
+              201);
+  }
+  auto page = Parse<v1::ListTransfersResponse>(Call("GET", "/v1/accounts/alice/transfers?limit=2"));
+  ASSERT_EQ(page.transfers_size(), 2);
+  EXPECT_EQ(page.transfers(0).id(), "h2");
+  auto rest = Parse<v1::ListTransfersResponse>(
+      Call("GET", "/v1/accounts/alice/transfers?limit=2&page_token=" + page.next_page_token()));
+  ASSERT_EQ(rest.transfers_size(), 2);
+  EXPECT_EQ(rest.transfers(1).id(), "t1");
+  EXPECT_TRUE(rest.next_page_token().empty());
+  ExpectError(Call("GET", "/v1/accounts/alice/transfers?limit=abc"), 400, "INVALID_ARGUMENT");
+}
+
+TEST_F(ServerTest, BadJsonIs400WithErrorBody) {
+  ExpectError(Call("POST", "/v1/accounts", "{not json"), 400, "INVALID_ARGUMENT");
+  ExpectError(Call("POST", "/v1/accounts", R"({"id":"x","balance":"100"})"), 400,
+              "INVALID_ARGUMENT");
+  ExpectError(Call("POST", "/v1/transfers", R"({"transfers":[{"id":"t","amount":"1.5"}]})"), 400,
+              "INVALID_ARGUMENT");
+  ExpectError(Call("POST", "/v1/accounts", "id=x", {{"Content-Type", "text/plain"}}), 415,
+              "UNSUPPORTED_MEDIA_TYPE");
+  EXPECT_EQ(engine_->GetAccount("x").status().code(), Code::kNotFound);
+}
+
+TEST_F(ServerTest, BodyOverLimitIs413) {
+  std::string huge = R"({"id":")" + std::string(kMaxBodyBytes, 'a') + R"("})";
+  ExpectError(Call("POST", "/v1/accounts", huge), 413, "PAYLOAD_TOO_LARGE");
+  EXPECT_FALSE(client_->connected());
+}
+
+TEST_F(ServerTest, HeadersOverLimitAre431) {
+  ClientResponse response =
+      Call("GET", "/v1/accounts/a", "", {{"X-Padding", std::string(kMaxHeaderBytes, 'p')}});
+  ExpectError(response, 431, "HEADERS_TOO_LARGE");
+}
+
+TEST_F(ServerTest, MalformedRequestIs400) {
+  ClientResponse response = client_->SendRaw("NOT HTTP AT ALL\r\n\r\n");
+  ExpectError(response, 400, "INVALID_ARGUMENT");
+}
+
+TEST_F(ServerTest, UnknownRouteIs404AndWrongMethodIs405) {
+  ExpectError(Call("GET", "/v1/nothing"), 404, "NOT_FOUND");
+  ExpectError(Call("GET", "/"), 404, "NOT_FOUND");
+  ClientResponse response = Call("DELETE", "/v1/accounts/alice");
+  ExpectError(response, 405, "METHOD_NOT_ALLOWED");
+  EXPECT_EQ(response.Header("allow"), "GET");
+}
+
+TEST_F(ServerTest, KeepAliveServesManyRequestsOnOneConnection) {
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_EQ(client_->Send("GET", "/healthz").status, 200);
+    ASSERT_TRUE(client_->connected());
+  }
+}
+
+TEST_F(ServerTest, PipelinedRequestsAreAnsweredInOrder) {
+  std::string two = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /v1/nothing HTTP/1.1\r\nHost: x\r\n\r\n";
+  EXPECT_EQ(client_->SendRaw(two).status, 200);
+  EXPECT_EQ(client_->SendRaw("").status, 404);
+}
+
+TEST_F(ServerTest, ConnectionsOverTheLimitAreRefused) {
+  server_->Stop();
+  ServerOptions options;
+  options.port = 0;
+  options.max_connections = 1;
+  server_ = std::make_unique<Server>(options, [this](const auto& request, auto respond) {
+    router_->Handle(request, std::move(respond));
+  });
+  ASSERT_TRUE(server_->Start().ok());
+  HttpClient first("127.0.0.1", server_->port());
+  ASSERT_EQ(first.Send("GET", "/healthz").status, 200);
+  HttpClient second("127.0.0.1", server_->port());
+  ClientResponse refused = second.Send("GET", "/healthz");
+  EXPECT_EQ(refused.status, 503);
+  client_ = std::make_unique<HttpClient>("127.0.0.1", server_->port());
+}
+
+}  // namespace
+}  // namespace market4::gateway

@@ -1,0 +1,81 @@
+#include "storage/store.h"
+
+#include <gtest/gtest.h>
+
+#include "storage/keys.h"
+#include "tests/test_util.h"
+
+namespace market4::storage {
+namespace {
+
+TEST(KeysTest, SequencesSortNumericallyAndRoundTrip) {
+  std::vector<std::uint64_t> values = {0, 1, 255, 256, 65535, 1ull << 40, ~0ull};
+  for (std::size_t i = 0; i + 1 < values.size(); ++i) {
+    EXPECT_LT(EncodeSequence(values[i]), EncodeSequence(values[i + 1])) << values[i];
+  }
+  for (auto v : values) EXPECT_EQ(DecodeSequence(EncodeSequence(v)), v);
+  EXPECT_FALSE(DecodeSequence("short").has_value());
+}
+
+TEST(KeysTest, AccountIndexKeysOfOneAccountStayTogether) {
+  // "a" must not pick up keys of "ab": the 0x00 separator sorts before every id byte.
+  EXPECT_LT(AccountIndexKey("a", ~0ull), AccountIndexKey("ab", 0));
+  EXPECT_EQ(AccountIndexKey("a", 7).substr(0, 2), AccountIndexPrefix("a"));
+}
+
+TEST(StoreTest, CommittedBatchSurvivesReopen) {
+  testing::TempDir dir;
+  {
+    auto store = Store::Open({dir.path(), true});
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    Batch batch;
+    batch.Put(Family::kAccounts, "alice", "1");
+    batch.Put(Family::kMeta, "k", "v");
+    batch.Delete(Family::kMeta, "k");
+    ASSERT_TRUE(store.value()->Commit(batch).ok());
+  }
+  auto store = Store::Open({dir.path(), true});
+  ASSERT_TRUE(store.ok());
+  auto alice = store.value()->Get(Family::kAccounts, "alice");
+  ASSERT_TRUE(alice.ok());
+  EXPECT_EQ(alice.value(), std::optional<std::string>("1"));
+  auto deleted = store.value()->Get(Family::kMeta, "k");
+  ASSERT_TRUE(deleted.ok());
+  EXPECT_FALSE(deleted.value().has_value());
+  // Families are separate key spaces.
+  auto other = store.value()->Get(Family::kTransfers, "alice");
+  ASSERT_TRUE(other.ok());
+  EXPECT_FALSE(other.value().has_value());
+}
+
+TEST(StoreTest, ScansPrefixForwardAndBackwardFromAStart) {
+  testing::TempDir dir;
+  auto store = Store::Open({dir.path(), true});
+  ASSERT_TRUE(store.ok());
+  Batch batch;
+  for (std::uint64_t seq : {1, 2, 3, 10}) batch.Put(Family::kAccountIndex, AccountIndexKey("a", seq), "");
+  batch.Put(Family::kAccountIndex, AccountIndexKey("ab", 5), "");
+  batch.Put(Family::kAccountIndex, AccountIndexKey("b", 4), "");
+  ASSERT_TRUE(store.value()->Commit(batch).ok());
+
+  auto collect = [&](bool reverse, std::optional<std::string> start) {
+    std::vector<std::uint64_t> out;
+    std::string prefix = AccountIndexPrefix("a");
+    Status s = store.value()->Scan(
+        Family::kAccountIndex, prefix, reverse,
+        start ? std::optional<std::string_view>(*start) : std::nullopt,
+        [&](std::string_view key, std::string_view) {
+          out.push_back(*DecodeSequence(key.substr(prefix.size())));
+          return true;
+        });
+    EXPECT_TRUE(s.ok());
+    return out;
+  };
+  EXPECT_EQ(collect(false, std::nullopt), (std::vector<std::uint64_t>{1, 2, 3, 10}));
+  EXPECT_EQ(collect(true, std::nullopt), (std::vector<std::uint64_t>{10, 3, 2, 1}));
+  EXPECT_EQ(collect(true, AccountIndexKey("a", 2)), (std::vector<std::uint64_t>{2, 1}));
+  EXPECT_EQ(collect(true, AccountIndexKey("a", 9)), (std::vector<std::uint64_t>{3, 2, 1}));
+}
+
+}  // namespace
+}  // namespace market4::storage
