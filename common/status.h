@@ -20,11 +20,11 @@ enum class Code {
   kNotFound,
   kAlreadyExists,
   kIdempotencyConflict,
-  kInsufficientFunds,     // a debit would exceed credits on a no-overdraft account
-  kExceedsDebits,         // a credit would exceed debits on a credits_must_not_exceed_debits account
-  kCurrencyMismatch,      // the two accounts of a transfer hold different currencies
-  kOverflow,              // a balance would overflow int64
-  kPendingNotFound,       // post/void of a transfer that is not pending
+  kInsufficientFunds,  // a debit would exceed credits on a no-overdraft account
+  kExceedsDebits,      // a credit would exceed debits on a credits_must_not_exceed_debits account
+  kCurrencyMismatch,   // the two accounts of a transfer hold different currencies
+  kOverflow,           // a balance would overflow int64
+  kPendingNotFound,    // post/void of a transfer that is not pending
   kPendingAlreadyPosted,  // post/void of a pending transfer already posted
   kPendingAlreadyVoided,  // post/void of a pending transfer already voided
   kPendingExpired,        // post/void of a pending transfer whose timeout passed
@@ -69,7 +69,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : data_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : data_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : data_(std::move(status)) {}  // NOLINT: implicit by design
 
   bool ok() const { return std::holds_alternative<T>(data_); }

@@ -43,7 +43,8 @@ void Engine::Submit(Command command, Done done) {
 Outcome Engine::Execute(Command command) {
   std::promise<Outcome> promise;
   auto future = promise.get_future();
-  Submit(std::move(command), [&promise](Outcome outcome) { promise.set_value(std::move(outcome)); });
+  Submit(std::move(command),
+         [&promise](Outcome outcome) { promise.set_value(std::move(outcome)); });
   return future.get();
 }
 

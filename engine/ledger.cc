@@ -18,8 +18,8 @@ constexpr char kMetaSchemaVersion[] = "schema_version";
 constexpr char kMetaLastSequence[] = "last_sequence";
 
 bool IsIdChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '.' || c == '_' || c == ':' || c == '-';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+         c == '_' || c == ':' || c == '-';
 }
 
 bool IsValidCurrency(std::string_view currency) {
@@ -118,15 +118,18 @@ std::int64_t ExpiresAt(const v1::TransferRecord& r) {
 
 Code ResolvedCode(v1::TransferKind kind) {
   switch (kind) {
-    case v1::TRANSFER_KIND_POST_PENDING: return Code::kPendingAlreadyPosted;
-    case v1::TRANSFER_KIND_VOID_PENDING: return Code::kPendingAlreadyVoided;
-    default: return Code::kPendingExpired;
+    case v1::TRANSFER_KIND_POST_PENDING:
+      return Code::kPendingAlreadyPosted;
+    case v1::TRANSFER_KIND_VOID_PENDING:
+      return Code::kPendingAlreadyVoided;
+    default:
+      return Code::kPendingExpired;
   }
 }
 
-constexpr v1::TransferKind kResolutionKinds[] = {
-    v1::TRANSFER_KIND_POST_PENDING, v1::TRANSFER_KIND_VOID_PENDING,
-    v1::TRANSFER_KIND_EXPIRE_PENDING};
+constexpr v1::TransferKind kResolutionKinds[] = {v1::TRANSFER_KIND_POST_PENDING,
+                                                 v1::TRANSFER_KIND_VOID_PENDING,
+                                                 v1::TRANSFER_KIND_EXPIRE_PENDING};
 
 }  // namespace
 
@@ -147,9 +150,12 @@ bool IsValidId(std::string_view id) {
 std::string ResolutionId(std::string_view pending_id, v1::TransferKind kind) {
   std::string id(pending_id);
   switch (kind) {
-    case v1::TRANSFER_KIND_POST_PENDING: return id + "~post";
-    case v1::TRANSFER_KIND_VOID_PENDING: return id + "~void";
-    default: return id + "~expire";
+    case v1::TRANSFER_KIND_POST_PENDING:
+      return id + "~post";
+    case v1::TRANSFER_KIND_VOID_PENDING:
+      return id + "~void";
+    default:
+      return id + "~expire";
   }
 }
 
@@ -168,10 +174,9 @@ v1::Account AccountView(const v1::AccountRecord& r) {
   a.set_debits_posted(r.debits_posted());
   a.set_credits_pending(r.credits_pending());
   a.set_credits_posted(r.credits_posted());
-  Wide available =
-      r.credits_must_not_exceed_debits()
-          ? Wide(r.debits_posted()) - r.credits_posted() - r.credits_pending()
-          : Wide(r.credits_posted()) - r.debits_posted() - r.debits_pending();
+  Wide available = r.credits_must_not_exceed_debits()
+                       ? Wide(r.debits_posted()) - r.credits_posted() - r.credits_pending()
+                       : Wide(r.credits_posted()) - r.debits_posted() - r.debits_pending();
   available = std::max<Wide>(available, INT64_MIN);
   available = std::min<Wide>(available, INT64_MAX);
   a.set_available(static_cast<std::int64_t>(available));
@@ -230,8 +235,7 @@ Status Ledger::Load() {
                    [&](std::string_view key, std::string_view) {
                      auto value = store_->Get(Family::kTransfers, key);
                      v1::TransferRecord record;
-                     if (!value.ok() || !value.value() ||
-                         !record.ParseFromString(*value.value())) {
+                     if (!value.ok() || !value.value() || !record.ParseFromString(*value.value())) {
                        parse_error = Status(Code::kInternal, "open pending transfer unreadable");
                        return false;
                      }
@@ -281,11 +285,10 @@ Outcome Ledger::CreateAccount(const v1::CreateAccountRequest& request, std::int6
   }
   if (auto it = accounts_.find(request.id()); it != accounts_.end()) {
     const v1::AccountRecord& existing = it->second;
-    bool same = existing.currency() == currency &&
-                existing.debits_must_not_exceed_credits() ==
-                    request.debits_must_not_exceed_credits() &&
-                existing.credits_must_not_exceed_debits() ==
-                    request.credits_must_not_exceed_debits();
+    bool same =
+        existing.currency() == currency &&
+        existing.debits_must_not_exceed_credits() == request.debits_must_not_exceed_credits() &&
+        existing.credits_must_not_exceed_debits() == request.credits_must_not_exceed_debits();
     if (!same) {
       return {Status(Code::kAlreadyExists, "an account with this id exists with other fields")
                   .WithDetail("account_id", request.id())};
@@ -334,7 +337,8 @@ Outcome Ledger::CreateTransfers(const v1::CreateTransfersRequest& request, std::
   for (int i = 0; i < request.transfers_size(); ++i) {
     const v1::NewTransfer& t = request.transfers(i);
     if (Status s = ApplyTransfer(t, now_ns, &txn); !s.ok()) {
-      return {std::move(s).WithDetail("index", std::to_string(i)).WithDetail("transfer_id", t.id())};
+      return {
+          std::move(s).WithDetail("index", std::to_string(i)).WithDetail("transfer_id", t.id())};
     }
   }
   Commit(txn, batch);
@@ -409,7 +413,8 @@ Outcome Ledger::Resolve(const std::string& pending_id, v1::TransferKind kind,
                         std::optional<std::int64_t> amount, std::int64_t now_ns,
                         storage::Batch* batch) {
   if (!IsValidId(pending_id)) {
-    return {Status(Code::kNotFound, "no transfer with this id").WithDetail("transfer_id", pending_id)};
+    return {
+        Status(Code::kNotFound, "no transfer with this id").WithDetail("transfer_id", pending_id)};
   }
   Outcome out;
   if (Status s = CheckResolutionReplay(pending_id, kind, amount, &out); !s.ok() || out.replayed) {
@@ -466,9 +471,8 @@ Status Ledger::CheckResolutionReplay(const std::string& pending_id, v1::Transfer
   return Status::Ok();
 }
 
-Status Ledger::ApplyResolution(const Pending& pending, v1::TransferKind kind,
-                               std::int64_t amount, std::int64_t requested, std::int64_t now_ns,
-                               Txn* txn) {
+Status Ledger::ApplyResolution(const Pending& pending, v1::TransferKind kind, std::int64_t amount,
+                               std::int64_t requested, std::int64_t now_ns, Txn* txn) {
   const v1::TransferRecord& p = pending.record;
   v1::AccountRecord* debit = FindAccount(txn, p.debit_account_id());
   v1::AccountRecord* credit = FindAccount(txn, p.credit_account_id());

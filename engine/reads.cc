@@ -47,7 +47,8 @@ Result<v1::Transfer> CurrentView(const storage::Store& store, const v1::Transfer
     if (!resolution.ok()) return resolution.status();
     if (!resolution.value()) continue;
     v1::Transfer view = TransferView(record, status);
-    if (kind == v1::TRANSFER_KIND_POST_PENDING) view.set_posted_amount(resolution.value()->amount());
+    if (kind == v1::TRANSFER_KIND_POST_PENDING)
+      view.set_posted_amount(resolution.value()->amount());
     return view;
   }
   return TransferView(record, v1::TRANSFER_STATUS_PENDING);
@@ -74,9 +75,8 @@ Result<v1::Transfer> Engine::GetTransfer(const std::string& id) const {
   return CurrentView(*store_, *record.value());
 }
 
-Result<v1::ListTransfersResponse> Engine::ListAccountTransfers(const std::string& account_id,
-                                                               std::size_t limit,
-                                                               const std::string& page_token) const {
+Result<v1::ListTransfersResponse> Engine::ListAccountTransfers(
+    const std::string& account_id, std::size_t limit, const std::string& page_token) const {
   if (limit == 0) limit = kDefaultPageSize;
   if (limit > kMaxPageSize) {
     return Status(Code::kInvalidArgument, "limit must be at most 200").WithDetail("field", "limit");
@@ -84,8 +84,8 @@ Result<v1::ListTransfersResponse> Engine::ListAccountTransfers(const std::string
   std::optional<std::string> start;
   if (!page_token.empty()) {
     std::uint64_t before = 0;
-    auto [end, error] = std::from_chars(page_token.data(), page_token.data() + page_token.size(),
-                                        before);
+    auto [end, error] =
+        std::from_chars(page_token.data(), page_token.data() + page_token.size(), before);
     if (error != std::errc() || end != page_token.data() + page_token.size() || before == 0) {
       return Status(Code::kInvalidArgument, "page_token is not valid")
           .WithDetail("field", "page_token");

@@ -72,7 +72,8 @@ Result<AdminAuth> AdminAuth::Load(const std::string& data_dir, std::string* toke
     std::stringstream text;
     text << in.rdbuf();
     std::string token = Trim(text.str());
-    if (token.size() < kMinTokenBytes) return Status(Code::kInvalidArgument, path + " is too short");
+    if (token.size() < kMinTokenBytes)
+      return Status(Code::kInvalidArgument, path + " is too short");
     return AdminAuth(token);
   }
   auto token = RandomHexToken(32);

@@ -96,25 +96,34 @@ HttpResponse ErrorResponse(const Status& status, Format format) {
 
 int HttpStatusFor(Code code) {
   switch (code) {
-    case Code::kOk: return 200;
-    case Code::kInvalidArgument: return 400;
-    case Code::kUnauthenticated: return 401;
-    case Code::kPermissionDenied: return 403;
-    case Code::kNotFound: return 404;
+    case Code::kOk:
+      return 200;
+    case Code::kInvalidArgument:
+      return 400;
+    case Code::kUnauthenticated:
+      return 401;
+    case Code::kPermissionDenied:
+      return 403;
+    case Code::kNotFound:
+      return 404;
     case Code::kAlreadyExists:
     case Code::kPendingNotFound:
     case Code::kPendingAlreadyPosted:
     case Code::kPendingAlreadyVoided:
-    case Code::kPendingExpired: return 409;
+    case Code::kPendingExpired:
+      return 409;
     case Code::kIdempotencyConflict:
     case Code::kInsufficientFunds:
     case Code::kExceedsDebits:
     case Code::kCurrencyMismatch:
     case Code::kOverflow:
-    case Code::kAmountExceedsPending: return 422;
-    case Code::kUnavailable: return 503;
+    case Code::kAmountExceedsPending:
+      return 422;
+    case Code::kUnavailable:
+      return 503;
     case Code::kIoError:
-    case Code::kInternal: return 500;
+    case Code::kInternal:
+      return 500;
   }
   return 500;
 }

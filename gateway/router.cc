@@ -2,7 +2,6 @@
 
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
-
 #include <charconv>
 #include <string>
 #include <vector>
@@ -20,7 +19,7 @@ struct Call {
   const HttpRequest& request;
   std::vector<std::string> path;  // decoded segments
   std::map<std::string, std::string> query;
-  Format format;                  // of the response
+  Format format;  // of the response
   Router::Respond respond;
 };
 
@@ -34,8 +33,8 @@ void ReplyError(Call& call, const Status& status) {
 bool DecodeBody(Call& call, google::protobuf::Message* message) {
   auto format = RequestFormat(call.request.content_type);
   if (!format.ok()) {
-    Reply(call, ErrorResponse(415, "UNSUPPORTED_MEDIA_TYPE", format.status().message(),
-                              call.format));
+    Reply(call,
+          ErrorResponse(415, "UNSUPPORTED_MEDIA_TYPE", format.status().message(), call.format));
     return false;
   }
   if (Status s = Decode(call.request.body, format.value(), message); !s.ok()) {
@@ -46,8 +45,9 @@ bool DecodeBody(Call& call, google::protobuf::Message* message) {
 }
 
 // Engine outcomes arrive on the writer thread; encoding is cheap, so answer right there.
-engine::Engine::Done Answer(Call& call, int success_status,
-                            std::function<void(const Outcome&, v1::CreateTransfersResponse*)> pick) {
+engine::Engine::Done Answer(
+    Call& call, int success_status,
+    std::function<void(const Outcome&, v1::CreateTransfersResponse*)> pick) {
   return [respond = call.respond, format = call.format, success_status,
           pick = std::move(pick)](Outcome outcome) {
     if (!outcome.status.ok()) return respond(ErrorResponse(outcome.status, format));
@@ -114,8 +114,9 @@ void ListAccountTransfers(Call& call, engine::Engine& engine) {
     const std::string& text = it->second;
     auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), limit);
     if (error != std::errc() || end != text.data() + text.size() || limit == 0) {
-      return ReplyError(call, Status(Code::kInvalidArgument, "limit must be 1..200")
-                                  .WithDetail("field", "limit"));
+      return ReplyError(
+          call,
+          Status(Code::kInvalidArgument, "limit must be 1..200").WithDetail("field", "limit"));
     }
   }
   std::string token = call.query.count("page_token") ? call.query["page_token"] : "";
@@ -132,11 +133,13 @@ struct Route {
 const std::vector<Route>& Routes() {
   static const std::vector<Route> routes = {
       {"POST", {"v1", "accounts"}, CreateAccount},
-      {"GET", {"v1", "accounts", "*"},
+      {"GET",
+       {"v1", "accounts", "*"},
        [](Call& c, engine::Engine& e) { ReplyResult(c, e.GetAccount(c.path[2])); }},
       {"GET", {"v1", "accounts", "*", "transfers"}, ListAccountTransfers},
       {"POST", {"v1", "transfers"}, CreateTransfers},
-      {"GET", {"v1", "transfers", "*"},
+      {"GET",
+       {"v1", "transfers", "*"},
        [](Call& c, engine::Engine& e) { ReplyResult(c, e.GetTransfer(c.path[2])); }},
       {"POST", {"v1", "transfers", "*", "post"}, PostPending},
       {"POST", {"v1", "transfers", "*", "void"}, VoidPending},
@@ -184,8 +187,8 @@ void Router::Handle(const HttpRequest& request, Respond respond) const {
   Call call{request, {}, {}, ResponseFormat(request.accept), std::move(respond)};
   auto target = boost::urls::parse_origin_form(request.target);
   if (!target) {
-    return Reply(call, ErrorResponse(400, "INVALID_ARGUMENT", "malformed request target",
-                                     call.format));
+    return Reply(call,
+                 ErrorResponse(400, "INVALID_ARGUMENT", "malformed request target", call.format));
   }
   for (auto segment : target->segments()) call.path.push_back(segment);
   for (auto param : target->params()) call.query[param.key] = param.value;

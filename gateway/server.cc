@@ -27,7 +27,9 @@ struct ServerState {
   using Handler = Server::Handler;
   ServerOptions options;
   Handler handler;
-  net::io_context io;
+  // Owned here but destroyed explicitly by ~Server: pending handlers hold this state, so
+  // destroying the io_context (and its handlers) is what breaks that cycle.
+  std::unique_ptr<net::io_context> io = std::make_unique<net::io_context>();
   std::optional<tcp::acceptor> acceptor;
   std::vector<std::thread> threads;
   std::atomic<std::size_t> connections{0};
@@ -61,7 +63,9 @@ class Session : public std::enable_shared_from_this<Session> {
   }
   ~Session() { --state_->connections; }
 
-  void Start() { net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->WaitForRequest(); }); }
+  void Start() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->WaitForRequest(); });
+  }
 
  private:
   // Waits for the first byte of the next request under the idle timeout; the read deadline
@@ -82,10 +86,9 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(state_->options.max_body_bytes);
     parser_->header_limit(static_cast<std::uint32_t>(state_->options.max_header_bytes));
     stream_.expires_after(state_->options.read_timeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                       self->OnRead(ec);
-                     });
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
@@ -114,14 +117,16 @@ class Session : public std::enable_shared_from_this<Session> {
     request.accept = std::string(message[http::field::accept]);
     request.authorization = std::string(message[http::field::authorization]);
     std::string_view client_id = message["X-Request-Id"];
-    request.request_id = IsSafeRequestId(client_id) ? std::string(client_id) : NewRequestId(*state_);
+    request.request_id =
+        IsSafeRequestId(client_id) ? std::string(client_id) : NewRequestId(*state_);
     request.body = std::move(message.body());
     method_ = request.method;
     target_ = request.target.substr(0, request.target.find('?'));
     request_id_ = request.request_id;
     state_->handler(request, [self = shared_from_this()](HttpResponse response) {
-      net::post(self->stream_.get_executor(),
-                [self, response = std::move(response)]() mutable { self->Write(std::move(response)); });
+      net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+        self->Write(std::move(response));
+      });
     });
   }
 
@@ -194,7 +199,7 @@ void RefuseConnection(tcp::socket socket) {
 
 void Accept(std::shared_ptr<ServerState> state) {
   state->acceptor->async_accept(
-      net::make_strand(state->io), [state](beast::error_code ec, tcp::socket socket) {
+      net::make_strand(*state->io), [state](beast::error_code ec, tcp::socket socket) {
         if (ec == net::error::operation_aborted || !state->acceptor->is_open()) return;
         if (!ec) {
           if (state->connections >= state->options.max_connections) {
@@ -215,26 +220,30 @@ Server::Server(ServerOptions options, Handler handler) : state_(std::make_shared
   state_->handler = std::move(handler);
 }
 
-Server::~Server() { Stop(); }
+Server::~Server() {
+  Stop();
+  state_->acceptor.reset();
+  state_->io.reset();
+}
 
 Status Server::Start() {
   beast::error_code ec;
   auto address = net::ip::make_address(state_->options.host, ec);
   if (ec) return Status(Code::kInvalidArgument, "bad listen address: " + state_->options.host);
   tcp::endpoint endpoint(address, state_->options.port);
-  auto& acceptor = state_->acceptor.emplace(net::make_strand(state_->io));
+  auto& acceptor = state_->acceptor.emplace(net::make_strand(*state_->io));
   if (acceptor.open(endpoint.protocol(), ec); !ec) {
     acceptor.set_option(net::socket_base::reuse_address(true), ec);
   }
   if (!ec) acceptor.bind(endpoint, ec);
   if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
-  if (ec) return Status(Code::kIoError, "cannot listen on " + state_->options.host + ":" +
-                                            std::to_string(state_->options.port) + ": " +
-                                            ec.message());
+  if (ec)
+    return Status(Code::kIoError, "cannot listen on " + state_->options.host + ":" +
+                                      std::to_string(state_->options.port) + ": " + ec.message());
   state_->request_prefix = fmt::format("{:x}", Clock::now().time_since_epoch().count() & 0xffffff);
   Accept(state_);
   for (int i = 0; i < std::max(1, state_->options.threads); ++i) {
-    state_->threads.emplace_back([state = state_] { state->io.run(); });
+    state_->threads.emplace_back([state = state_] { state->io->run(); });
   }
   return Status::Ok();
 }
@@ -255,7 +264,7 @@ void Server::Stop() {
   while (state_->in_flight > 0 && Clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  state_->io.stop();
+  state_->io->stop();
   for (auto& thread : state_->threads) thread.join();
   state_->threads.clear();
 }

@@ -57,29 +57,50 @@ bool ParseListen(const std::string& text, market4::gateway::ServerOptions* serve
 
 // Returns 0 to continue, or an exit status.
 int ParseOptions(int argc, char** argv, Options* options) {
-  static const option kLong[] = {
-      {"data-dir", required_argument, nullptr, 'd'}, {"listen", required_argument, nullptr, 'l'},
-      {"threads", required_argument, nullptr, 't'},  {"max-connections", required_argument, nullptr, 'c'},
-      {"read-timeout-ms", required_argument, nullptr, 'r'},
-      {"idle-timeout-ms", required_argument, nullptr, 'i'},
-      {"max-batch", required_argument, nullptr, 'b'}, {"log-level", required_argument, nullptr, 'v'},
-      {"help", no_argument, nullptr, 'h'},           {nullptr, 0, nullptr, 0}};
+  static const option kLong[] = {{"data-dir", required_argument, nullptr, 'd'},
+                                 {"listen", required_argument, nullptr, 'l'},
+                                 {"threads", required_argument, nullptr, 't'},
+                                 {"max-connections", required_argument, nullptr, 'c'},
+                                 {"read-timeout-ms", required_argument, nullptr, 'r'},
+                                 {"idle-timeout-ms", required_argument, nullptr, 'i'},
+                                 {"max-batch", required_argument, nullptr, 'b'},
+                                 {"log-level", required_argument, nullptr, 'v'},
+                                 {"help", no_argument, nullptr, 'h'},
+                                 {nullptr, 0, nullptr, 0}};
   int c = 0;
   try {
     while ((c = getopt_long(argc, argv, "h", kLong, nullptr)) != -1) {
       switch (c) {
-        case 'd': options->data_dir = optarg; break;
+        case 'd':
+          options->data_dir = optarg;
+          break;
         case 'l':
           if (!ParseListen(optarg, &options->server)) throw std::invalid_argument("--listen");
           break;
-        case 't': options->server.threads = std::stoi(optarg); break;
-        case 'c': options->server.max_connections = std::stoul(optarg); break;
-        case 'r': options->server.read_timeout = std::chrono::milliseconds(std::stol(optarg)); break;
-        case 'i': options->server.idle_timeout = std::chrono::milliseconds(std::stol(optarg)); break;
-        case 'b': options->max_batch = std::stoul(optarg); break;
-        case 'v': options->log_level = optarg; break;
-        case 'h': std::fputs(kUsage, stdout); return -1;
-        default: std::fputs(kUsage, stderr); return 2;
+        case 't':
+          options->server.threads = std::stoi(optarg);
+          break;
+        case 'c':
+          options->server.max_connections = std::stoul(optarg);
+          break;
+        case 'r':
+          options->server.read_timeout = std::chrono::milliseconds(std::stol(optarg));
+          break;
+        case 'i':
+          options->server.idle_timeout = std::chrono::milliseconds(std::stol(optarg));
+          break;
+        case 'b':
+          options->max_batch = std::stoul(optarg);
+          break;
+        case 'v':
+          options->log_level = optarg;
+          break;
+        case 'h':
+          std::fputs(kUsage, stdout);
+          return -1;
+        default:
+          std::fputs(kUsage, stderr);
+          return 2;
       }
     }
   } catch (const std::exception&) {

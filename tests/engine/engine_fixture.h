@@ -43,8 +43,8 @@ class EngineFixture : public ::testing::Test {
   }
 
   static v1::NewTransfer Make(const std::string& id, const std::string& debit,
-                              const std::string& credit, std::int64_t amount,
-                              bool pending = false, std::uint32_t timeout_seconds = 0) {
+                              const std::string& credit, std::int64_t amount, bool pending = false,
+                              std::uint32_t timeout_seconds = 0) {
     v1::NewTransfer t;
     t.set_id(id);
     t.set_debit_account_id(debit);

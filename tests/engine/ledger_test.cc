@@ -1,9 +1,10 @@
 // Rules of the ledger, exercised through the real engine on a real RocksDB.
+#include "engine/ledger.h"
+
 #include <gtest/gtest.h>
 
 #include <limits>
 
-#include "engine/ledger.h"
 #include "tests/engine/engine_fixture.h"
 
 namespace market4::engine {
@@ -222,8 +223,7 @@ TEST_F(LedgerTest, VoidReleasesTheReservation) {
 
 TEST_F(LedgerTest, PostAndVoidRefuseWhatIsNotPending) {
   ASSERT_TRUE(Submit({Make("p1", "alice", "bob", 1'000, true)}).status.ok());
-  EXPECT_EQ(engine_->Execute(PostPending{"p1", 1'001}).status.code(),
-            Code::kAmountExceedsPending);
+  EXPECT_EQ(engine_->Execute(PostPending{"p1", 1'001}).status.code(), Code::kAmountExceedsPending);
   EXPECT_EQ(engine_->Execute(PostPending{"p1", 0}).status.code(), Code::kInvalidArgument);
   EXPECT_EQ(engine_->Execute(PostPending{"fund", std::nullopt}).status.code(),
             Code::kPendingNotFound);
@@ -240,8 +240,7 @@ TEST_F(LedgerTest, PendingVoidsItselfAfterItsTimeout) {
   AdvanceAndTick(seconds(1));
   EXPECT_EQ(engine_->GetTransfer("p1")->status(), v1::TRANSFER_STATUS_EXPIRED);
   EXPECT_EQ(Balances("alice"), "5/0/0/50000");
-  EXPECT_EQ(engine_->Execute(PostPending{"p1", std::nullopt}).status.code(),
-            Code::kPendingExpired);
+  EXPECT_EQ(engine_->Execute(PostPending{"p1", std::nullopt}).status.code(), Code::kPendingExpired);
   auto expiry = engine_->GetTransfer("p1~expire");
   ASSERT_TRUE(expiry.ok());
   EXPECT_EQ(expiry->kind(), v1::TRANSFER_KIND_EXPIRE_PENDING);
@@ -266,8 +265,7 @@ TEST_F(LedgerTest, HistoryIsNewestFirstAndPaged) {
   EXPECT_EQ(page2->next_page_token(), "");
   EXPECT_EQ(engine_->ListAccountTransfers("alice", 201, "").status().code(),
             Code::kInvalidArgument);
-  EXPECT_EQ(engine_->ListAccountTransfers("alice", 1, "x").status().code(),
-            Code::kInvalidArgument);
+  EXPECT_EQ(engine_->ListAccountTransfers("alice", 1, "x").status().code(), Code::kInvalidArgument);
   EXPECT_EQ(engine_->ListAccountTransfers("nobody", 1, "").status().code(), Code::kNotFound);
 }
 

@@ -50,14 +50,17 @@ TEST_F(RandomLedgerTest, InvariantsHoldAfterEveryStep) {
   }
   std::map<std::string, std::int64_t> posted_net;  // credits_posted - debits_posted, modelled
   std::vector<std::pair<std::string, v1::NewTransfer>> history;  // id -> what was accepted
-  std::vector<std::pair<std::string, std::int64_t>> pendings;  // id, amount
+  std::vector<std::pair<std::string, std::int64_t>> pendings;    // id, amount
   int next_id = 0;
   std::map<v1::TransferKind, int> applied;  // how many entries of each kind the engine made
   auto amount = [&]() -> std::int64_t {
     switch (pick(10)) {
-      case 0: return std::numeric_limits<std::int64_t>::max() - pick(3);  // overflow probes
-      case 1: return pick(3) - 1;                                          // invalid probes
-      default: return 1 + pick(100'000);
+      case 0:
+        return std::numeric_limits<std::int64_t>::max() - pick(3);  // overflow probes
+      case 1:
+        return pick(3) - 1;  // invalid probes
+      default:
+        return 1 + pick(100'000);
     }
   };
   auto random_transfer = [&](bool pending) {
@@ -104,14 +107,16 @@ TEST_F(RandomLedgerTest, InvariantsHoldAfterEveryStep) {
       std::size_t index = static_cast<std::size_t>(pick(static_cast<int>(pendings.size())));
       auto [id, reserved] = pendings[index];
       std::optional<std::int64_t> part;
-      if (pick(4) == 0) part = amount();  // often invalid or too large
-      else if (pick(2) == 0) part = 1 + static_cast<std::int64_t>(rng() % reserved);
-      Outcome out = op == 5 ? engine_->Execute(PostPending{id, part})
-                            : engine_->Execute(VoidPending{id});
+      if (pick(4) == 0)
+        part = amount();  // often invalid or too large
+      else if (pick(2) == 0)
+        part = 1 + static_cast<std::int64_t>(rng() % reserved);
+      Outcome out =
+          op == 5 ? engine_->Execute(PostPending{id, part}) : engine_->Execute(VoidPending{id});
       if (!out.replayed) record(out);
       Code code = out.status.code();
-      if (out.status.ok() || code == Code::kPendingExpired ||
-          code == Code::kPendingAlreadyPosted || code == Code::kPendingAlreadyVoided) {
+      if (out.status.ok() || code == Code::kPendingExpired || code == Code::kPendingAlreadyPosted ||
+          code == Code::kPendingAlreadyVoided) {
         pendings.erase(pendings.begin() + static_cast<std::ptrdiff_t>(index));
       }
     } else if (op == 7 && !history.empty()) {

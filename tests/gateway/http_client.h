@@ -10,7 +10,7 @@
 namespace market4::testing {
 
 struct ClientResponse {
-  int status = 0;  // 0: the connection failed
+  int status = 0;                              // 0: the connection failed
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
   std::string Header(const std::string& name) const {

@@ -1,11 +1,12 @@
 // The gateway over real sockets: a real engine on RocksDB, the router, and the Beast server
 // on port 0, spoken to by a plain HTTP client.
+#include "gateway/server.h"
+
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 
 #include "engine/engine.h"
 #include "gateway/router.h"
-#include "gateway/server.h"
 #include "market4/v1/error.pb.h"
 #include "tests/gateway/http_client.h"
 #include "tests/test_util.h"
@@ -54,7 +55,8 @@ class ServerTest : public ::testing::Test {
   }
 
   ClientResponse Call(const std::string& method, const std::string& target,
-                      const std::string& body = "", std::map<std::string, std::string> headers = {}) {
+                      const std::string& body = "",
+                      std::map<std::string, std::string> headers = {}) {
     headers.emplace("Authorization", std::string("Bearer ") + kToken);
     return client_->Send(method, target, body, headers);
   }
@@ -202,11 +204,13 @@ TEST_F(ServerTest, PendingPostVoidAndExpiryOverHttp) {
 TEST_F(ServerTest, HistoryPagesOverHttp) {
   CreateFundedAlice();
   for (int i = 0; i < 3; ++i) {
-    ASSERT_EQ(Call("POST", "/v1/transfers",
-                   R"({"transfers":[{"id":"h)" + std::to_string(i) +
-                       R"(","debit_account_id":"alice","credit_account_id":"bob","amount":"1","code":1}]})")
-                  .status,
-              201);
+    ASSERT_EQ(
+        Call(
+            "POST", "/v1/transfers",
+            R"({"transfers":[{"id":"h)" + std::to_string(i) +
+                R"(","debit_account_id":"alice","credit_account_id":"bob","amount":"1","code":1}]})")
+            .status,
+        201);
   }
   auto page = Parse<v1::ListTransfersResponse>(Call("GET", "/v1/accounts/alice/transfers?limit=2"));
   ASSERT_EQ(page.transfers_size(), 2);
@@ -263,7 +267,8 @@ TEST_F(ServerTest, KeepAliveServesManyRequestsOnOneConnection) {
 }
 
 TEST_F(ServerTest, PipelinedRequestsAreAnsweredInOrder) {
-  std::string two = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /v1/nothing HTTP/1.1\r\nHost: x\r\n\r\n";
+  std::string two =
+      "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /v1/nothing HTTP/1.1\r\nHost: x\r\n\r\n";
   EXPECT_EQ(client_->SendRaw(two).status, 200);
   EXPECT_EQ(client_->SendRaw("").status, 404);
 }

@@ -1,0 +1,204 @@
+// Crash trial: the real market4d binary takes a stream of transfer groups over several
+// connections and is killed with SIGKILL mid-stream. After a restart on the same data
+// directory every answered group must be there in full, no group may be half applied, the
+// ledger must sum to zero, and the balances must follow from the stored history.
+#include <google/protobuf/util/json_util.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <thread>
+
+#include "engine/engine.h"
+#include "market4/v1/ledger.pb.h"
+#include "tests/gateway/http_client.h"
+#include "tests/test_util.h"
+
+namespace market4 {
+namespace {
+
+namespace v1 = ::market4::v1;
+using testing::ClientResponse;
+using testing::HttpClient;
+
+constexpr char kToken[] = "crash-test-operator-token-000001";
+constexpr int kWallets = 8;
+constexpr int kWriters = 4;
+constexpr int kAnsweredBeforeKill = 300;
+constexpr int kRounds = 3;
+
+std::uint16_t FreePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+  socklen_t size = sizeof(address);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+// market4d as a child process.
+class Daemon {
+ public:
+  Daemon(const std::string& data_dir, std::uint16_t port) : port_(port) {
+    std::string listen = "127.0.0.1:" + std::to_string(port);
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::setenv("MARKET4_ADMIN_TOKEN", kToken, 1);
+      std::string log = data_dir + "/../market4d.log";
+      FILE* out = std::freopen(log.c_str(), "a", stdout);
+      (void)out;
+      ::dup2(STDOUT_FILENO, STDERR_FILENO);
+      ::execl(MARKET4D_PATH, "market4d", "--data-dir", data_dir.c_str(), "--listen", listen.c_str(),
+              "--log-level", "warn", static_cast<char*>(nullptr));
+      std::_Exit(127);
+    }
+  }
+  ~Daemon() {
+    if (pid_ > 0) Kill(SIGKILL);
+  }
+
+  // Polls /healthz until the daemon answers; a child process has no other readiness signal.
+  bool WaitReady() {
+    for (int i = 0; i < 1000; ++i) {
+      HttpClient probe("127.0.0.1", port_);
+      if (probe.Send("GET", "/healthz").status == 200) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
+
+  // Sends `signal` and returns the raw wait status.
+  int Kill(int signal) {
+    ::kill(pid_, signal);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return status;
+  }
+
+ private:
+  std::uint16_t port_;
+  pid_t pid_ = -1;
+};
+
+std::map<std::string, std::string> Auth() {
+  return {{"Authorization", std::string("Bearer ") + kToken}};
+}
+
+std::string Group(const std::string& id, int to, int onward, int amount) {
+  auto leg = [](const std::string& leg_id, const std::string& debit, const std::string& credit,
+                int value) {
+    return R"({"id":")" + leg_id + R"(","debit_account_id":")" + debit +
+           R"(","credit_account_id":")" + credit + R"(","amount":")" + std::to_string(value) +
+           R"(","code":1})";
+  };
+  std::string wallet = "w" + std::to_string(to);
+  std::string next = "w" + std::to_string(onward);
+  return R"({"transfers":[)" + leg(id + "-a", "source", wallet, amount) + "," +
+         leg(id + "-b", wallet, next, amount / 2) + "]}";
+}
+
+TEST(CrashTest, KillNineLosesNoAnsweredTransferAndHalfAppliesNothing) {
+  testing::TempDir dir;
+  std::string data_dir = dir.Sub("data");
+  std::uint16_t port = FreePort();
+  auto daemon = std::make_unique<Daemon>(data_dir, port);
+  ASSERT_TRUE(daemon->WaitReady());
+  HttpClient admin("127.0.0.1", port);
+  ASSERT_EQ(admin.Send("POST", "/v1/accounts", R"({"id":"source"})", Auth()).status, 201);
+  for (int i = 0; i < kWallets; ++i) {
+    std::string body =
+        R"({"id":"w)" + std::to_string(i) + R"(","debits_must_not_exceed_credits":true})";
+    ASSERT_EQ(admin.Send("POST", "/v1/accounts", body, Auth()).status, 201);
+  }
+
+  struct Sent {
+    std::string id, body;
+    bool answered;
+  };
+  std::vector<std::vector<Sent>> sent(kWriters);
+  for (int round = 0; round < kRounds; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    std::atomic<int> answered{0};
+    std::vector<std::thread> writers;
+    for (int w = 0; w < kWriters; ++w) {
+      writers.emplace_back([&, w] {
+        HttpClient client("127.0.0.1", port);
+        for (int n = 0;; ++n) {
+          std::string id =
+              "r" + std::to_string(round) + "c" + std::to_string(w) + "-" + std::to_string(n);
+          std::string body = Group(id, (w + n) % kWallets, (w + n + 1) % kWallets, 1000 + n % 97);
+          sent[w].push_back({id, body, false});
+          ClientResponse response = client.Send("POST", "/v1/transfers", body, Auth());
+          if (response.status == 0) return;  // the server is gone
+          if (response.status != 201) {
+            ADD_FAILURE() << response.status << " " << response.body;
+            return;
+          }
+          sent[w].back().answered = true;
+          ++answered;
+        }
+      });
+    }
+    while (answered < kAnsweredBeforeKill) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    int status = daemon->Kill(SIGKILL);
+    for (auto& writer : writers) writer.join();
+    EXPECT_TRUE(WIFSIGNALED(status));
+
+    daemon = std::make_unique<Daemon>(data_dir, port);
+    ASSERT_TRUE(daemon->WaitReady());
+    HttpClient reader("127.0.0.1", port);
+    int checked = 0;
+    for (const auto& list : sent) {
+      for (const auto& s : list) {
+        int a = reader.Send("GET", "/v1/transfers/" + s.id + "-a", "", Auth()).status;
+        int b = reader.Send("GET", "/v1/transfers/" + s.id + "-b", "", Auth()).status;
+        EXPECT_EQ(a, b) << s.id << " is half applied";
+        if (s.answered) {
+          EXPECT_EQ(a, 200) << "answered group " << s.id << " was lost";
+          ++checked;
+        }
+      }
+    }
+    EXPECT_GE(checked, kAnsweredBeforeKill * (round + 1));
+  }
+  // A retry of an answered group after the restart moves nothing.
+  HttpClient reader("127.0.0.1", port);
+  ClientResponse retry = reader.Send("POST", "/v1/transfers", sent[0][0].body, Auth());
+  EXPECT_EQ(retry.status, 201);
+  EXPECT_EQ(retry.Header("idempotent-replayed"), "true");
+
+  __extension__ __int128 sum = 0;
+  std::vector<std::string> ids = {"source"};
+  for (int i = 0; i < kWallets; ++i) ids.push_back("w" + std::to_string(i));
+  for (const auto& id : ids) {
+    v1::Account account;
+    ClientResponse response = reader.Send("GET", "/v1/accounts/" + id, "", Auth());
+    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(response.body, &account).ok());
+    sum += account.credits_posted() - account.debits_posted();
+    EXPECT_GE(account.available(), id == "source" ? INT64_MIN : 0);
+  }
+  EXPECT_TRUE(sum == 0) << "ledger does not sum to zero";
+
+  // A clean stop exits 0, and the stored balances follow from the stored history.
+  int stop = daemon->Kill(SIGTERM);
+  EXPECT_TRUE(WIFEXITED(stop) && WEXITSTATUS(stop) == 0) << stop;
+  engine::EngineOptions options;
+  options.store.path = data_dir + "/ledger";
+  auto engine = engine::Engine::Open(std::move(options));
+  ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+  Status audit = engine.value()->AuditHistory();
+  EXPECT_TRUE(audit.ok()) << audit.ToString();
+}
+
+}  // namespace
+}  // namespace market4

@@ -53,7 +53,8 @@ TEST(StoreTest, ScansPrefixForwardAndBackwardFromAStart) {
   auto store = Store::Open({dir.path(), true});
   ASSERT_TRUE(store.ok());
   Batch batch;
-  for (std::uint64_t seq : {1, 2, 3, 10}) batch.Put(Family::kAccountIndex, AccountIndexKey("a", seq), "");
+  for (std::uint64_t seq : {1, 2, 3, 10})
+    batch.Put(Family::kAccountIndex, AccountIndexKey("a", seq), "");
   batch.Put(Family::kAccountIndex, AccountIndexKey("ab", 5), "");
   batch.Put(Family::kAccountIndex, AccountIndexKey("b", 4), "");
   ASSERT_TRUE(store.value()->Commit(batch).ok());
@@ -61,13 +62,12 @@ TEST(StoreTest, ScansPrefixForwardAndBackwardFromAStart) {
   auto collect = [&](bool reverse, std::optional<std::string> start) {
     std::vector<std::uint64_t> out;
     std::string prefix = AccountIndexPrefix("a");
-    Status s = store.value()->Scan(
-        Family::kAccountIndex, prefix, reverse,
-        start ? std::optional<std::string_view>(*start) : std::nullopt,
-        [&](std::string_view key, std::string_view) {
-          out.push_back(*DecodeSequence(key.substr(prefix.size())));
-          return true;
-        });
+    Status s = store.value()->Scan(Family::kAccountIndex, prefix, reverse,
+                                   start ? std::optional<std::string_view>(*start) : std::nullopt,
+                                   [&](std::string_view key, std::string_view) {
+                                     out.push_back(*DecodeSequence(key.substr(prefix.size())));
+                                     return true;
+                                   });
     EXPECT_TRUE(s.ok());
     return out;
   };

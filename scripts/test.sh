@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs dependencies, builds, and runs every test twice: once in the normal build and
+# once under AddressSanitizer + UndefinedBehaviorSanitizer, where any report fails the run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+
+echo "== build and test (RelWithDebInfo) =="
+scripts/build.sh release
+ctest --test-dir build --output-on-failure -j "$(nproc)"
+
+echo "== build and test (ASan + UBSan) =="
+scripts/build.sh asan
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+ctest --test-dir build-asan --output-on-failure -j "$(nproc)"
