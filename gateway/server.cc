@@ -21,6 +21,9 @@ namespace http = beast::http;
 using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
+// How much the idle wait reads at once; the parser then enforces the real limits.
+constexpr std::size_t kFirstReadBytes = 4096;
+
 }  // namespace
 
 struct ServerState {
@@ -74,11 +77,12 @@ class Session : public std::enable_shared_from_this<Session> {
     if (state_->draining) return Close();
     if (buffer_.size() > 0) return ReadRequest();
     stream_.expires_after(state_->options.idle_timeout);
-    stream_.socket().async_wait(tcp::socket::wait_read,
-                                [self = shared_from_this()](beast::error_code ec) {
-                                  if (ec) return self->Close();
-                                  self->ReadRequest();
-                                });
+    stream_.async_read_some(buffer_.prepare(kFirstReadBytes),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              if (ec) return self->Close();
+                              self->buffer_.commit(n);
+                              self->ReadRequest();
+                            });
   }
 
   void ReadRequest() {

@@ -297,6 +297,19 @@ TEST_F(LedgerTest, StoppedEngineAnswersUnavailable) {
   EXPECT_EQ(Move("late", "alice", "bob", 1).status.code(), Code::kUnavailable);
 }
 
+TEST(EngineQueueTest, FullQueueAnswersUnavailableAtOnce) {
+  testing::TempDir dir;
+  EngineOptions options;
+  options.store.path = dir.Sub("ledger");
+  options.max_queued_commands = 0;
+  auto engine = Engine::Open(std::move(options));
+  ASSERT_TRUE(engine.ok());
+  v1::CreateAccountRequest request;
+  request.set_id("a");
+  EXPECT_EQ(engine.value()->Execute(request).status.code(), Code::kUnavailable);
+  EXPECT_EQ(engine.value()->GetAccount("a").status().code(), Code::kNotFound);
+}
+
 TEST_F(LedgerTest, ConcurrentSubmittersAreSerialisedExactly) {
   constexpr int kThreads = 4;
   constexpr int kPerThread = 50;

@@ -273,6 +273,26 @@ TEST_F(ServerTest, PipelinedRequestsAreAnsweredInOrder) {
   EXPECT_EQ(client_->SendRaw("").status, 404);
 }
 
+TEST_F(ServerTest, SlowAndIdleClientsAreDisconnected) {
+  server_->Stop();
+  ServerOptions options;
+  options.port = 0;
+  options.read_timeout = std::chrono::milliseconds(100);
+  options.idle_timeout = std::chrono::milliseconds(100);
+  server_ = std::make_unique<Server>(options, [this](const auto& request, auto respond) {
+    router_->Handle(request, std::move(respond));
+  });
+  ASSERT_TRUE(server_->Start().ok());
+  // A request that never finishes: the read deadline closes the connection, no answer.
+  HttpClient slow("127.0.0.1", server_->port());
+  EXPECT_EQ(slow.SendRaw("GET /healthz HTTP/1.1\r\nHost: x\r\n").status, 0);
+  // A keep-alive connection left idle is closed after the idle timeout.
+  HttpClient idle("127.0.0.1", server_->port());
+  ASSERT_EQ(idle.Send("GET", "/healthz").status, 200);
+  EXPECT_EQ(idle.SendRaw("").status, 0);
+  client_ = std::make_unique<HttpClient>("127.0.0.1", server_->port());
+}
+
 TEST_F(ServerTest, ConnectionsOverTheLimitAreRefused) {
   server_->Stop();
   ServerOptions options;
