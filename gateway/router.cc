@@ -45,61 +45,50 @@ bool DecodeBody(Call& call, google::protobuf::Message* message) {
 }
 
 // Engine outcomes arrive on the writer thread; encoding is cheap, so answer right there.
-engine::Engine::Done Answer(
-    Call& call, int success_status,
-    std::function<void(const Outcome&, v1::CreateTransfersResponse*)> pick) {
-  return [respond = call.respond, format = call.format, success_status,
-          pick = std::move(pick)](Outcome outcome) {
+// `body` turns a successful Outcome into the response message.
+template <typename Body>
+engine::Engine::Done AnswerWith(const Call& call, int success_status, Body body) {
+  return [respond = call.respond, format = call.format, success_status, body](Outcome outcome) {
     if (!outcome.status.ok()) return respond(ErrorResponse(outcome.status, format));
-    v1::CreateTransfersResponse body;
-    pick(outcome, &body);
-    HttpResponse response = MessageResponse(success_status, body, format);
+    HttpResponse response = MessageResponse(success_status, body(outcome), format);
     if (outcome.replayed) response.headers.emplace_back("Idempotent-Replayed", "true");
     respond(std::move(response));
   };
 }
 
+const v1::Account& TheAccount(const Outcome& outcome) { return outcome.account; }
+const v1::Transfer& TheTransfer(const Outcome& outcome) { return outcome.transfers.at(0); }
+v1::CreateTransfersResponse TheTransfers(const Outcome& outcome) {
+  v1::CreateTransfersResponse body;
+  for (const auto& t : outcome.transfers) *body.add_transfers() = t;
+  return body;
+}
+
 void CreateAccount(Call& call, engine::Engine& engine) {
   v1::CreateAccountRequest request;
   if (!DecodeBody(call, &request)) return;
-  engine.Submit(std::move(request), [respond = call.respond, format = call.format](Outcome o) {
-    if (!o.status.ok()) return respond(ErrorResponse(o.status, format));
-    HttpResponse response = MessageResponse(201, o.account, format);
-    if (o.replayed) response.headers.emplace_back("Idempotent-Replayed", "true");
-    respond(std::move(response));
-  });
+  engine.Submit(std::move(request), AnswerWith(call, 201, TheAccount));
 }
 
 void CreateTransfers(Call& call, engine::Engine& engine) {
   v1::CreateTransfersRequest request;
   if (!DecodeBody(call, &request)) return;
-  engine.Submit(std::move(request), Answer(call, 201, [](const Outcome& o, auto* body) {
-                  for (const auto& t : o.transfers) *body->add_transfers() = t;
-                }));
+  engine.Submit(std::move(request), AnswerWith(call, 201, TheTransfers));
 }
 
-// Post and void answer with the one resolution record, not a list.
-engine::Engine::Done AnswerOne(Call& call) {
-  return [respond = call.respond, format = call.format](Outcome o) {
-    if (!o.status.ok()) return respond(ErrorResponse(o.status, format));
-    HttpResponse response = MessageResponse(200, o.transfers.at(0), format);
-    if (o.replayed) response.headers.emplace_back("Idempotent-Replayed", "true");
-    respond(std::move(response));
-  };
-}
-
+// Post and void answer with the one resolution entry they made.
 void PostPending(Call& call, engine::Engine& engine) {
   v1::PostPendingRequest request;
   if (!DecodeBody(call, &request)) return;
   engine::PostPending command{call.path[2], std::nullopt};
   if (request.has_amount()) command.amount = request.amount();
-  engine.Submit(std::move(command), AnswerOne(call));
+  engine.Submit(std::move(command), AnswerWith(call, 200, TheTransfer));
 }
 
 void VoidPending(Call& call, engine::Engine& engine) {
   v1::VoidPendingRequest request;
   if (!DecodeBody(call, &request)) return;
-  engine.Submit(engine::VoidPending{call.path[2]}, AnswerOne(call));
+  engine.Submit(engine::VoidPending{call.path[2]}, AnswerWith(call, 200, TheTransfer));
 }
 
 template <typename T>
