@@ -36,6 +36,12 @@ std::string_view CodeName(Code code) {
       return "PENDING_TRANSFER_EXPIRED";
     case Code::kAmountExceedsPending:
       return "AMOUNT_EXCEEDS_PENDING";
+    case Code::kOutOfStock:
+      return "OUT_OF_STOCK";
+    case Code::kFailedPrecondition:
+      return "FAILED_PRECONDITION";
+    case Code::kRefundExceedsPaid:
+      return "REFUND_EXCEEDS_PAID";
     case Code::kUnavailable:
       return "UNAVAILABLE";
     case Code::kIoError:

@@ -29,6 +29,9 @@ enum class Code {
   kPendingAlreadyVoided,  // post/void of a pending transfer already voided
   kPendingExpired,        // post/void of a pending transfer whose timeout passed
   kAmountExceedsPending,  // partial post larger than the pending amount
+  kOutOfStock,            // an order asks for more units than a listing has
+  kFailedPrecondition,    // the object is not in a state that allows this (e.g. pay twice)
+  kRefundExceedsPaid,     // refunds would add up to more than the order's total
   kUnavailable,           // the engine is stopped or its queue is full; retry later
   kIoError,               // storage failed
   kInternal,              // a bug: an invariant did not hold

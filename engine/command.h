@@ -3,6 +3,7 @@
 // thread after the command's effects are durable.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -10,6 +11,7 @@
 
 #include "common/status.h"
 #include "market4/v1/ledger.pb.h"
+#include "market4/v1/market.pb.h"
 
 namespace market4::engine {
 
@@ -31,8 +33,68 @@ struct Tick {};
 // Checks the ledger's invariants on the writer thread; the Outcome's status says the result.
 struct VerifyInvariants {};
 
+// Who sends a marketplace command. Operators have no id.
+enum class Role { kOperator, kMerchant, kBuyer };
+struct Caller {
+  Role role = Role::kOperator;
+  std::string id;
+};
+
+// Marketplace commands. Ids and token hashes are chosen by the gateway (random), so the
+// engine stays deterministic. `idempotency_key` is the client's Idempotency-Key ("" = none).
+struct CreateMerchant {
+  std::string id;
+  std::string token_hash;
+  v1::CreateMerchantRequest request;
+};
+struct CreateBuyer {
+  std::string id;
+  std::string token_hash;
+  v1::CreateBuyerRequest request;
+};
+struct MakeDeposit {
+  std::string buyer_id;
+  std::string idempotency_key;
+  v1::DepositRequest request;
+};
+struct CreateListing {
+  std::string merchant_id;
+  std::string id;
+  v1::CreateListingRequest request;
+};
+struct UpdateListing {
+  std::string merchant_id;
+  std::string listing_id;
+  v1::UpdateListingRequest request;
+};
+struct DelistListing {
+  std::string merchant_id;
+  std::string listing_id;
+};
+struct PlaceOrder {
+  std::string buyer_id;
+  std::string id;
+  std::string idempotency_key;
+  v1::CreateOrderRequest request;
+};
+enum class OrderAction { kPay, kShip, kConfirm, kCancel };
+struct ActOnOrder {
+  Caller caller;
+  std::string order_id;
+  OrderAction action;
+  std::string idempotency_key;
+};
+struct RefundOrder {
+  std::string merchant_id;
+  std::string order_id;
+  std::string idempotency_key;
+  v1::RefundRequest request;
+};
+
 using Command = std::variant<v1::CreateAccountRequest, v1::CreateTransfersRequest, PostPending,
-                             VoidPending, Tick, VerifyInvariants>;
+                             VoidPending, Tick, VerifyInvariants, CreateMerchant, CreateBuyer,
+                             MakeDeposit, CreateListing, UpdateListing, DelistListing, PlaceOrder,
+                             ActOnOrder, RefundOrder>;
 
 struct Outcome {
   Outcome() = default;
@@ -46,6 +108,8 @@ struct Outcome {
   v1::Account account;
   // CreateTransfersRequest (one per request entry), PostPending / VoidPending (one).
   std::vector<v1::Transfer> transfers;
+  // Marketplace commands: the response message (Merchant, Listing, Order, Deposit, ...).
+  std::shared_ptr<const google::protobuf::Message> message;
 };
 
 }  // namespace market4::engine

@@ -6,6 +6,7 @@
 #include <future>
 
 #include "engine/ledger.h"
+#include "engine/market.h"
 
 namespace market4::engine {
 
@@ -18,12 +19,22 @@ Result<std::unique_ptr<Engine>> Engine::Open(EngineOptions options) {
   engine->store_ = std::move(store).value();
   engine->ledger_ = std::make_unique<Ledger>(engine->store_.get());
   if (Status s = engine->ledger_->Load(); !s.ok()) return s;
+  engine->market_ = std::make_unique<Market>(engine->store_.get(), engine->ledger_.get(),
+                                             engine->options_.market);
+  storage::Batch batch;
+  engine->last_batch_ns_ = engine->clock_->NowNanos();
+  if (Status s = engine->market_->Load(engine->last_batch_ns_, &batch); !s.ok()) return s;
+  if (!batch.Empty()) {
+    if (Status s = engine->store_->Commit(batch); !s.ok()) return s;
+  }
+  engine->ledger_->OnCommitted();
   engine->writer_ = std::thread([e = engine.get()] { e->Run(); });
   return engine;
 }
 
 Engine::~Engine() {
   Stop();
+  market_.reset();
   ledger_.reset();
   store_.reset();
 }
@@ -83,9 +94,13 @@ void Engine::ApplyBatch(std::deque<Item>& items, storage::Batch& batch) {
   last_batch_ns_ = now;
   batch.Clear();
   ledger_->ExpireDue(now, &batch);
+  market_->Tick(now, &batch);
   std::vector<Outcome> outcomes;
   outcomes.reserve(items.size());
-  for (auto& item : items) outcomes.push_back(ledger_->Apply(item.command, now, &batch));
+  for (auto& item : items) {
+    outcomes.push_back(Market::Handles(item.command) ? market_->Apply(item.command, now, &batch)
+                                                     : ledger_->Apply(item.command, now, &batch));
+  }
   if (!batch.Empty()) {
     if (Status s = store_->Commit(batch); !s.ok()) {
       for (auto& item : items) {
@@ -95,6 +110,7 @@ void Engine::ApplyBatch(std::deque<Item>& items, storage::Batch& batch) {
     }
   }
   ledger_->OnCommitted();
+  market_->OnCommitted();
   if (options_.check_invariants_every_batch) {
     if (Status s = ledger_->CheckInvariants(); !s.ok()) return FailStop(s);
   }

@@ -17,11 +17,26 @@
 #include "common/status.h"
 #include "engine/clock.h"
 #include "engine/command.h"
+#include "engine/market.h"
 #include "storage/store.h"
 
 namespace market4::engine {
 
 class Ledger;
+class Market;
+
+// Filters of GET /v1/listings. Empty strings and zeros mean "any".
+struct ListingFilter {
+  std::string merchant_id;
+  std::string category;
+  // Case-insensitive (ASCII) substring of the title.
+  std::string text;
+  std::int64_t min_price = 0;
+  std::int64_t max_price = 0;
+  bool in_stock_only = false;
+  // Delisted listings are shown only when asked for (their merchant's own view).
+  bool include_inactive = false;
+};
 
 inline constexpr std::size_t kDefaultMaxQueuedCommands = 10'000;
 inline constexpr std::size_t kDefaultMaxBatchCommands = 1'000;
@@ -40,6 +55,8 @@ struct EngineOptions {
   std::size_t max_batch_commands = kDefaultMaxBatchCommands;
   // How often an idle writer wakes to expire pending transfers. Default: 100 ms.
   std::chrono::milliseconds tick_interval{100};
+  // Marketplace rules: commission, payment and confirmation timeouts.
+  MarketOptions market;
   // Check every invariant after every batch (tests); always checked at start. Default: false.
   bool check_invariants_every_batch = false;
   // Called on the writer thread when storage fails or an invariant breaks; the engine has
@@ -73,6 +90,28 @@ class Engine {
   [[nodiscard]] Result<v1::ListTransfersResponse> ListAccountTransfers(
       const std::string& account_id, std::size_t limit, const std::string& page_token) const;
 
+  // Marketplace reads. Objects another tenant owns answer kNotFound, as if absent.
+  // The principal an API token's SHA-256 belongs to, or kUnauthenticated.
+  [[nodiscard]] Result<Caller> Authenticate(const std::string& token_hash) const;
+  [[nodiscard]] Result<v1::Merchant> GetMerchant(const std::string& id) const;
+  [[nodiscard]] Result<v1::Buyer> GetBuyer(const std::string& id) const;
+  [[nodiscard]] Result<v1::ListMerchantsResponse> ListMerchants(std::size_t limit,
+                                                                const std::string& page_token) const;
+  [[nodiscard]] Result<v1::ListBuyersResponse> ListBuyers(std::size_t limit,
+                                                          const std::string& page_token) const;
+  [[nodiscard]] Result<v1::Listing> GetListing(const std::string& id) const;
+  [[nodiscard]] Result<v1::ListListingsResponse> SearchListings(const ListingFilter& filter,
+                                                                std::size_t limit,
+                                                                const std::string& page_token) const;
+  [[nodiscard]] Result<v1::Order> GetOrder(const Caller& caller, const std::string& id) const;
+  // Newest first; `status` ORDER_STATUS_UNSPECIFIED means any.
+  [[nodiscard]] Result<v1::ListOrdersResponse> ListOrders(const Caller& caller,
+                                                          v1::OrderStatus status,
+                                                          std::size_t limit,
+                                                          const std::string& page_token) const;
+  [[nodiscard]] Result<v1::Wallet> GetWallet(const std::string& buyer_id) const;
+  [[nodiscard]] Result<v1::MerchantBalance> GetMerchantBalance(const std::string& merchant_id) const;
+
   // Recomputes every balance from the immutable transfer history and compares it with the
   // stored balances. Any thread; reads only committed state.
   [[nodiscard]] Status AuditHistory() const;
@@ -92,6 +131,7 @@ class Engine {
   Clock* clock_ = nullptr;
   std::unique_ptr<storage::Store> store_;
   std::unique_ptr<Ledger> ledger_;
+  std::unique_ptr<Market> market_;
   std::int64_t last_batch_ns_ = 0;
 
   std::mutex mutex_;

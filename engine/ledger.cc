@@ -80,8 +80,11 @@ Status Credit(v1::AccountRecord* account, std::int64_t amount, bool pending) {
   return Status::Ok();
 }
 
-Status ValidateNewTransfer(const v1::NewTransfer& t) {
-  if (!IsValidId(t.id())) return Invalid("transfer id must be 1-64 of [A-Za-z0-9._:-]", "id");
+// Internal transfers (made by market commands) carry server ids with the reserved '~'.
+Status ValidateNewTransfer(const v1::NewTransfer& t, bool internal) {
+  if (!internal && !IsValidId(t.id())) {
+    return Invalid("transfer id must be 1-64 of [A-Za-z0-9._:-]", "id");
+  }
   if (!IsValidId(t.debit_account_id())) {
     return Invalid("debit_account_id is not a valid account id", "debit_account_id");
   }
@@ -336,7 +339,7 @@ Outcome Ledger::CreateTransfers(const v1::CreateTransfersRequest& request, std::
   txn.next_sequence = last_sequence_ + 1;
   for (int i = 0; i < request.transfers_size(); ++i) {
     const v1::NewTransfer& t = request.transfers(i);
-    if (Status s = ApplyTransfer(t, now_ns, &txn); !s.ok()) {
+    if (Status s = ApplyTransfer(t, now_ns, &txn, /*internal=*/false); !s.ok()) {
       return {
           std::move(s).WithDetail("index", std::to_string(i)).WithDetail("transfer_id", t.id())};
     }
@@ -376,8 +379,9 @@ Status Ledger::CheckReplay(const v1::CreateTransfersRequest& request, Outcome* r
   return Status::Ok();
 }
 
-Status Ledger::ApplyTransfer(const v1::NewTransfer& input, std::int64_t now_ns, Txn* txn) {
-  if (Status s = ValidateNewTransfer(input); !s.ok()) return s;
+Status Ledger::ApplyTransfer(const v1::NewTransfer& input, std::int64_t now_ns, Txn* txn,
+                             bool internal) {
+  if (Status s = ValidateNewTransfer(input, internal); !s.ok()) return s;
   v1::AccountRecord* debit = FindAccount(txn, input.debit_account_id());
   if (!debit) {
     return Status(Code::kNotFound, "debit account does not exist")
@@ -533,9 +537,9 @@ void Ledger::Commit(const Txn& txn, storage::Batch* batch) {
     batch->Put(Family::kTransfers, sequence, record.SerializeAsString());
     batch->Put(Family::kTransferIds, record.id(), sequence);
     batch->Put(Family::kAccountIndex,
-               storage::AccountIndexKey(record.debit_account_id(), record.sequence()), "");
+               storage::IndexKey(record.debit_account_id(), record.sequence()), "");
     batch->Put(Family::kAccountIndex,
-               storage::AccountIndexKey(record.credit_account_id(), record.sequence()), "");
+               storage::IndexKey(record.credit_account_id(), record.sequence()), "");
     if (record.kind() == v1::TRANSFER_KIND_PENDING) {
       batch->Put(Family::kPendingOpen, sequence, "");
       Pending pending{record, ExpiresAt(record)};
@@ -556,6 +560,49 @@ void Ledger::Commit(const Txn& txn, storage::Batch* batch) {
 }
 
 void Ledger::OnCommitted() { uncommitted_.clear(); }
+
+Status Ledger::OpenAccount(const std::string& id, bool no_overdraft, std::int64_t now_ns,
+                           storage::Batch* batch) {
+  if (accounts_.count(id)) return Status::Ok();
+  v1::CreateAccountRequest request;
+  request.set_id(id);
+  request.set_debits_must_not_exceed_credits(no_overdraft);
+  return CreateAccount(request, now_ns, batch).status;
+}
+
+Result<std::vector<v1::Transfer>> Ledger::ApplyInternal(const std::vector<LedgerOp>& ops,
+                                                         std::int64_t now_ns,
+                                                         storage::Batch* batch) {
+  Txn txn;
+  txn.next_sequence = last_sequence_ + 1;
+  for (const LedgerOp& op : ops) {
+    Status s;
+    if (const auto* t = std::get_if<v1::NewTransfer>(&op)) {
+      s = ApplyTransfer(*t, now_ns, &txn, /*internal=*/true);
+    } else {
+      bool post = std::holds_alternative<PostPending>(op);
+      const std::string& id =
+          post ? std::get<PostPending>(op).pending_id : std::get<VoidPending>(op).pending_id;
+      auto it = pending_.find(id);
+      if (it == pending_.end()) {
+        return Status(Code::kInternal, "internal post/void of a transfer that is not pending")
+            .WithDetail("transfer_id", id);
+      }
+      v1::TransferKind kind = post ? v1::TRANSFER_KIND_POST_PENDING : v1::TRANSFER_KIND_VOID_PENDING;
+      s = ApplyResolution(it->second, kind, it->second.record.amount(), 0, now_ns, &txn);
+    }
+    if (!s.ok()) return s;
+  }
+  Commit(txn, batch);
+  std::vector<v1::Transfer> views;
+  for (const auto& record : txn.records) views.push_back(TransferView(record, CreationStatus(record)));
+  return views;
+}
+
+const v1::AccountRecord* Ledger::FindAccount(const std::string& id) const {
+  auto it = accounts_.find(id);
+  return it == accounts_.end() ? nullptr : &it->second;
+}
 
 Result<std::optional<v1::TransferRecord>> Ledger::FindTransfer(const std::string& id) const {
   if (auto it = uncommitted_.find(id); it != uncommitted_.end()) {

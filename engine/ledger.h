@@ -49,6 +49,18 @@ class Ledger {
   // Zero-sum per currency (posted and pending), flags respected, no negative field.
   Status CheckInvariants() const;
 
+  // For market commands, on the writer thread: opens an account unless it exists.
+  Status OpenAccount(const std::string& id, bool no_overdraft, std::int64_t now_ns,
+                     storage::Batch* batch);
+  // For market commands: applies `ops` as one all-or-nothing unit. New transfers may carry
+  // server ids with the reserved '~'; posts and voids resolve the full pending amount.
+  using LedgerOp = std::variant<v1::NewTransfer, PostPending, VoidPending>;
+  Result<std::vector<v1::Transfer>> ApplyInternal(const std::vector<LedgerOp>& ops,
+                                                  std::int64_t now_ns, storage::Batch* batch);
+  // The account as of the last applied command, or nullptr.
+  const v1::AccountRecord* FindAccount(const std::string& id) const;
+  std::uint64_t next_sequence() const { return last_sequence_ + 1; }
+
   std::size_t account_count() const { return accounts_.size(); }
   std::size_t open_pending_count() const { return pending_.size(); }
 
@@ -67,7 +79,8 @@ class Ledger {
                   std::optional<std::int64_t> amount, std::int64_t now_ns, storage::Batch* batch);
 
   Status CheckReplay(const v1::CreateTransfersRequest& request, Outcome* replay);
-  Status ApplyTransfer(const v1::NewTransfer& input, std::int64_t now_ns, Txn* txn);
+  Status ApplyTransfer(const v1::NewTransfer& input, std::int64_t now_ns, Txn* txn,
+                       bool internal);
   Status ApplyResolution(const Pending& pending, v1::TransferKind kind, std::int64_t amount,
                          std::int64_t requested, std::int64_t now_ns, Txn* txn);
   Status CheckResolutionReplay(const std::string& pending_id, v1::TransferKind kind,

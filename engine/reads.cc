@@ -5,25 +5,13 @@
 
 #include "engine/engine.h"
 #include "engine/ledger.h"
+#include "engine/records.h"
 #include "storage/keys.h"
 
 namespace market4::engine {
 namespace {
 
 using storage::Family;
-
-template <typename Record>
-Result<std::optional<Record>> ReadRecord(const storage::Store& store, Family family,
-                                         std::string_view key) {
-  auto value = store.Get(family, key);
-  if (!value.ok()) return value.status();
-  if (!value.value()) return std::optional<Record>();
-  Record record;
-  if (!record.ParseFromString(*value.value())) {
-    return Status(Code::kInternal, "corrupt record in storage");
-  }
-  return std::optional<Record>(std::move(record));
-}
 
 Result<std::optional<v1::TransferRecord>> ReadTransfer(const storage::Store& store,
                                                        const std::string& id) {
@@ -90,13 +78,13 @@ Result<v1::ListTransfersResponse> Engine::ListAccountTransfers(
       return Status(Code::kInvalidArgument, "page_token is not valid")
           .WithDetail("field", "page_token");
     }
-    start = storage::AccountIndexKey(account_id, before - 1);
+    start = storage::IndexKey(account_id, before - 1);
   }
   auto account = GetAccount(account_id);
   if (!account.ok()) return account.status();
   v1::ListTransfersResponse response;
   std::vector<std::string> sequences;
-  std::string prefix = storage::AccountIndexPrefix(account_id);
+  std::string prefix = storage::IndexPrefix(account_id);
   Status s = store_->Scan(Family::kAccountIndex, prefix, true, start,
                           [&](std::string_view key, std::string_view) {
                             sequences.emplace_back(key.substr(prefix.size()));

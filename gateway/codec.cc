@@ -106,6 +106,8 @@ int HttpStatusFor(Code code) {
       return 403;
     case Code::kNotFound:
       return 404;
+    case Code::kOutOfStock:
+    case Code::kFailedPrecondition:
     case Code::kAlreadyExists:
     case Code::kPendingNotFound:
     case Code::kPendingAlreadyPosted:
@@ -118,6 +120,7 @@ int HttpStatusFor(Code code) {
     case Code::kCurrencyMismatch:
     case Code::kOverflow:
     case Code::kAmountExceedsPending:
+    case Code::kRefundExceedsPaid:
       return 422;
     case Code::kUnavailable:
       return 503;

@@ -18,14 +18,14 @@ std::optional<std::uint64_t> DecodeSequence(std::string_view bytes) {
   return value;
 }
 
-std::string AccountIndexPrefix(std::string_view account_id) {
+std::string IndexPrefix(std::string_view account_id) {
   std::string out(account_id);
   out.push_back('\0');
   return out;
 }
 
-std::string AccountIndexKey(std::string_view account_id, std::uint64_t sequence) {
-  return AccountIndexPrefix(account_id) + EncodeSequence(sequence);
+std::string IndexKey(std::string_view account_id, std::uint64_t sequence) {
+  return IndexPrefix(account_id) + EncodeSequence(sequence);
 }
 
 }  // namespace market4::storage

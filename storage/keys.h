@@ -13,8 +13,9 @@ namespace market4::storage {
 std::string EncodeSequence(std::uint64_t sequence);
 std::optional<std::uint64_t> DecodeSequence(std::string_view bytes);
 
-// account id, 0x00, big-endian sequence. Ids never contain 0x00 (the engine checks).
-std::string AccountIndexKey(std::string_view account_id, std::uint64_t sequence);
-std::string AccountIndexPrefix(std::string_view account_id);
+// owner, 0x00, big-endian sequence: one owner's entries (an account's transfers, a buyer's
+// orders) sorted by sequence. Owners never contain 0x00 (the engine checks ids).
+std::string IndexKey(std::string_view owner, std::uint64_t sequence);
+std::string IndexPrefix(std::string_view owner);
 
 }  // namespace market4::storage

@@ -30,8 +30,15 @@ enum class Family {
   kTransferIds,   // transfer id -> big-endian sequence
   kAccountIndex,  // account id, 0x00, big-endian sequence -> "" (history per account)
   kPendingOpen,   // big-endian sequence of an unresolved pending transfer -> ""
+  kMerchants,     // merchant id -> Merchant
+  kBuyers,        // buyer id -> Buyer
+  kListings,      // listing id -> Listing
+  kOrders,        // order id -> Order (as of its last change)
+  kOrderIndex,    // "a" / "b"+buyer+0x00 / "m"+merchant+0x00, big-endian order number -> id
+  kTokens,        // SHA-256 of an API token -> PrincipalRecord
+  kIdempotency,   // caller, operation, key -> IdempotencyRecord
 };
-inline constexpr int kFamilyCount = 6;
+inline constexpr int kFamilyCount = 13;
 
 struct StoreOptions {
   // Directory of the RocksDB database; created if missing.

@@ -17,10 +17,10 @@ TEST(KeysTest, SequencesSortNumericallyAndRoundTrip) {
   EXPECT_FALSE(DecodeSequence("short").has_value());
 }
 
-TEST(KeysTest, AccountIndexKeysOfOneAccountStayTogether) {
+TEST(KeysTest, IndexKeysOfOneAccountStayTogether) {
   // "a" must not pick up keys of "ab": the 0x00 separator sorts before every id byte.
-  EXPECT_LT(AccountIndexKey("a", ~0ull), AccountIndexKey("ab", 0));
-  EXPECT_EQ(AccountIndexKey("a", 7).substr(0, 2), AccountIndexPrefix("a"));
+  EXPECT_LT(IndexKey("a", ~0ull), IndexKey("ab", 0));
+  EXPECT_EQ(IndexKey("a", 7).substr(0, 2), IndexPrefix("a"));
 }
 
 TEST(StoreTest, CommittedBatchSurvivesReopen) {
@@ -54,14 +54,14 @@ TEST(StoreTest, ScansPrefixForwardAndBackwardFromAStart) {
   ASSERT_TRUE(store.ok());
   Batch batch;
   for (std::uint64_t seq : {1, 2, 3, 10})
-    batch.Put(Family::kAccountIndex, AccountIndexKey("a", seq), "");
-  batch.Put(Family::kAccountIndex, AccountIndexKey("ab", 5), "");
-  batch.Put(Family::kAccountIndex, AccountIndexKey("b", 4), "");
+    batch.Put(Family::kAccountIndex, IndexKey("a", seq), "");
+  batch.Put(Family::kAccountIndex, IndexKey("ab", 5), "");
+  batch.Put(Family::kAccountIndex, IndexKey("b", 4), "");
   ASSERT_TRUE(store.value()->Commit(batch).ok());
 
   auto collect = [&](bool reverse, std::optional<std::string> start) {
     std::vector<std::uint64_t> out;
-    std::string prefix = AccountIndexPrefix("a");
+    std::string prefix = IndexPrefix("a");
     Status s = store.value()->Scan(Family::kAccountIndex, prefix, reverse,
                                    start ? std::optional<std::string_view>(*start) : std::nullopt,
                                    [&](std::string_view key, std::string_view) {
@@ -73,8 +73,8 @@ TEST(StoreTest, ScansPrefixForwardAndBackwardFromAStart) {
   };
   EXPECT_EQ(collect(false, std::nullopt), (std::vector<std::uint64_t>{1, 2, 3, 10}));
   EXPECT_EQ(collect(true, std::nullopt), (std::vector<std::uint64_t>{10, 3, 2, 1}));
-  EXPECT_EQ(collect(true, AccountIndexKey("a", 2)), (std::vector<std::uint64_t>{2, 1}));
-  EXPECT_EQ(collect(true, AccountIndexKey("a", 9)), (std::vector<std::uint64_t>{3, 2, 1}));
+  EXPECT_EQ(collect(true, IndexKey("a", 2)), (std::vector<std::uint64_t>{2, 1}));
+  EXPECT_EQ(collect(true, IndexKey("a", 9)), (std::vector<std::uint64_t>{3, 2, 1}));
 }
 
 }  // namespace
