@@ -91,10 +91,10 @@ struct RefundOrder {
   v1::RefundRequest request;
 };
 
-using Command = std::variant<v1::CreateAccountRequest, v1::CreateTransfersRequest, PostPending,
-                             VoidPending, Tick, VerifyInvariants, CreateMerchant, CreateBuyer,
-                             MakeDeposit, CreateListing, UpdateListing, DelistListing, PlaceOrder,
-                             ActOnOrder, RefundOrder>;
+using Command =
+    std::variant<v1::CreateAccountRequest, v1::CreateTransfersRequest, PostPending, VoidPending,
+                 Tick, VerifyInvariants, CreateMerchant, CreateBuyer, MakeDeposit, CreateListing,
+                 UpdateListing, DelistListing, PlaceOrder, ActOnOrder, RefundOrder>;
 
 struct Outcome {
   Outcome() = default;

@@ -95,22 +95,21 @@ class Engine {
   [[nodiscard]] Result<Caller> Authenticate(const std::string& token_hash) const;
   [[nodiscard]] Result<v1::Merchant> GetMerchant(const std::string& id) const;
   [[nodiscard]] Result<v1::Buyer> GetBuyer(const std::string& id) const;
-  [[nodiscard]] Result<v1::ListMerchantsResponse> ListMerchants(std::size_t limit,
-                                                                const std::string& page_token) const;
+  [[nodiscard]] Result<v1::ListMerchantsResponse> ListMerchants(
+      std::size_t limit, const std::string& page_token) const;
   [[nodiscard]] Result<v1::ListBuyersResponse> ListBuyers(std::size_t limit,
                                                           const std::string& page_token) const;
   [[nodiscard]] Result<v1::Listing> GetListing(const std::string& id) const;
-  [[nodiscard]] Result<v1::ListListingsResponse> SearchListings(const ListingFilter& filter,
-                                                                std::size_t limit,
-                                                                const std::string& page_token) const;
+  [[nodiscard]] Result<v1::ListListingsResponse> SearchListings(
+      const ListingFilter& filter, std::size_t limit, const std::string& page_token) const;
   [[nodiscard]] Result<v1::Order> GetOrder(const Caller& caller, const std::string& id) const;
   // Newest first; `status` ORDER_STATUS_UNSPECIFIED means any.
   [[nodiscard]] Result<v1::ListOrdersResponse> ListOrders(const Caller& caller,
-                                                          v1::OrderStatus status,
-                                                          std::size_t limit,
+                                                          v1::OrderStatus status, std::size_t limit,
                                                           const std::string& page_token) const;
   [[nodiscard]] Result<v1::Wallet> GetWallet(const std::string& buyer_id) const;
-  [[nodiscard]] Result<v1::MerchantBalance> GetMerchantBalance(const std::string& merchant_id) const;
+  [[nodiscard]] Result<v1::MerchantBalance> GetMerchantBalance(
+      const std::string& merchant_id) const;
 
   // Recomputes every balance from the immutable transfer history and compares it with the
   // stored balances. Any thread; reads only committed state.

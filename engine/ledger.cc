@@ -571,8 +571,8 @@ Status Ledger::OpenAccount(const std::string& id, bool no_overdraft, std::int64_
 }
 
 Result<std::vector<v1::Transfer>> Ledger::ApplyInternal(const std::vector<LedgerOp>& ops,
-                                                         std::int64_t now_ns,
-                                                         storage::Batch* batch) {
+                                                        std::int64_t now_ns,
+                                                        storage::Batch* batch) {
   Txn txn;
   txn.next_sequence = last_sequence_ + 1;
   for (const LedgerOp& op : ops) {
@@ -588,14 +588,16 @@ Result<std::vector<v1::Transfer>> Ledger::ApplyInternal(const std::vector<Ledger
         return Status(Code::kInternal, "internal post/void of a transfer that is not pending")
             .WithDetail("transfer_id", id);
       }
-      v1::TransferKind kind = post ? v1::TRANSFER_KIND_POST_PENDING : v1::TRANSFER_KIND_VOID_PENDING;
+      v1::TransferKind kind =
+          post ? v1::TRANSFER_KIND_POST_PENDING : v1::TRANSFER_KIND_VOID_PENDING;
       s = ApplyResolution(it->second, kind, it->second.record.amount(), 0, now_ns, &txn);
     }
     if (!s.ok()) return s;
   }
   Commit(txn, batch);
   std::vector<v1::Transfer> views;
-  for (const auto& record : txn.records) views.push_back(TransferView(record, CreationStatus(record)));
+  for (const auto& record : txn.records)
+    views.push_back(TransferView(record, CreationStatus(record)));
   return views;
 }
 

@@ -79,8 +79,7 @@ class Ledger {
                   std::optional<std::int64_t> amount, std::int64_t now_ns, storage::Batch* batch);
 
   Status CheckReplay(const v1::CreateTransfersRequest& request, Outcome* replay);
-  Status ApplyTransfer(const v1::NewTransfer& input, std::int64_t now_ns, Txn* txn,
-                       bool internal);
+  Status ApplyTransfer(const v1::NewTransfer& input, std::int64_t now_ns, Txn* txn, bool internal);
   Status ApplyResolution(const Pending& pending, v1::TransferKind kind, std::int64_t amount,
                          std::int64_t requested, std::int64_t now_ns, Txn* txn);
   Status CheckResolutionReplay(const std::string& pending_id, v1::TransferKind kind,

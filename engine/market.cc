@@ -70,8 +70,8 @@ void AddEvent(v1::Order& order, const char* event, const char* by, std::int64_t 
   e->set_amount(amount);
 }
 
-v1::NewTransfer Movement(std::string id, std::string debit, std::string credit,
-                         std::int64_t amount, std::uint32_t code, bool pending = false) {
+v1::NewTransfer Movement(std::string id, std::string debit, std::string credit, std::int64_t amount,
+                         std::uint32_t code, bool pending = false) {
   v1::NewTransfer t;
   t.set_id(std::move(id));
   t.set_debit_account_id(std::move(debit));
@@ -90,9 +90,12 @@ bool IsOpen(v1::OrderStatus status) {
 
 const char* RoleName(Role role) {
   switch (role) {
-    case Role::kMerchant: return "merchant";
-    case Role::kBuyer: return "buyer";
-    default: return "operator";
+    case Role::kMerchant:
+      return "merchant";
+    case Role::kBuyer:
+      return "buyer";
+    default:
+      return "operator";
   }
 }
 
@@ -107,15 +110,16 @@ template <typename Record>
 Status LoadAll(storage::Store* store, Family family, std::map<std::string, Record>* into,
                bool (*keep)(const Record&)) {
   Status problem;
-  Status s = store->Scan(family, "", false, std::nullopt, [&](std::string_view key, std::string_view value) {
-    Record record;
-    if (!record.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-      problem = Status(Code::kInternal, "corrupt record in storage");
-      return false;
-    }
-    if (keep(record)) into->emplace(std::string(key), std::move(record));
-    return true;
-  });
+  Status s = store->Scan(
+      family, "", false, std::nullopt, [&](std::string_view key, std::string_view value) {
+        Record record;
+        if (!record.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+          problem = Status(Code::kInternal, "corrupt record in storage");
+          return false;
+        }
+        if (keep(record)) into->emplace(std::string(key), std::move(record));
+        return true;
+      });
   return s.ok() ? problem : s;
 }
 
@@ -130,10 +134,15 @@ Status Market::Load(std::int64_t now_ns, storage::Batch* batch) {
   auto all_buyers = [](const v1::Buyer&) { return true; };
   auto all_listings = [](const v1::Listing&) { return true; };
   auto open_orders = [](const v1::Order& o) { return IsOpen(o.status()); };
-  if (Status s = LoadAll<v1::Merchant>(store_, Family::kMerchants, &merchants_, all_merchants); !s.ok()) return s;
-  if (Status s = LoadAll<v1::Buyer>(store_, Family::kBuyers, &buyers_, all_buyers); !s.ok()) return s;
-  if (Status s = LoadAll<v1::Listing>(store_, Family::kListings, &listings_, all_listings); !s.ok()) return s;
-  if (Status s = LoadAll<v1::Order>(store_, Family::kOrders, &orders_, open_orders); !s.ok()) return s;
+  if (Status s = LoadAll<v1::Merchant>(store_, Family::kMerchants, &merchants_, all_merchants);
+      !s.ok())
+    return s;
+  if (Status s = LoadAll<v1::Buyer>(store_, Family::kBuyers, &buyers_, all_buyers); !s.ok())
+    return s;
+  if (Status s = LoadAll<v1::Listing>(store_, Family::kListings, &listings_, all_listings); !s.ok())
+    return s;
+  if (Status s = LoadAll<v1::Order>(store_, Family::kOrders, &orders_, open_orders); !s.ok())
+    return s;
   for (const auto& [id, order] : orders_) {
     if (order.status() == v1::PENDING_PAYMENT) {
       pay_deadlines_.emplace(TimeUtil::TimestampToNanoseconds(order.pay_by()), id);
@@ -156,7 +165,8 @@ bool Market::Handles(const Command& command) {
          std::holds_alternative<UpdateListing>(command) ||
          std::holds_alternative<DelistListing>(command) ||
          std::holds_alternative<PlaceOrder>(command) ||
-         std::holds_alternative<ActOnOrder>(command) || std::holds_alternative<RefundOrder>(command);
+         std::holds_alternative<ActOnOrder>(command) ||
+         std::holds_alternative<RefundOrder>(command);
 }
 
 Outcome Market::Apply(const Command& command, std::int64_t now_ns, storage::Batch* batch) {
@@ -215,7 +225,8 @@ Outcome Market::Handle(const CreateBuyer& c, std::int64_t now, storage::Batch* b
 }
 
 Outcome Market::Handle(const MakeDeposit& c, std::int64_t now, storage::Batch* batch) {
-  if (c.idempotency_key.empty()) return Invalid("an Idempotency-Key is required", "Idempotency-Key");
+  if (c.idempotency_key.empty())
+    return Invalid("an Idempotency-Key is required", "Idempotency-Key");
   const std::string key = IdempotencyKey("deposit", c.buyer_id, c.idempotency_key);
   const std::string request = c.request.SerializeAsString();
   Outcome replay;
@@ -240,10 +251,11 @@ Outcome Market::Handle(const MakeDeposit& c, std::int64_t now, storage::Batch* b
 
 Outcome Market::Handle(const CreateListing& c, std::int64_t now, storage::Batch* batch) {
   const auto& r = c.request;
-  for (Status s : {CheckText(r.title(), {"title", 200}),
-                   CheckText(r.description(), {"description", 2000, false, true}),
-                   CheckText(r.category(), {"category", 64, false}),
-                   CheckText(r.unit(), {"unit", 32}), CheckPrice(r.price()), CheckStock(r.stock())}) {
+  for (Status s :
+       {CheckText(r.title(), {"title", 200}),
+        CheckText(r.description(), {"description", 2000, false, true}),
+        CheckText(r.category(), {"category", 64, false}), CheckText(r.unit(), {"unit", 32}),
+        CheckPrice(r.price()), CheckStock(r.stock())}) {
     if (!s.ok()) return s;
   }
   if (!merchants_.count(c.merchant_id)) return NotFound("merchant", c.merchant_id);
@@ -275,14 +287,14 @@ Outcome Market::Handle(const UpdateListing& c, std::int64_t now, storage::Batch*
     return Invalid("nothing to change", "body");
   }
   v1::Listing listing = it->second;
-  for (Status s : {r.has_title() ? CheckText(r.title(), {"title", 200}) : Status(),
-                   r.has_description()
-                       ? CheckText(r.description(), {"description", 2000, false, true})
-                       : Status(),
-                   r.has_category() ? CheckText(r.category(), {"category", 64, false}) : Status(),
-                   r.has_unit() ? CheckText(r.unit(), {"unit", 32}) : Status(),
-                   r.has_price() ? CheckPrice(r.price()) : Status(),
-                   r.has_stock() ? CheckStock(r.stock()) : Status()}) {
+  for (Status s :
+       {r.has_title() ? CheckText(r.title(), {"title", 200}) : Status(),
+        r.has_description() ? CheckText(r.description(), {"description", 2000, false, true})
+                            : Status(),
+        r.has_category() ? CheckText(r.category(), {"category", 64, false}) : Status(),
+        r.has_unit() ? CheckText(r.unit(), {"unit", 32}) : Status(),
+        r.has_price() ? CheckPrice(r.price()) : Status(),
+        r.has_stock() ? CheckStock(r.stock()) : Status()}) {
     if (!s.ok()) return s;
   }
   if (r.has_title()) listing.set_title(r.title());
@@ -310,7 +322,8 @@ Outcome Market::Handle(const DelistListing& c, std::int64_t now, storage::Batch*
 }
 
 Outcome Market::Handle(const PlaceOrder& c, std::int64_t now, storage::Batch* batch) {
-  if (c.idempotency_key.empty()) return Invalid("an Idempotency-Key is required", "Idempotency-Key");
+  if (c.idempotency_key.empty())
+    return Invalid("an Idempotency-Key is required", "Idempotency-Key");
   const std::string key = IdempotencyKey("order", c.buyer_id, c.idempotency_key);
   const std::string request = c.request.SerializeAsString();
   Outcome replay;
@@ -353,7 +366,8 @@ Result<v1::Order> Market::BuildOrder(const PlaceOrder& c, std::int64_t now) {
   std::set<std::string> seen;
   for (const auto& item : items) {
     auto it = listings_.find(item.listing_id());
-    if (it == listings_.end() || !it->second.active()) return NotFound("listing", item.listing_id());
+    if (it == listings_.end() || !it->second.active())
+      return NotFound("listing", item.listing_id());
     const v1::Listing& listing = it->second;
     if (!seen.insert(listing.id()).second) return Invalid("a listing appears twice", "items");
     if (order.merchant_id().empty()) order.set_merchant_id(listing.merchant_id());
@@ -383,7 +397,8 @@ Result<v1::Order> Market::BuildOrder(const PlaceOrder& c, std::int64_t now) {
   }
   order.set_total(total);
   order.set_commission_bps(options_.commission_bps);
-  order.set_commission(static_cast<std::int64_t>(Wide(total) * options_.commission_bps / kBasisPoints));
+  order.set_commission(
+      static_cast<std::int64_t>(Wide(total) * options_.commission_bps / kBasisPoints));
   order.set_status(v1::PENDING_PAYMENT);
   *order.mutable_created_at() = At(now);
   *order.mutable_pay_by() = At(now + options_.pay_timeout.count() * kNanosPerSecond);
@@ -409,10 +424,18 @@ Outcome Market::Handle(const ActOnOrder& c, std::int64_t now, storage::Batch* ba
   v1::Order order = *found;
   Status s;
   switch (c.action) {
-    case OrderAction::kPay: s = Pay(order, now, batch); break;
-    case OrderAction::kShip: s = Ship(order, now); break;
-    case OrderAction::kConfirm: s = Settle(order, "buyer", now, batch); break;
-    case OrderAction::kCancel: s = Cancel(order, RoleName(c.caller.role), now, batch); break;
+    case OrderAction::kPay:
+      s = Pay(order, now, batch);
+      break;
+    case OrderAction::kShip:
+      s = Ship(order, now);
+      break;
+    case OrderAction::kConfirm:
+      s = Settle(order, "buyer", now, batch);
+      break;
+    case OrderAction::kCancel:
+      s = Cancel(order, RoleName(c.caller.role), now, batch);
+      break;
   }
   if (!s.ok()) return s;
   PutOrder(order, batch);
@@ -513,7 +536,8 @@ Outcome Market::Handle(const RefundOrder& c, std::int64_t now, storage::Batch* b
   }
   v1::Order order = *found;
   std::int64_t amount = c.request.amount();
-  if (order.status() != v1::COMPLETED) return WrongState(order, "only completed orders can be refunded");
+  if (order.status() != v1::COMPLETED)
+    return WrongState(order, "only completed orders can be refunded");
   if (amount <= 0) return Invalid("amount must be greater than zero", "amount");
   if (amount > order.total() - order.refunded()) {
     return Status(Code::kRefundExceedsPaid, "refunds would exceed what the buyer paid")
@@ -522,10 +546,10 @@ Outcome Market::Handle(const RefundOrder& c, std::int64_t now, storage::Batch* b
   int refunds = 0;
   for (const auto& e : order.timeline()) refunds += e.event() == "REFUNDED" ? 1 : 0;
   std::string id = "o~" + order.id() + "~refund~" + std::to_string(refunds + 1);
-  auto moved = ledger_->ApplyInternal({Movement(id, AvailableAccount(order.merchant_id()),
-                                                WalletAccount(order.buyer_id()), amount,
-                                                kCodeRefund)},
-                                      now, batch);
+  auto moved =
+      ledger_->ApplyInternal({Movement(id, AvailableAccount(order.merchant_id()),
+                                       WalletAccount(order.buyer_id()), amount, kCodeRefund)},
+                             now, batch);
   if (!moved.ok()) return moved.status();
   order.set_refunded(order.refunded() + amount);
   AddEvent(order, "REFUNDED", "merchant", now, amount);

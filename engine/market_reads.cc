@@ -20,7 +20,8 @@ constexpr std::size_t kMaxScannedRecords = 20'000;  // per list request
 constexpr std::size_t kWalletMovements = 20;
 
 Status BadPageToken() {
-  return Status(Code::kInvalidArgument, "page_token is not valid").WithDetail("field", "page_token");
+  return Status(Code::kInvalidArgument, "page_token is not valid")
+      .WithDetail("field", "page_token");
 }
 
 Result<std::size_t> PageSize(std::size_t limit) {
@@ -55,17 +56,19 @@ Status ScanById(const storage::Store& store, Family family, const std::string& p
 
 template <typename Response, typename Record>
 Result<Response> ListAll(const storage::Store& store, Family family, std::size_t limit,
-                         const std::string& page_token,
-                         Record* (Response::*add)()) {
+                         const std::string& page_token, Record* (Response::*add)()) {
   auto size = PageSize(limit);
   if (!size.ok()) return size.status();
   Response response;
   std::string next;
   std::size_t count = 0;
-  Status s = ScanById<Record>(store, family, page_token, [&](const Record& record) {
-    *(response.*add)() = record;
-    return ++count < size.value();
-  }, &next);
+  Status s = ScanById<Record>(
+      store, family, page_token,
+      [&](const Record& record) {
+        *(response.*add)() = record;
+        return ++count < size.value();
+      },
+      &next);
   if (!s.ok()) return s;
   response.set_next_page_token(next);
   return response;
@@ -87,9 +90,12 @@ bool Matches(const v1::Listing& l, const ListingFilter& f, const std::string& te
 
 std::string OrderScope(const Caller& caller) {
   switch (caller.role) {
-    case Role::kBuyer: return "b" + caller.id;
-    case Role::kMerchant: return "m" + caller.id;
-    default: return "a";
+    case Role::kBuyer:
+      return "b" + caller.id;
+    case Role::kMerchant:
+      return "m" + caller.id;
+    default:
+      return "a";
   }
 }
 
@@ -173,14 +179,15 @@ Result<v1::ListListingsResponse> Engine::SearchListings(const ListingFilter& fil
   v1::ListListingsResponse response;
   std::string text = Lower(filter.text);
   std::string next;
-  Status s = ScanById<v1::Listing>(*store_, Family::kListings, page_token,
-                                   [&](const v1::Listing& listing) {
-                                     if (Matches(listing, filter, text)) {
-                                       *response.add_listings() = listing;
-                                     }
-                                     return response.listings_size() < int(size.value());
-                                   },
-                                   &next);
+  Status s = ScanById<v1::Listing>(
+      *store_, Family::kListings, page_token,
+      [&](const v1::Listing& listing) {
+        if (Matches(listing, filter, text)) {
+          *response.add_listings() = listing;
+        }
+        return response.listings_size() < int(size.value());
+      },
+      &next);
   if (!s.ok()) return s;
   response.set_next_page_token(next);
   return response;
@@ -206,7 +213,8 @@ Result<v1::ListOrdersResponse> Engine::ListOrders(const Caller& caller, v1::Orde
   std::optional<std::string> start;
   if (!page_token.empty()) {
     std::uint64_t before = 0;
-    auto [end, error] = std::from_chars(page_token.data(), page_token.data() + page_token.size(), before);
+    auto [end, error] =
+        std::from_chars(page_token.data(), page_token.data() + page_token.size(), before);
     if (error != std::errc() || end != page_token.data() + page_token.size() || before == 0) {
       return BadPageToken();
     }

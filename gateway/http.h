@@ -16,6 +16,7 @@ struct HttpRequest {
   std::string accept;
   std::string authorization;
   std::string request_id;
+  std::string idempotency_key;
   std::string body;
 };
 

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <functional>
+#include <string>
+#include <string_view>
 
 #include "engine/engine.h"
 #include "gateway/auth.h"
@@ -25,5 +27,8 @@ class Router {
   engine::Engine* engine_;
   const AdminAuth* auth_;
 };
+
+// Hex SHA-256 of an API token: the only form in which merchant and buyer tokens are kept.
+std::string TokenHash(std::string_view token);
 
 }  // namespace market4::gateway

@@ -120,6 +120,7 @@ class Session : public std::enable_shared_from_this<Session> {
     request.content_type = std::string(message[http::field::content_type]);
     request.accept = std::string(message[http::field::accept]);
     request.authorization = std::string(message[http::field::authorization]);
+    request.idempotency_key = std::string(message["Idempotency-Key"]);
     std::string_view client_id = message["X-Request-Id"];
     request.request_id =
         IsSafeRequestId(client_id) ? std::string(client_id) : NewRequestId(*state_);

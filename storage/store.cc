@@ -10,8 +10,8 @@ namespace market4::storage {
 namespace {
 
 constexpr std::array<const char*, kFamilyCount> kFamilyNames = {
-    "meta", "accounts", "transfers", "transfer_ids", "account_index", "pending_open",
-    "merchants", "buyers", "listings", "orders", "order_index", "tokens", "idempotency",
+    "meta",   "accounts", "transfers", "transfer_ids", "account_index", "pending_open", "merchants",
+    "buyers", "listings", "orders",    "order_index",  "tokens",        "idempotency",
 };
 
 Status FromRocks(const rocksdb::Status& s, std::string_view what) {

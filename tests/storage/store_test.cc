@@ -53,8 +53,7 @@ TEST(StoreTest, ScansPrefixForwardAndBackwardFromAStart) {
   auto store = Store::Open({dir.path(), true});
   ASSERT_TRUE(store.ok());
   Batch batch;
-  for (std::uint64_t seq : {1, 2, 3, 10})
-    batch.Put(Family::kAccountIndex, IndexKey("a", seq), "");
+  for (std::uint64_t seq : {1, 2, 3, 10}) batch.Put(Family::kAccountIndex, IndexKey("a", seq), "");
   batch.Put(Family::kAccountIndex, IndexKey("ab", 5), "");
   batch.Put(Family::kAccountIndex, IndexKey("b", 4), "");
   ASSERT_TRUE(store.value()->Commit(batch).ok());
