@@ -33,10 +33,11 @@ struct Tick {};
 // Checks the ledger's invariants on the writer thread; the Outcome's status says the result.
 struct VerifyInvariants {};
 
-// Who sends a marketplace command. Operators have no id.
-enum class Role { kOperator, kMerchant, kBuyer };
+// Who sends a marketplace command. Operators have no id; kNobody is an anonymous caller and
+// owns nothing.
+enum class Role { kNobody, kOperator, kMerchant, kBuyer };
 struct Caller {
-  Role role = Role::kOperator;
+  Role role = Role::kNobody;
   std::string id;
 };
 

@@ -410,7 +410,8 @@ Outcome Market::Handle(const ActOnOrder& c, std::int64_t now, storage::Batch* ba
   v1::Order* found = FindOrder(c.order_id);
   bool buyer = found && c.caller.role == Role::kBuyer && found->buyer_id() == c.caller.id;
   bool merchant = found && c.caller.role == Role::kMerchant && found->merchant_id() == c.caller.id;
-  bool allowed = c.caller.role == Role::kOperator || buyer || merchant;
+  bool allowed =
+      (c.caller.role == Role::kOperator && c.action == OrderAction::kCancel) || buyer || merchant;
   if (c.action == OrderAction::kPay || c.action == OrderAction::kConfirm) allowed = buyer;
   if (c.action == OrderAction::kShip) allowed = merchant;
   if (!found || !allowed) return NotFound("order", c.order_id);

@@ -210,6 +210,7 @@ Result<v1::ListOrdersResponse> Engine::ListOrders(const Caller& caller, v1::Orde
   auto size = PageSize(limit);
   if (!size.ok()) return size.status();
   std::string scope = OrderScope(caller);
+  if (scope.empty()) return Status(Code::kPermissionDenied, "sign in to list orders");
   std::optional<std::string> start;
   if (!page_token.empty()) {
     std::uint64_t before = 0;

@@ -129,9 +129,9 @@ void DelistListing(Call& call, engine::Engine& engine) {
 }
 
 bool IsOwnerOrOperator(const Call& call, const std::string& merchant_id) {
+  if (call.anonymous) return false;
   return call.caller.role == engine::Role::kOperator ||
-         (call.caller.role == engine::Role::kMerchant && call.caller.id == merchant_id &&
-          !call.anonymous);
+         (call.caller.role == engine::Role::kMerchant && call.caller.id == merchant_id);
 }
 
 void GetListing(Call& call, engine::Engine& engine) {
