@@ -83,6 +83,9 @@ class Engine {
 
   // Committed state, from any thread.
   [[nodiscard]] Result<v1::Account> GetAccount(const std::string& id) const;
+  // Every account, in id order, paged (page_token: the last id of the previous page).
+  [[nodiscard]] Result<v1::ListAccountsResponse> ListAccounts(std::size_t limit,
+                                                              const std::string& page_token) const;
   // A transfer and, for a pending one, where it stands now.
   [[nodiscard]] Result<v1::Transfer> GetTransfer(const std::string& id) const;
   // Transfers touching an account, newest first. `page_token` is "" or a previous

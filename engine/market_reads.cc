@@ -164,6 +164,23 @@ Result<v1::ListBuyersResponse> Engine::ListBuyers(std::size_t limit,
                                                     &v1::ListBuyersResponse::add_buyers);
 }
 
+Result<v1::ListAccountsResponse> Engine::ListAccounts(std::size_t limit,
+                                                      const std::string& page_token) const {
+  auto size = PageSize(limit);
+  if (!size.ok()) return size.status();
+  v1::ListAccountsResponse response;
+  std::string next;
+  Status s = ScanById<v1::AccountRecord>(*store_, Family::kAccounts, page_token,
+                                         [&](const v1::AccountRecord& record) {
+                                           *response.add_accounts() = AccountView(record);
+                                           return response.accounts_size() < int(size.value());
+                                         },
+                                         &next);
+  if (!s.ok()) return s;
+  response.set_next_page_token(next);
+  return response;
+}
+
 Result<v1::Listing> Engine::GetListing(const std::string& id) const {
   auto record = ReadRecord<v1::Listing>(*store_, Family::kListings, id);
   if (!record.ok()) return record.status();

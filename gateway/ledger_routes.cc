@@ -48,11 +48,19 @@ void ListAccountTransfers(Call& call, engine::Engine& engine) {
                                                 QueryText(call, "page_token")));
 }
 
+void ListAccounts(Call& call, engine::Engine& engine) {
+  std::int64_t limit = 0;
+  if (!QueryNumber(call, "limit", &limit)) return;
+  ReplyResult(call, engine.ListAccounts(static_cast<std::size_t>(limit),
+                                        QueryText(call, "page_token")));
+}
+
 }  // namespace
 
 const std::vector<Route>& LedgerRoutes() {
   static const std::vector<Route> routes = {
       {"POST", {"v1", "accounts"}, kOperator, CreateAccount},
+      {"GET", {"v1", "accounts"}, kOperator, ListAccounts},
       {"GET",
        {"v1", "accounts", "*"},
        kOperator,

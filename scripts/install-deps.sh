@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build pkg-config git curl ca-certificates
+  build-essential cmake ninja-build pkg-config git curl ca-certificates jq
   libboost1.81-dev libboost-url1.81-dev
   librocksdb-dev
   libprotobuf-dev protobuf-compiler
