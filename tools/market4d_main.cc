@@ -27,6 +27,9 @@ Usage: market4d [options]
   --read-timeout-ms N     time to receive a whole request (default 10000)
   --idle-timeout-ms N     keep-alive idle time before closing (default 60000)
   --max-batch N           most commands per durable batch (default 1000)
+  --commission-bps N      platform commission on completed orders, basis points (default 100 = 1%)
+  --pay-timeout-minutes N unpaid orders expire and release stock after N minutes (default 30)
+  --auto-confirm-days N   shipped orders complete by themselves after N days (default 7)
   --log-level LEVEL       trace, debug, info, warn, error (default info)
   --help                  this text
 
@@ -38,6 +41,7 @@ struct Options {
   std::string data_dir = "./data";
   market4::gateway::ServerOptions server;
   std::size_t max_batch = market4::engine::kDefaultMaxBatchCommands;
+  market4::engine::MarketOptions market;
   std::string log_level = "info";
 };
 
@@ -107,7 +111,10 @@ int ParseOptions(int argc, char** argv, Options* options) {
     std::fprintf(stderr, "market4d: bad value for option\n\n%s", kUsage);
     return 2;
   }
-  if (optind != argc || options->server.threads < 1 || options->max_batch < 1) {
+  const auto& market = options->market;
+  if (optind != argc || options->server.threads < 1 || options->max_batch < 1 ||
+      market.commission_bps < 0 || market.commission_bps > 10'000 ||
+      market.pay_timeout.count() <= 0 || market.auto_confirm_after.count() <= 0) {
     std::fputs(kUsage, stderr);
     return 2;
   }
@@ -130,6 +137,7 @@ int Serve(const Options& options) {
   market4::engine::EngineOptions engine_options;
   engine_options.store.path = options.data_dir + "/ledger";
   engine_options.max_batch_commands = options.max_batch;
+  engine_options.market = options.market;
   auto engine = market4::engine::Engine::Open(std::move(engine_options));
   if (!engine.ok()) {
     spdlog::error("cannot open the ledger: {}", engine.status().ToString());

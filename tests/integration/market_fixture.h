@@ -4,6 +4,7 @@
 
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
+#include <spdlog/spdlog.h>
 
 #include <memory>
 #include <string>
@@ -40,6 +41,7 @@ struct Principal {
 class MarketFixture : public ::testing::Test {
  protected:
   void SetUp() override {
+    spdlog::set_level(spdlog::level::warn);  // no access log lines in test output
     engine::EngineOptions options;
     options.store.path = dir_.Sub("ledger");
     options.clock = &clock_;
