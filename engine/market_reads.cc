@@ -170,12 +170,13 @@ Result<v1::ListAccountsResponse> Engine::ListAccounts(std::size_t limit,
   if (!size.ok()) return size.status();
   v1::ListAccountsResponse response;
   std::string next;
-  Status s = ScanById<v1::AccountRecord>(*store_, Family::kAccounts, page_token,
-                                         [&](const v1::AccountRecord& record) {
-                                           *response.add_accounts() = AccountView(record);
-                                           return response.accounts_size() < int(size.value());
-                                         },
-                                         &next);
+  Status s = ScanById<v1::AccountRecord>(
+      *store_, Family::kAccounts, page_token,
+      [&](const v1::AccountRecord& record) {
+        *response.add_accounts() = AccountView(record);
+        return response.accounts_size() < int(size.value());
+      },
+      &next);
   if (!s.ok()) return s;
   response.set_next_page_token(next);
   return response;

@@ -51,8 +51,8 @@ void ListAccountTransfers(Call& call, engine::Engine& engine) {
 void ListAccounts(Call& call, engine::Engine& engine) {
   std::int64_t limit = 0;
   if (!QueryNumber(call, "limit", &limit)) return;
-  ReplyResult(call, engine.ListAccounts(static_cast<std::size_t>(limit),
-                                        QueryText(call, "page_token")));
+  ReplyResult(call,
+              engine.ListAccounts(static_cast<std::size_t>(limit), QueryText(call, "page_token")));
 }
 
 }  // namespace

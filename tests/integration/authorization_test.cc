@@ -19,10 +19,12 @@ TEST_F(AuthorizationTest, EveryRouteRefusesOtherRolesAndTenants) {
   std::string order = OrderId(buyer_a, listing, 2);
   ASSERT_EQ(Act(buyer_a, order, "pay").status, 200);
 
-  std::map<std::string, std::string> tokens = {
-      {"anonymous", ""},           {"operator", kOperatorToken},
-      {"merchant_a", merchant_a.token}, {"merchant_b", merchant_b.token},
-      {"buyer_a", buyer_a.token},  {"buyer_b", buyer_b.token}};
+  std::map<std::string, std::string> tokens = {{"anonymous", ""},
+                                               {"operator", kOperatorToken},
+                                               {"merchant_a", merchant_a.token},
+                                               {"merchant_b", merchant_b.token},
+                                               {"buyer_a", buyer_a.token},
+                                               {"buyer_b", buyer_b.token}};
   struct Row {
     std::string method, path, body;
     std::set<std::string> allowed;        // never called here: they would change state
@@ -46,8 +48,11 @@ TEST_F(AuthorizationTest, EveryRouteRefusesOtherRolesAndTenants) {
       {"GET", "/v1/buyers/" + buyer_a.id, "", op, {}},
       {"POST", "/v1/buyers/" + buyer_a.id + "/deposits", R"({"amount":"5"})", op, {}},
       {"GET", "/v1/me", "", {"operator", "merchant_a", "merchant_b", "buyer_a", "buyer_b"}, {}},
-      {"POST", "/v1/listings", R"({"title":"x","unit":"kg","price":"1","stock":"1"})",
-       {"merchant_a", "merchant_b"}, {}},
+      {"POST",
+       "/v1/listings",
+       R"({"title":"x","unit":"kg","price":"1","stock":"1"})",
+       {"merchant_a", "merchant_b"},
+       {}},
       {"PATCH", l, R"({"price":"1"})", {"merchant_a"}, {"merchant_b"}},
       {"DELETE", l, "", {"merchant_a"}, {"merchant_b"}},
       {"POST", "/v1/orders", R"({"items":[]})", {"buyer_a", "buyer_b"}, {}},
@@ -56,7 +61,10 @@ TEST_F(AuthorizationTest, EveryRouteRefusesOtherRolesAndTenants) {
       {"POST", o + "/pay", "{}", {"buyer_a"}, {"buyer_b"}},
       {"POST", o + "/ship", "{}", {"merchant_a"}, {"merchant_b"}},
       {"POST", o + "/confirm", "{}", {"buyer_a"}, {"buyer_b"}},
-      {"POST", o + "/cancel", "{}", {"operator", "merchant_a", "buyer_a"},
+      {"POST",
+       o + "/cancel",
+       "{}",
+       {"operator", "merchant_a", "buyer_a"},
        {"merchant_b", "buyer_b"}},
       {"POST", o + "/refund", R"({"amount":"1"})", {"merchant_a"}, {"merchant_b"}},
       {"GET", "/v1/wallet", "", {"buyer_a", "buyer_b"}, {}},
@@ -75,12 +83,10 @@ TEST_F(AuthorizationTest, EveryRouteRefusesOtherRolesAndTenants) {
   for (const auto& row : rows) {
     for (const auto& [name, token] : tokens) {
       if (row.allowed.count(name)) continue;
-      int expected = name == "anonymous"             ? 401
-                     : row.other_tenants.count(name) ? 404
-                                                     : 403;
+      int expected = name == "anonymous" ? 401 : row.other_tenants.count(name) ? 404 : 403;
       ClientResponse r = Send(row.method, row.path, token, row.body, "authz-key");
-      EXPECT_EQ(r.status, expected) << name << " " << row.method << " " << row.path << " "
-                                    << r.body;
+      EXPECT_EQ(r.status, expected)
+          << name << " " << row.method << " " << row.path << " " << r.body;
       ++checked;
     }
   }
