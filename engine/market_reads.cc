@@ -19,19 +19,6 @@ using storage::Family;
 constexpr std::size_t kMaxScannedRecords = 20'000;  // per list request
 constexpr std::size_t kWalletMovements = 20;
 
-Status BadPageToken() {
-  return Status(Code::kInvalidArgument, "page_token is not valid")
-      .WithDetail("field", "page_token");
-}
-
-Result<std::size_t> PageSize(std::size_t limit) {
-  if (limit == 0) return kDefaultPageSize;
-  if (limit > kMaxPageSize) {
-    return Status(Code::kInvalidArgument, "limit must be at most 200").WithDetail("field", "limit");
-  }
-  return limit;
-}
-
 // Visits records of `family` in id order, starting after `page_token`. Stops when `visit`
 // returns false; sets *next to the last id visited if the scan stopped early.
 template <typename Record, typename Visit>
@@ -229,22 +216,15 @@ Result<v1::ListOrdersResponse> Engine::ListOrders(const Caller& caller, v1::Orde
   if (!size.ok()) return size.status();
   std::string scope = OrderScope(caller);
   if (scope.empty()) return Status(Code::kPermissionDenied, "sign in to list orders");
-  std::optional<std::string> start;
-  if (!page_token.empty()) {
-    std::uint64_t before = 0;
-    auto [end, error] =
-        std::from_chars(page_token.data(), page_token.data() + page_token.size(), before);
-    if (error != std::errc() || end != page_token.data() + page_token.size() || before == 0) {
-      return BadPageToken();
-    }
-    start = storage::IndexKey(scope, before - 1);
-  }
+  auto start = PageStart(scope, page_token);
+  if (!start.ok()) return start.status();
   v1::ListOrdersResponse response;
   std::string prefix = storage::IndexPrefix(scope);
   std::size_t scanned = 0;
   Status problem;
   Status s = store_->Scan(
-      Family::kOrderIndex, prefix, true, start, [&](std::string_view key, std::string_view id) {
+      Family::kOrderIndex, prefix, true, start.value(),
+      [&](std::string_view key, std::string_view id) {
         auto order = ReadRecord<v1::Order>(*store_, Family::kOrders, id);
         if (!order.ok() || !order.value()) {
           problem = Status(Code::kInternal, "order index points at nothing");

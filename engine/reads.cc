@@ -63,35 +63,45 @@ Result<v1::Transfer> Engine::GetTransfer(const std::string& id) const {
   return CurrentView(*store_, *record.value());
 }
 
-Result<v1::ListTransfersResponse> Engine::ListAccountTransfers(
-    const std::string& account_id, std::size_t limit, const std::string& page_token) const {
-  if (limit == 0) limit = kDefaultPageSize;
+Result<std::size_t> PageSize(std::size_t limit) {
+  if (limit == 0) return kDefaultPageSize;
   if (limit > kMaxPageSize) {
     return Status(Code::kInvalidArgument, "limit must be at most 200").WithDetail("field", "limit");
   }
-  std::optional<std::string> start;
-  if (!page_token.empty()) {
-    std::uint64_t before = 0;
-    auto [end, error] =
-        std::from_chars(page_token.data(), page_token.data() + page_token.size(), before);
-    if (error != std::errc() || end != page_token.data() + page_token.size() || before == 0) {
-      return Status(Code::kInvalidArgument, "page_token is not valid")
-          .WithDetail("field", "page_token");
-    }
-    start = storage::IndexKey(account_id, before - 1);
+  return limit;
+}
+
+Result<std::optional<std::string>> PageStart(std::string_view owner,
+                                             const std::string& page_token) {
+  if (page_token.empty()) return std::optional<std::string>();
+  std::uint64_t before = 0;
+  const char* last = page_token.data() + page_token.size();
+  auto [end, error] = std::from_chars(page_token.data(), last, before);
+  if (error != std::errc() || end != last || before == 0) {
+    return Status(Code::kInvalidArgument, "page_token is not valid")
+        .WithDetail("field", "page_token");
   }
+  return std::optional<std::string>(storage::IndexKey(owner, before - 1));
+}
+
+Result<v1::ListTransfersResponse> Engine::ListAccountTransfers(
+    const std::string& account_id, std::size_t requested, const std::string& page_token) const {
+  auto limit = PageSize(requested);
+  if (!limit.ok()) return limit.status();
+  auto start = PageStart(account_id, page_token);
+  if (!start.ok()) return start.status();
   auto account = GetAccount(account_id);
   if (!account.ok()) return account.status();
   v1::ListTransfersResponse response;
   std::vector<std::string> sequences;
   std::string prefix = storage::IndexPrefix(account_id);
-  Status s = store_->Scan(Family::kAccountIndex, prefix, true, start,
+  Status s = store_->Scan(Family::kAccountIndex, prefix, true, start.value(),
                           [&](std::string_view key, std::string_view) {
                             sequences.emplace_back(key.substr(prefix.size()));
-                            return sequences.size() <= limit;
+                            return sequences.size() <= limit.value();
                           });
   if (!s.ok()) return s;
-  bool more = sequences.size() > limit;
+  bool more = sequences.size() > limit.value();
   if (more) sequences.pop_back();
   for (const auto& sequence : sequences) {
     auto record = ReadRecord<v1::TransferRecord>(*store_, Family::kTransfers, sequence);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "common/status.h"
@@ -22,5 +23,12 @@ Result<std::optional<Record>> ReadRecord(const storage::Store& store, storage::F
   }
   return std::optional<Record>(std::move(record));
 }
+
+// A list request's page size: 0 means kDefaultPageSize; more than kMaxPageSize is invalid.
+Result<std::size_t> PageSize(std::size_t limit);
+
+// Where a newest-first scan of `owner`'s index entries resumes: nullopt for the first page,
+// else just below the sequence in `page_token` (a previous answer's next_page_token).
+Result<std::optional<std::string>> PageStart(std::string_view owner, const std::string& page_token);
 
 }  // namespace market4::engine

@@ -21,6 +21,16 @@ std::array<unsigned char, 32> Hash(std::string_view text) {
   return out;
 }
 
+std::string Hex(const unsigned char* bytes, std::size_t size) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < size; ++i) {
+    out.push_back(kHex[bytes[i] >> 4]);
+    out.push_back(kHex[bytes[i] & 0xf]);
+  }
+  return out;
+}
+
 std::string Trim(std::string text) {
   auto first = text.find_first_not_of(" \t\r\n");
   if (first == std::string::npos) return "";
@@ -46,13 +56,12 @@ Result<std::string> RandomHexToken(std::size_t bytes) {
   if (RAND_bytes(raw.data(), static_cast<int>(raw.size())) != 1) {
     return Status(Code::kInternal, "the random generator failed");
   }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char byte : raw) {
-    out.push_back(kHex[byte >> 4]);
-    out.push_back(kHex[byte & 0xf]);
-  }
-  return out;
+  return Hex(raw.data(), raw.size());
+}
+
+std::string TokenHash(std::string_view token) {
+  auto digest = Hash(token);
+  return Hex(digest.data(), digest.size());
 }
 
 AdminAuth::AdminAuth(std::string_view token) : token_hash_(Hash(token)) {}

@@ -31,6 +31,9 @@ class AdminAuth {
   std::array<unsigned char, 32> token_hash_{};
 };
 
+// Hex SHA-256 of an API token: the only form in which merchant and buyer tokens are kept.
+std::string TokenHash(std::string_view token);
+
 // Hex of `bytes` random bytes from OpenSSL's CSPRNG.
 [[nodiscard]] Result<std::string> RandomHexToken(std::size_t bytes);
 

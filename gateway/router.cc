@@ -1,7 +1,5 @@
 #include "gateway/router.h"
 
-#include <openssl/sha.h>
-
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 #include <charconv>
@@ -90,18 +88,6 @@ void Dispatch(Call& call, engine::Engine& engine, const AdminAuth& auth) {
 }
 
 }  // namespace
-
-std::string TokenHash(std::string_view token) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(token.data()), token.size(), digest);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char byte : digest) {
-    out.push_back(kHex[byte >> 4]);
-    out.push_back(kHex[byte & 0xf]);
-  }
-  return out;
-}
 
 bool DecodeBody(Call& call, google::protobuf::Message* message) {
   auto format = RequestFormat(call.request.content_type);

@@ -28,7 +28,4 @@ class Router {
   const AdminAuth* auth_;
 };
 
-// Hex SHA-256 of an API token: the only form in which merchant and buyer tokens are kept.
-std::string TokenHash(std::string_view token);
-
 }  // namespace market4::gateway

@@ -7,14 +7,14 @@ namespace {
 
 TEST(TextTest, AcceptsVietnameseAndRejectsMalformedUtf8) {
   EXPECT_TRUE(IsValidUtf8("Rau muống, cà chua Đà Lạt, bánh tráng — 1 bó"));
-  EXPECT_TRUE(IsValidUtf8("\xf0\x9f\x90\x9f"));    // U+1F41F, a fish
-  EXPECT_FALSE(IsValidUtf8("\xff"));               // never valid
-  EXPECT_FALSE(IsValidUtf8("\xc3"));               // truncated
-  EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));           // overlong '/'
-  EXPECT_FALSE(IsValidUtf8("\xe0\x80\xaf"));       // overlong
-  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));       // UTF-16 surrogate
-  EXPECT_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));   // past U+10FFFF
-  EXPECT_FALSE(IsValidUtf8("a\x80z"));             // lone continuation byte
+  EXPECT_TRUE(IsValidUtf8("\xf0\x9f\x90\x9f"));   // U+1F41F, a fish
+  EXPECT_FALSE(IsValidUtf8("\xff"));              // never valid
+  EXPECT_FALSE(IsValidUtf8("\xc3"));              // truncated
+  EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));          // overlong '/'
+  EXPECT_FALSE(IsValidUtf8("\xe0\x80\xaf"));      // overlong
+  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));      // UTF-16 surrogate
+  EXPECT_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));  // past U+10FFFF
+  EXPECT_FALSE(IsValidUtf8("a\x80z"));            // lone continuation byte
 }
 
 TEST(TextTest, RulesNameTheField) {
