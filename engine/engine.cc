@@ -102,31 +102,25 @@ void Engine::ApplyBatch(std::deque<Item>& items, storage::Batch& batch) {
                                                      : ledger_->Apply(item.command, now, &batch));
   }
   if (!batch.Empty()) {
-    if (Status s = store_->Commit(batch); !s.ok()) {
-      for (auto& item : items) {
-        item.done(Outcome{Status(Code::kUnavailable, "storage failed; nothing was applied")});
-      }
-      return FailStop(s);
-    }
+    if (Status s = store_->Commit(batch); !s.ok()) return FailStop(s, items);
   }
   ledger_->OnCommitted();
   market_->OnCommitted();
   if (options_.check_invariants_every_batch) {
-    if (Status s = ledger_->CheckInvariants(); !s.ok()) return FailStop(s);
+    if (Status s = ledger_->CheckInvariants(); !s.ok()) return FailStop(s, items);
   }
   for (std::size_t i = 0; i < items.size(); ++i) items[i].done(std::move(outcomes[i]));
 }
 
 // The in-memory state may now differ from what is on disk: never apply another command.
-void Engine::FailStop(const Status& status) {
+// The process stops (by default) before anyone hears back, so no client can take the
+// failure of this batch for anything but a lost connection.
+void Engine::FailStop(const Status& status, std::deque<Item>& in_batch) {
   std::deque<Item> abandoned;
   {
     std::lock_guard lock(mutex_);
     failed_ = true;
     abandoned.swap(queue_);
-  }
-  for (auto& item : abandoned) {
-    item.done(Outcome{Status(Code::kUnavailable, "the engine stopped after a storage failure")});
   }
   spdlog::critical("engine stopped: {}", status.ToString());
   if (options_.on_fatal) {
@@ -134,6 +128,11 @@ void Engine::FailStop(const Status& status) {
   } else {
     spdlog::shutdown();
     std::_Exit(70);
+  }
+  for (auto* items : {&in_batch, &abandoned}) {
+    for (auto& item : *items) {
+      item.done(Outcome{Status(Code::kUnavailable, "the engine stopped after a storage failure")});
+    }
   }
 }
 

@@ -126,7 +126,7 @@ class Engine {
   Engine() = default;
   void Run();
   void ApplyBatch(std::deque<Item>& items, storage::Batch& batch);
-  void FailStop(const Status& status);
+  void FailStop(const Status& status, std::deque<Item>& in_batch);
 
   EngineOptions options_;
   SystemClock system_clock_;

@@ -1,0 +1,99 @@
+// Fail-stop: when storage refuses a write, the engine must stop the process rather than go on
+// with state it could not persist, and every command it had answered must still be there after
+// a restart. The failure is real: the child process gets a file-size limit (RLIMIT_FSIZE), so
+// RocksDB's write-ahead log write fails with EFBIG partway through a stream of transfers.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "engine/engine.h"
+#include "tests/test_util.h"
+
+namespace market4::engine {
+namespace {
+
+constexpr rlim_t kFileSizeLimitBytes = 1 << 20;
+
+v1::CreateTransfersRequest OneTransfer(int n) {
+  v1::CreateTransfersRequest request;
+  auto* t = request.add_transfers();
+  t->set_id("t" + std::to_string(n));
+  t->set_debit_account_id("source");
+  t->set_credit_account_id("sink");
+  t->set_amount(1);
+  t->set_code(1);
+  return request;
+}
+
+// The child: streams transfers until the engine gives up, reporting each answered id.
+[[noreturn]] void RunChild(const std::string& path, int report_fd) {
+  signal(SIGXFSZ, SIG_IGN);  // let write() fail with EFBIG instead of killing us
+  EngineOptions options;
+  options.store.path = path;  // on_fatal left unset: the default exits with status 70
+  auto engine = Engine::Open(std::move(options));
+  if (!engine.ok()) std::_Exit(3);
+  for (const char* id : {"source", "sink"}) {
+    v1::CreateAccountRequest account;
+    account.set_id(id);
+    if (!engine.value()->Execute(account).status.ok()) std::_Exit(4);
+  }
+  rlimit limit{kFileSizeLimitBytes, kFileSizeLimitBytes};
+  if (setrlimit(RLIMIT_FSIZE, &limit) != 0) std::_Exit(5);
+  for (int n = 0;; ++n) {
+    if (!engine.value()->Execute(OneTransfer(n)).status.ok()) break;
+    std::string line = std::to_string(n) + "\n";
+    if (write(report_fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) break;
+  }
+  std::_Exit(6);  // answered "unavailable" without stopping the process: wrong
+}
+
+TEST(FailStopTest, StorageFailureStopsTheProcessAndLosesNothingAnswered) {
+  testing::TempDir dir;
+  std::string path = dir.Sub("ledger");
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    close(fds[0]);
+    RunChild(path, fds[1]);
+  }
+  close(fds[1]);
+  std::string reported;
+  char buffer[4096];
+  for (ssize_t n; (n = read(fds[0], buffer, sizeof buffer)) > 0;) reported.append(buffer, n);
+  close(fds[0]);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  EXPECT_EQ(WEXITSTATUS(status), 70) << "the engine must exit 70 on a storage failure";
+
+  std::vector<int> answered;
+  for (std::size_t start = 0, end; (end = reported.find('\n', start)) != std::string::npos;
+       start = end + 1) {
+    answered.push_back(std::stoi(reported.substr(start, end - start)));
+  }
+  ASSERT_GT(answered.size(), 100u) << "the limit should allow some transfers first";
+
+  EngineOptions options;
+  options.store.path = path;
+  auto engine = Engine::Open(std::move(options));  // checks the invariants on start
+  ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+  for (int n : answered) {
+    ASSERT_TRUE(engine.value()->GetTransfer("t" + std::to_string(n)).ok()) << "lost t" << n;
+  }
+  auto sink = engine.value()->GetAccount("sink");
+  ASSERT_TRUE(sink.ok());
+  EXPECT_GE(sink->credits_posted(), static_cast<std::int64_t>(answered.size()));
+  EXPECT_LE(sink->credits_posted(), static_cast<std::int64_t>(answered.size()) + 1);
+  EXPECT_TRUE(engine.value()->AuditHistory().ok());
+}
+
+}  // namespace
+}  // namespace market4::engine
