@@ -81,6 +81,68 @@ void BM_DurableTransferWindow(benchmark::State& state) {
 }
 BENCHMARK(BM_DurableTransferWindow)->Arg(1000)->UseRealTime()->Unit(benchmark::kMillisecond);
 
+// Submits `commands` at once and waits for every answer; returns how many succeeded.
+std::size_t RunWindow(Engine& engine, std::vector<Command> commands) {
+  std::atomic<std::size_t> left{commands.size()}, ok{0};
+  std::promise<void> done;
+  for (auto& command : commands) {
+    engine.Submit(std::move(command), [&](Outcome outcome) {
+      if (outcome.status.ok()) ++ok;
+      if (--left == 0) done.set_value();
+    });
+  }
+  done.get_future().wait();
+  return ok;
+}
+
+// A whole order life, durable at every step: place, pay, ship, confirm (escrow released to
+// the merchant and the fee). `window` orders move through each step together.
+void BM_OrderLifecycleWindow(benchmark::State& state) {
+  Fixture f(true);
+  const auto window = static_cast<std::size_t>(state.range(0));
+  CreateMerchant merchant{"m_bench", "hash-m", {}};
+  merchant.request.set_name("Cô Ba");
+  merchant.request.set_phone("0901234567");
+  merchant.request.set_location("Chợ");
+  CreateBuyer buyer{"b_bench", "hash-b", {}};
+  buyer.request.set_name("Anh Tư");
+  buyer.request.set_phone("0912345678");
+  CreateListing listing{"m_bench", "l_bench", {}};
+  listing.request.set_title("Rau muống");
+  listing.request.set_unit("bó");
+  listing.request.set_price(10'000);
+  listing.request.set_stock(kMaxStock);
+  MakeDeposit deposit{"b_bench", "desk", {}};
+  deposit.request.set_amount(1'000'000'000'000);
+  for (Command c : {Command(merchant), Command(buyer), Command(listing), Command(deposit)}) {
+    if (!f.engine->Execute(std::move(c)).status.ok()) state.SkipWithError("setup failed");
+  }
+  std::uint64_t next = 0;
+  for (auto _ : state) {
+    std::vector<std::string> ids;
+    std::vector<Command> place;
+    for (std::size_t i = 0; i < window; ++i) {
+      ids.push_back("o_" + std::to_string(next++));
+      PlaceOrder order{"b_bench", ids.back(), "k" + ids.back(), {}};
+      auto* item = order.request.add_items();
+      item->set_listing_id("l_bench");
+      item->set_quantity(1);
+      place.push_back(order);
+    }
+    std::size_t completed = RunWindow(*f.engine, std::move(place));
+    for (auto [action, role, who] : {std::tuple{OrderAction::kPay, Role::kBuyer, "b_bench"},
+                                     std::tuple{OrderAction::kShip, Role::kMerchant, "m_bench"},
+                                     std::tuple{OrderAction::kConfirm, Role::kBuyer, "b_bench"}}) {
+      std::vector<Command> step;
+      for (const auto& id : ids) step.push_back(ActOnOrder{Caller{role, who}, id, action, ""});
+      completed = std::min(completed, RunWindow(*f.engine, std::move(step)));
+    }
+    if (completed != window) state.SkipWithError("an order step failed");
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(window));
+}
+BENCHMARK(BM_OrderLifecycleWindow)->Arg(500)->UseRealTime()->Unit(benchmark::kMillisecond);
+
 }  // namespace
 }  // namespace market4::engine
 
