@@ -420,6 +420,7 @@ Outcome Ledger::Resolve(const std::string& pending_id, v1::TransferKind kind,
     return {
         Status(Code::kNotFound, "no transfer with this id").WithDetail("transfer_id", pending_id)};
   }
+  if (amount && *amount <= 0) return {Invalid("amount must be greater than zero", "amount")};
   Outcome out;
   if (Status s = CheckResolutionReplay(pending_id, kind, amount, &out); !s.ok() || out.replayed) {
     out.status = std::move(s);
@@ -439,7 +440,6 @@ Outcome Ledger::Resolve(const std::string& pending_id, v1::TransferKind kind,
   std::int64_t pending_amount = it->second.record.amount();
   std::int64_t posted = pending_amount;
   if (amount) {
-    if (*amount <= 0) return {Invalid("amount must be greater than zero", "amount")};
     if (*amount > pending_amount) {
       return {Status(Code::kAmountExceedsPending, "amount exceeds the pending amount")
                   .WithDetail("pending_amount", std::to_string(pending_amount))};

@@ -88,7 +88,8 @@ class Market {
   void Remember(const std::string& key, const std::string& request,
                 const google::protobuf::Message& response, storage::Batch* batch);
 
-  v1::Order* FindOrder(const std::string& id);
+  // The order (nullptr if there is none), from memory or the store.
+  Result<v1::Order*> FindOrder(const std::string& id);
   void PutOrder(const v1::Order& order, storage::Batch* batch);
   void PutListing(const v1::Listing& listing, storage::Batch* batch);
   void PutToken(const std::string& token_hash, const char* role, const std::string& id,

@@ -81,8 +81,10 @@ std::string OrderScope(const Caller& caller) {
       return "b" + caller.id;
     case Role::kMerchant:
       return "m" + caller.id;
-    default:
+    case Role::kOperator:
       return "a";
+    default:
+      return "";
   }
 }
 
@@ -120,7 +122,11 @@ Result<Caller> Engine::Authenticate(const std::string& token_hash) const {
   if (!record.ok()) return record.status();
   if (!record.value()) return Status(Code::kUnauthenticated, "unknown token");
   Caller caller;
-  caller.role = record.value()->role() == "merchant" ? Role::kMerchant : Role::kBuyer;
+  const std::string& role = record.value()->role();
+  if (role != "merchant" && role != "buyer") {
+    return Status(Code::kInternal, "token record names an unknown role");
+  }
+  caller.role = role == "merchant" ? Role::kMerchant : Role::kBuyer;
   caller.id = record.value()->id();
   return caller;
 }

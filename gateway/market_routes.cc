@@ -183,7 +183,7 @@ void Act(Call& call, engine::Engine& engine) {
 void Refund(Call& call, engine::Engine& engine) {
   v1::RefundRequest request;
   std::string key;
-  if (!IdempotencyKey(call, false, &key) || !DecodeBody(call, &request)) return;
+  if (!IdempotencyKey(call, true, &key) || !DecodeBody(call, &request)) return;
   engine.Submit(engine::RefundOrder{call.caller.id, call.path[2], key, std::move(request)},
                 AnswerWith(call, 200, TheMessage));
 }

@@ -25,8 +25,10 @@ unsigned RoleBitOf(engine::Role role) {
       return kMerchant;
     case engine::Role::kBuyer:
       return kBuyer;
-    default:
+    case engine::Role::kOperator:
       return kOperator;
+    default:
+      return 0;
   }
 }
 

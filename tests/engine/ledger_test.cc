@@ -205,6 +205,7 @@ TEST_F(LedgerTest, PartialPostReleasesTheRemainder) {
   EXPECT_EQ(engine_->Execute(PostPending{"p1", std::nullopt}).status.code(),
             Code::kPendingAlreadyPosted);
   EXPECT_EQ(engine_->Execute(VoidPending{"p1"}).status.code(), Code::kPendingAlreadyPosted);
+  EXPECT_EQ(engine_->Execute(PostPending{"p1", 0}).status.code(), Code::kInvalidArgument);
   EXPECT_EQ(Balances("bob"), "0/0/0/400");
 }
 

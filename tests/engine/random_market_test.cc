@@ -181,7 +181,7 @@ TEST_F(RandomMarketTest, OrdersStockAndMoneyAgreeAfterEveryStep) {
         if (v1::Order o = order_of(id); o.status() == v1::COMPLETED) completed.push_back(o);
       }
       v1::Order target = completed.empty() ? order_of(order) : completed[pick(completed.size())];
-      RefundOrder refund{target.merchant_id(), target.id(), "", {}};
+      RefundOrder refund{target.merchant_id(), target.id(), fresh("k"), {}};
       std::int64_t left = std::max<std::int64_t>(1, target.total() - target.refunded());
       refund.request.set_amount(
           1 + static_cast<std::int64_t>(pick(static_cast<std::size_t>(left) + 1000)));

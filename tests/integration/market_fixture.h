@@ -127,7 +127,9 @@ class MarketFixture : public ::testing::Test {
 
   ClientResponse Act(const Principal& who, const std::string& order, const std::string& action,
                      const std::string& body = "{}") {
-    return Send("POST", "/v1/orders/" + order + "/" + action, who.token, body);
+    // Refunds need an Idempotency-Key; each call here is a new request.
+    std::string key = action == "refund" ? "refund-" + std::to_string(++keys_) : "";
+    return Send("POST", "/v1/orders/" + order + "/" + action, who.token, body, key);
   }
 
   v1::Wallet Wallet(const Principal& buyer) {

@@ -145,6 +145,27 @@ TEST_F(MarketTest, ShippedOrderAutoConfirmsAfterSevenDays) {
   EXPECT_EQ(Fees(), 100);
 }
 
+TEST_F(MarketTest, RefusedAutoConfirmKeepsTheOrderAndTheServerRunning) {
+  std::string id = OrderId(buyer_, listing_, 1);
+  ASSERT_EQ(Act(buyer_, id, "pay").status, 200);
+  ASSERT_EQ(Act(merchant_, id, "ship").status, 200);
+  // The operator fills the fee account to the brim by hand: any commission now overflows it.
+  ASSERT_EQ(Send("POST", "/v1/accounts", kOperatorToken, R"({"id":"x"})").status, 201);
+  ASSERT_EQ(
+      Send("POST", "/v1/transfers", kOperatorToken,
+           R"({"transfers":[{"id":"fill","debit_account_id":"x",)"
+           R"("credit_account_id":"platform.fees","amount":"9223372036854775807","code":1}]})")
+          .status,
+      201);
+  AdvanceAndTick(hours(24 * 8));
+  EXPECT_EQ(GetOrder(id).status(), v1::SHIPPED);
+  EXPECT_EQ(Balance(merchant_).escrow(), 10'000);
+  EXPECT_EQ(ErrorCode(Act(buyer_, id, "confirm")), "OVERFLOW");
+  AdvanceAndTick(hours(2));  // retried, refused again, still serving
+  EXPECT_EQ(Send("GET", "/healthz", "").status, 200);
+  EXPECT_TRUE(engine_->Execute(engine::VerifyInvariants{}).status.ok());
+}
+
 TEST_F(MarketTest, ForbiddenTransitionsChangeNothing) {
   std::string id = OrderId(buyer_, listing_, 2);
   EXPECT_EQ(Act(buyer_, id, "confirm").status, 409);  // before paying
@@ -218,10 +239,45 @@ TEST_F(MarketTest, RetriesReturnTheFirstResultAndMoveNothingAgain) {
   EXPECT_EQ(deposit().status, 201);
   EXPECT_EQ(deposit().Header("idempotent-replayed"), "true");
   EXPECT_EQ(Wallet(buyer_).balance(), 181'000);
+  Principal someone = NewBuyer("Chị Sáu");
+  ClientResponse elsewhere = Send("POST", "/v1/buyers/" + someone.id + "/deposits", kOperatorToken,
+                                  R"({"amount":"1000"})", "desk-7");
+  EXPECT_EQ(elsewhere.status, 422);  // the operator's key, reused for another buyer
+  EXPECT_EQ(Wallet(someone).balance(), 0);
   EXPECT_EQ(
       Send("POST", "/v1/buyers/" + buyer_.id + "/deposits", kOperatorToken, R"({"amount":"1000"})")
           .status,
       400);  // a deposit needs an Idempotency-Key
+}
+
+TEST_F(MarketTest, RefundsAndOrderActionsReplayUnderTheirKey) {
+  std::string id = OrderId(buyer_, listing_, 3);
+  std::string other = OrderId(buyer_, listing_, 1);
+  auto act = [&](const Principal& who, const std::string& order, const std::string& action,
+                 const std::string& key, const std::string& body = "{}") {
+    return Send("POST", "/v1/orders/" + order + "/" + action, who.token, body, key);
+  };
+  ASSERT_EQ(act(buyer_, id, "pay", "p1").status, 200);
+  ASSERT_EQ(act(merchant_, id, "ship", "s1").status, 200);
+  ClientResponse confirmed = act(buyer_, id, "confirm", "c1");
+  ClientResponse again = act(buyer_, id, "confirm", "c1");
+  ASSERT_EQ(confirmed.status, 200);
+  EXPECT_EQ(again.status, 200);  // a retry, not "already completed"
+  EXPECT_EQ(again.body, confirmed.body);
+  EXPECT_EQ(act(buyer_, other, "pay", "p1").status, 422);  // same key, another order
+  EXPECT_EQ(GetOrder(other).status(), v1::PENDING_PAYMENT);
+
+  const std::string five = R"({"amount":"5000"})";
+  ClientResponse no_key = act(merchant_, id, "refund", "", five);
+  EXPECT_EQ(no_key.status, 400);
+  ClientResponse refunded = act(merchant_, id, "refund", "r1", five);
+  ClientResponse retried = act(merchant_, id, "refund", "r1", five);
+  ASSERT_EQ(refunded.status, 200);
+  EXPECT_EQ(retried.body, refunded.body);
+  EXPECT_EQ(retried.Header("idempotent-replayed"), "true");
+  EXPECT_EQ(act(merchant_, id, "refund", "r1", R"({"amount":"6000"})").status, 422);
+  EXPECT_EQ(GetOrder(id).refunded(), 5'000);
+  EXPECT_EQ(Wallet(buyer_).balance(), 175'000);
 }
 
 TEST_F(MarketTest, ServerOwnedFieldsAreRejected) {
