@@ -110,8 +110,25 @@ class Session : public std::enable_shared_from_this<Session> {
     Dispatch(parser_->release());
   }
 
+  // One request being answered. It keeps the session alive and counts as in flight until the
+  // last copy is gone: the engine's copy of the answer callback, the posted write, and the
+  // write itself. Server::Stop waits for the count to reach zero, so no copy can outlive the
+  // io_context that the session's socket belongs to.
+  struct Ticket {
+    Ticket(std::shared_ptr<Session> s, std::shared_ptr<ServerState> st)
+        : session(std::move(s)), state(std::move(st)) {
+      ++state->in_flight;
+    }
+    ~Ticket() {
+      session.reset();  // first, so the session is gone before Stop can see zero
+      --state->in_flight;
+    }
+    std::shared_ptr<Session> session;
+    std::shared_ptr<ServerState> state;
+  };
+
   void Dispatch(http::request<http::string_body> message) {
-    ++state_->in_flight;
+    auto ticket = std::make_shared<Ticket>(shared_from_this(), state_);
     started_ = Clock::now();
     keep_alive_ = message.keep_alive();
     HttpRequest request;
@@ -128,14 +145,15 @@ class Session : public std::enable_shared_from_this<Session> {
     method_ = request.method;
     target_ = request.target.substr(0, request.target.find('?'));
     request_id_ = request.request_id;
-    state_->handler(request, [self = shared_from_this()](HttpResponse response) {
-      net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
-        self->Write(std::move(response));
-      });
+    state_->handler(request, [ticket](HttpResponse response) {
+      net::post(ticket->session->stream_.get_executor(),
+                [ticket, response = std::move(response)]() mutable {
+                  ticket->session->Write(std::move(response), ticket);
+                });
     });
   }
 
-  void Write(HttpResponse response) {
+  void Write(HttpResponse response, std::shared_ptr<Ticket> ticket) {
     auto message = std::make_shared<http::response<http::string_body>>();
     message->result(static_cast<unsigned>(response.status));
     message->version(11);
@@ -149,7 +167,9 @@ class Session : public std::enable_shared_from_this<Session> {
     status_ = response.status;
     stream_.expires_after(state_->options.read_timeout);
     http::async_write(stream_, *message,
-                      [self = shared_from_this(), message](beast::error_code ec, std::size_t) {
+                      [self = shared_from_this(), message, ticket = std::move(ticket)](
+                          beast::error_code ec, std::size_t) mutable {
+                        ticket.reset();
                         self->OnWrite(ec, message->keep_alive());
                       });
   }
@@ -158,20 +178,19 @@ class Session : public std::enable_shared_from_this<Session> {
     auto micros =
         std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started_).count();
     spdlog::info("access {} {} {} {}us rid={}", method_, target_, status_, micros, request_id_);
-    --state_->in_flight;
     if (ec || !keep_alive) return Close();
     WaitForRequest();
   }
 
   // Answers a request that could not be read, then closes: the stream position is unknown.
   void RejectAndClose(int status, std::string_view code, std::string_view message) {
-    ++state_->in_flight;
+    auto ticket = std::make_shared<Ticket>(shared_from_this(), state_);
     started_ = Clock::now();
     keep_alive_ = false;
     method_ = "-";
     target_ = "-";
     request_id_ = NewRequestId(*state_);
-    Write(ErrorResponse(status, code, message, Format::kJson));
+    Write(ErrorResponse(status, code, message, Format::kJson), std::move(ticket));
   }
 
   void Close() {

@@ -61,10 +61,12 @@ class MarketFixture : public ::testing::Test {
     client_ = std::make_unique<HttpClient>("127.0.0.1", server_->port());
   }
 
+  // Stops in the order market4d does: no new requests, then the engine, then the sockets.
   void TearDown() override {
     client_.reset();
-    server_.reset();
+    server_->Stop();
     engine_.reset();
+    server_.reset();
   }
 
   ClientResponse Send(const std::string& method, const std::string& path, const std::string& token,
