@@ -1,7 +1,6 @@
 // AuditHistory: proves the stored balances follow from the immutable transfer history.
 // Replays every ledger entry in sequence order into fresh balances, then compares them with
-// the account records. It reads without a snapshot across column families, so commits racing
-// with it can show up as a difference: run it on a quiet engine (start-up, tests, tools).
+// the account records, all read from one snapshot, so it may run while the engine commits.
 #include <map>
 
 #include "engine/engine.h"
@@ -49,37 +48,38 @@ Status Engine::AuditHistory() const {
   std::map<std::string, std::int64_t> pending_amounts;
   std::map<std::string, Balances> balances;
   Status problem;
-  Status s = store_->Scan(Family::kTransfers, "", false, std::nullopt,
-                          [&](std::string_view, std::string_view value) {
-                            v1::TransferRecord record;
-                            if (!record.ParseFromArray(value.data(), int(value.size()))) {
-                              problem = Status(Code::kInternal, "corrupt transfer record");
-                              return false;
-                            }
-                            ApplyRecord(record, pending_amounts, balances);
-                            return true;
-                          });
+  storage::ReadView view = store_->View();  // history and balances from one state
+  Status s = view.Scan(Family::kTransfers, "", false, std::nullopt,
+                       [&](std::string_view, std::string_view value) {
+                         v1::TransferRecord record;
+                         if (!record.ParseFromArray(value.data(), int(value.size()))) {
+                           problem = Status(Code::kInternal, "corrupt transfer record");
+                           return false;
+                         }
+                         ApplyRecord(record, pending_amounts, balances);
+                         return true;
+                       });
   if (!s.ok()) return s;
   if (!problem.ok()) return problem;
-  s = store_->Scan(Family::kAccounts, "", false, std::nullopt,
-                   [&](std::string_view key, std::string_view value) {
-                     v1::AccountRecord a;
-                     if (!a.ParseFromArray(value.data(), int(value.size()))) {
-                       problem = Status(Code::kInternal, "corrupt account record");
-                       return false;
-                     }
-                     Balances expected = balances[std::string(key)];
-                     if (expected.debits_pending != a.debits_pending() ||
-                         expected.debits_posted != a.debits_posted() ||
-                         expected.credits_pending != a.credits_pending() ||
-                         expected.credits_posted != a.credits_posted()) {
-                       problem = Status(Code::kInternal, "balances differ from history")
-                                     .WithDetail("account_id", std::string(key));
-                       return false;
-                     }
-                     balances.erase(std::string(key));
-                     return true;
-                   });
+  s = view.Scan(Family::kAccounts, "", false, std::nullopt,
+                [&](std::string_view key, std::string_view value) {
+                  v1::AccountRecord a;
+                  if (!a.ParseFromArray(value.data(), int(value.size()))) {
+                    problem = Status(Code::kInternal, "corrupt account record");
+                    return false;
+                  }
+                  Balances expected = balances[std::string(key)];
+                  if (expected.debits_pending != a.debits_pending() ||
+                      expected.debits_posted != a.debits_posted() ||
+                      expected.credits_pending != a.credits_pending() ||
+                      expected.credits_posted != a.credits_posted()) {
+                    problem = Status(Code::kInternal, "balances differ from history")
+                                  .WithDetail("account_id", std::string(key));
+                    return false;
+                  }
+                  balances.erase(std::string(key));
+                  return true;
+                });
   if (!s.ok()) return s;
   if (!problem.ok()) return problem;
   if (!balances.empty()) {

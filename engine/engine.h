@@ -115,7 +115,7 @@ class Engine {
       const std::string& merchant_id) const;
 
   // Recomputes every balance from the immutable transfer history and compares it with the
-  // stored balances. Any thread; reads only committed state.
+  // stored balances. Any thread; reads one committed state, so the engine may keep running.
   [[nodiscard]] Status AuditHistory() const;
 
  private:

@@ -22,27 +22,27 @@ constexpr std::size_t kWalletMovements = 20;
 // Visits records of `family` in id order, starting after `page_token`. Stops when `visit`
 // returns false; sets *next to the last id visited if the scan stopped early.
 template <typename Record, typename Visit>
-Status ScanById(const storage::Store& store, Family family, const std::string& page_token,
+Status ScanById(const storage::ReadView& view, Family family, const std::string& page_token,
                 Visit visit, std::string* next) {
   std::string start = page_token.empty() ? "" : page_token + '\0';
   std::size_t scanned = 0;
   Status problem;
-  Status s = store.Scan(family, "", false, std::optional<std::string_view>(start),
-                        [&](std::string_view key, std::string_view value) {
-                          Record record;
-                          if (!record.ParseFromArray(value.data(), int(value.size()))) {
-                            problem = Status(Code::kInternal, "corrupt record in storage");
-                            return false;
-                          }
-                          bool more = visit(record) && ++scanned < kMaxScannedRecords;
-                          if (!more) *next = std::string(key);
-                          return more;
-                        });
+  Status s = view.Scan(family, "", false, std::optional<std::string_view>(start),
+                       [&](std::string_view key, std::string_view value) {
+                         Record record;
+                         if (!record.ParseFromArray(value.data(), int(value.size()))) {
+                           problem = Status(Code::kInternal, "corrupt record in storage");
+                           return false;
+                         }
+                         bool more = visit(record) && ++scanned < kMaxScannedRecords;
+                         if (!more) *next = std::string(key);
+                         return more;
+                       });
   return s.ok() ? problem : s;
 }
 
 template <typename Response, typename Record>
-Result<Response> ListAll(const storage::Store& store, Family family, std::size_t limit,
+Result<Response> ListAll(const storage::ReadView& view, Family family, std::size_t limit,
                          const std::string& page_token, Record* (Response::*add)()) {
   auto size = PageSize(limit);
   if (!size.ok()) return size.status();
@@ -50,7 +50,7 @@ Result<Response> ListAll(const storage::Store& store, Family family, std::size_t
   std::string next;
   std::size_t count = 0;
   Status s = ScanById<Record>(
-      store, family, page_token,
+      view, family, page_token,
       [&](const Record& record) {
         *(response.*add)() = record;
         return ++count < size.value();
@@ -118,7 +118,7 @@ bool ToMovement(const v1::Transfer& t, const std::string& wallet, v1::Movement* 
 }  // namespace
 
 Result<Caller> Engine::Authenticate(const std::string& token_hash) const {
-  auto record = ReadRecord<v1::PrincipalRecord>(*store_, Family::kTokens, token_hash);
+  auto record = ReadRecord<v1::PrincipalRecord>(store_->View(), Family::kTokens, token_hash);
   if (!record.ok()) return record.status();
   if (!record.value()) return Status(Code::kUnauthenticated, "unknown token");
   Caller caller;
@@ -132,14 +132,14 @@ Result<Caller> Engine::Authenticate(const std::string& token_hash) const {
 }
 
 Result<v1::Merchant> Engine::GetMerchant(const std::string& id) const {
-  auto record = ReadRecord<v1::Merchant>(*store_, Family::kMerchants, id);
+  auto record = ReadRecord<v1::Merchant>(store_->View(), Family::kMerchants, id);
   if (!record.ok()) return record.status();
   if (!record.value()) return Status(Code::kNotFound, "no merchant with this id");
   return *record.value();
 }
 
 Result<v1::Buyer> Engine::GetBuyer(const std::string& id) const {
-  auto record = ReadRecord<v1::Buyer>(*store_, Family::kBuyers, id);
+  auto record = ReadRecord<v1::Buyer>(store_->View(), Family::kBuyers, id);
   if (!record.ok()) return record.status();
   if (!record.value()) return Status(Code::kNotFound, "no buyer with this id");
   return *record.value();
@@ -148,13 +148,14 @@ Result<v1::Buyer> Engine::GetBuyer(const std::string& id) const {
 Result<v1::ListMerchantsResponse> Engine::ListMerchants(std::size_t limit,
                                                         const std::string& page_token) const {
   return ListAll<v1::ListMerchantsResponse, v1::Merchant>(
-      *store_, Family::kMerchants, limit, page_token, &v1::ListMerchantsResponse::add_merchants);
+      store_->View(), Family::kMerchants, limit, page_token,
+      &v1::ListMerchantsResponse::add_merchants);
 }
 
 Result<v1::ListBuyersResponse> Engine::ListBuyers(std::size_t limit,
                                                   const std::string& page_token) const {
-  return ListAll<v1::ListBuyersResponse, v1::Buyer>(*store_, Family::kBuyers, limit, page_token,
-                                                    &v1::ListBuyersResponse::add_buyers);
+  return ListAll<v1::ListBuyersResponse, v1::Buyer>(
+      store_->View(), Family::kBuyers, limit, page_token, &v1::ListBuyersResponse::add_buyers);
 }
 
 Result<v1::ListAccountsResponse> Engine::ListAccounts(std::size_t limit,
@@ -164,7 +165,7 @@ Result<v1::ListAccountsResponse> Engine::ListAccounts(std::size_t limit,
   v1::ListAccountsResponse response;
   std::string next;
   Status s = ScanById<v1::AccountRecord>(
-      *store_, Family::kAccounts, page_token,
+      store_->View(), Family::kAccounts, page_token,
       [&](const v1::AccountRecord& record) {
         *response.add_accounts() = AccountView(record);
         return response.accounts_size() < int(size.value());
@@ -176,7 +177,7 @@ Result<v1::ListAccountsResponse> Engine::ListAccounts(std::size_t limit,
 }
 
 Result<v1::Listing> Engine::GetListing(const std::string& id) const {
-  auto record = ReadRecord<v1::Listing>(*store_, Family::kListings, id);
+  auto record = ReadRecord<v1::Listing>(store_->View(), Family::kListings, id);
   if (!record.ok()) return record.status();
   if (!record.value()) return Status(Code::kNotFound, "no listing with this id");
   return *record.value();
@@ -191,7 +192,7 @@ Result<v1::ListListingsResponse> Engine::SearchListings(const ListingFilter& fil
   std::string text = Lower(filter.text);
   std::string next;
   Status s = ScanById<v1::Listing>(
-      *store_, Family::kListings, page_token,
+      store_->View(), Family::kListings, page_token,
       [&](const v1::Listing& listing) {
         if (Matches(listing, filter, text)) {
           *response.add_listings() = listing;
@@ -205,7 +206,7 @@ Result<v1::ListListingsResponse> Engine::SearchListings(const ListingFilter& fil
 }
 
 Result<v1::Order> Engine::GetOrder(const Caller& caller, const std::string& id) const {
-  auto record = ReadRecord<v1::Order>(*store_, Family::kOrders, id);
+  auto record = ReadRecord<v1::Order>(store_->View(), Family::kOrders, id);
   if (!record.ok()) return record.status();
   const auto& order = record.value();
   bool visible = order && (caller.role == Role::kOperator ||
@@ -228,10 +229,11 @@ Result<v1::ListOrdersResponse> Engine::ListOrders(const Caller& caller, v1::Orde
   std::string prefix = storage::IndexPrefix(scope);
   std::size_t scanned = 0;
   Status problem;
-  Status s = store_->Scan(
+  storage::ReadView view = store_->View();
+  Status s = view.Scan(
       Family::kOrderIndex, prefix, true, start.value(),
       [&](std::string_view key, std::string_view id) {
-        auto order = ReadRecord<v1::Order>(*store_, Family::kOrders, id);
+        auto order = ReadRecord<v1::Order>(view, Family::kOrders, id);
         if (!order.ok() || !order.value()) {
           problem = Status(Code::kInternal, "order index points at nothing");
           return false;
@@ -252,14 +254,15 @@ Result<v1::ListOrdersResponse> Engine::ListOrders(const Caller& caller, v1::Orde
 }
 
 Result<v1::Wallet> Engine::GetWallet(const std::string& buyer_id) const {
+  storage::ReadView view = store_->View();  // balance and movements from one state
   std::string wallet = WalletAccount(buyer_id);
-  auto account = GetAccount(wallet);
+  auto account = ReadAccount(view, wallet);
   if (!account.ok()) return account.status();
   v1::Wallet out;
   out.set_buyer_id(buyer_id);
   out.set_balance(account->available());
   out.set_held(account->debits_pending());
-  auto history = ListAccountTransfers(wallet, kWalletMovements, "");
+  auto history = ReadAccountTransfers(view, wallet, kWalletMovements, "");
   if (!history.ok()) return history.status();
   for (const auto& t : history->transfers()) {
     v1::Movement movement;
@@ -269,9 +272,10 @@ Result<v1::Wallet> Engine::GetWallet(const std::string& buyer_id) const {
 }
 
 Result<v1::MerchantBalance> Engine::GetMerchantBalance(const std::string& merchant_id) const {
-  auto available = GetAccount(AvailableAccount(merchant_id));
+  storage::ReadView view = store_->View();
+  auto available = ReadAccount(view, AvailableAccount(merchant_id));
   if (!available.ok()) return available.status();
-  auto escrow = GetAccount(EscrowAccount(merchant_id));
+  auto escrow = ReadAccount(view, EscrowAccount(merchant_id));
   if (!escrow.ok()) return escrow.status();
   v1::MerchantBalance out;
   out.set_merchant_id(merchant_id);

@@ -5,6 +5,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <array>
+#include <utility>
 
 namespace market4::storage {
 namespace {
@@ -102,16 +103,49 @@ Status Store::Commit(const Batch& batch) {
 }
 
 Result<std::optional<std::string>> Store::Get(Family family, std::string_view key) const {
+  return GetAt(nullptr, family, key);
+}
+
+Status Store::Scan(Family family, std::string_view prefix, bool reverse,
+                   std::optional<std::string_view> start, const Visitor& visit) const {
+  return ScanAt(nullptr, family, prefix, reverse, start, visit);
+}
+
+ReadView Store::View() const { return ReadView(this, db_->GetSnapshot()); }
+
+ReadView::~ReadView() {
+  if (snapshot_) store_->db_->ReleaseSnapshot(snapshot_);
+}
+
+ReadView::ReadView(ReadView&& other) noexcept
+    : store_(other.store_), snapshot_(std::exchange(other.snapshot_, nullptr)) {}
+
+Result<std::optional<std::string>> ReadView::Get(Family family, std::string_view key) const {
+  return store_->GetAt(snapshot_, family, key);
+}
+
+Status ReadView::Scan(Family family, std::string_view prefix, bool reverse,
+                      std::optional<std::string_view> start, const Visitor& visit) const {
+  return store_->ScanAt(snapshot_, family, prefix, reverse, start, visit);
+}
+
+Result<std::optional<std::string>> Store::GetAt(const rocksdb::Snapshot* snapshot, Family family,
+                                                std::string_view key) const {
   std::string value;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), Handle(family), key, &value);
+  rocksdb::ReadOptions options;
+  options.snapshot = snapshot;
+  rocksdb::Status s = db_->Get(options, Handle(family), key, &value);
   if (s.IsNotFound()) return std::optional<std::string>();
   if (!s.ok()) return FromRocks(s, "get");
   return std::optional<std::string>(std::move(value));
 }
 
-Status Store::Scan(Family family, std::string_view prefix, bool reverse,
-                   std::optional<std::string_view> start, const Visitor& visit) const {
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), Handle(family)));
+Status Store::ScanAt(const rocksdb::Snapshot* snapshot, Family family, std::string_view prefix,
+                     bool reverse, std::optional<std::string_view> start,
+                     const Visitor& visit) const {
+  rocksdb::ReadOptions options;
+  options.snapshot = snapshot;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, Handle(family)));
   if (start) {
     if (reverse) {
       it->SeekForPrev(rocksdb::Slice(start->data(), start->size()));

@@ -17,6 +17,7 @@
 namespace rocksdb {
 class DB;
 class ColumnFamilyHandle;
+class Snapshot;
 class WriteBatch;
 }  // namespace rocksdb
 
@@ -73,6 +74,32 @@ class Batch {
   std::vector<Op> ops_;
 };
 
+class Store;
+
+// One committed state of the store, frozen: every Get and Scan through a view sees the same
+// set of batches, whatever commits meanwhile. Cheap to take; release it soon (it pins old
+// data). Safe from any thread; a view must not outlive its store.
+class ReadView {
+ public:
+  ~ReadView();
+  ReadView(ReadView&& other) noexcept;
+  ReadView(const ReadView&) = delete;
+  ReadView& operator=(const ReadView&) = delete;
+  ReadView& operator=(ReadView&&) = delete;
+
+  [[nodiscard]] Result<std::optional<std::string>> Get(Family family, std::string_view key) const;
+  using Visitor = std::function<bool(std::string_view key, std::string_view value)>;
+  [[nodiscard]] Status Scan(Family family, std::string_view prefix, bool reverse,
+                            std::optional<std::string_view> start, const Visitor& visit) const;
+
+ private:
+  friend class Store;
+  ReadView(const Store* store, const rocksdb::Snapshot* snapshot)
+      : store_(store), snapshot_(snapshot) {}
+  const Store* store_;
+  const rocksdb::Snapshot* snapshot_;
+};
+
 class Store {
  public:
   [[nodiscard]] static Result<std::unique_ptr<Store>> Open(const StoreOptions& options);
@@ -89,12 +116,20 @@ class Store {
   // Visits keys starting with `prefix`, in key order (or reverse). When `start` is set the
   // scan begins there (inclusive) instead of at the prefix's first (or last) key. The
   // visitor returns false to stop.
-  using Visitor = std::function<bool(std::string_view key, std::string_view value)>;
+  using Visitor = ReadView::Visitor;
   [[nodiscard]] Status Scan(Family family, std::string_view prefix, bool reverse,
                             std::optional<std::string_view> start, const Visitor& visit) const;
 
+  // The state as of the last commit, frozen for a multi-key read.
+  [[nodiscard]] ReadView View() const;
+
  private:
+  friend class ReadView;
   Store() = default;
+  Result<std::optional<std::string>> GetAt(const rocksdb::Snapshot* snapshot, Family family,
+                                           std::string_view key) const;
+  Status ScanAt(const rocksdb::Snapshot* snapshot, Family family, std::string_view prefix,
+                bool reverse, std::optional<std::string_view> start, const Visitor& visit) const;
   rocksdb::ColumnFamilyHandle* Handle(Family family) const;
 
   StoreOptions options_;

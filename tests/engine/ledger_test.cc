@@ -311,6 +311,26 @@ TEST(EngineQueueTest, FullQueueAnswersUnavailableAtOnce) {
   EXPECT_EQ(engine.value()->GetAccount("a").status().code(), Code::kNotFound);
 }
 
+TEST_F(LedgerTest, AuditRunsWhileTheEngineCommits) {
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    for (int i = 0; i < 300; ++i) {
+      Submit({Make("a" + std::to_string(i), "cash", "bob", 7),
+              Make("b" + std::to_string(i), "bob", "alice", 3)});
+    }
+    done = true;
+  });
+  int audits = 0;
+  while (!done) {
+    Status audit = engine_->AuditHistory();
+    ASSERT_TRUE(audit.ok()) << audit.ToString();
+    ++audits;
+  }
+  writer.join();
+  EXPECT_GT(audits, 0);
+  EXPECT_EQ(Balances("bob"), "0/900/0/2100");
+}
+
 TEST_F(LedgerTest, ConcurrentSubmittersAreSerialisedExactly) {
   constexpr int kThreads = 4;
   constexpr int kPerThread = 50;

@@ -48,6 +48,28 @@ TEST(StoreTest, CommittedBatchSurvivesReopen) {
   EXPECT_FALSE(other.value().has_value());
 }
 
+TEST(StoreTest, ReadViewSeesOneStateWhateverCommitsLater) {
+  testing::TempDir dir;
+  auto store = Store::Open({dir.path(), true});
+  ASSERT_TRUE(store.ok());
+  Batch first;
+  first.Put(Family::kAccounts, "a", "1");
+  ASSERT_TRUE(store.value()->Commit(first).ok());
+  ReadView view = store.value()->View();
+  Batch second;
+  second.Put(Family::kAccounts, "a", "2");
+  second.Put(Family::kAccounts, "b", "2");
+  ASSERT_TRUE(store.value()->Commit(second).ok());
+  EXPECT_EQ(view.Get(Family::kAccounts, "a").value(), std::optional<std::string>("1"));
+  EXPECT_FALSE(view.Get(Family::kAccounts, "b").value().has_value());
+  int seen = 0;
+  ASSERT_TRUE(view.Scan(Family::kAccounts, "", false, std::nullopt,
+                        [&](std::string_view, std::string_view) { return ++seen > 0; })
+                  .ok());
+  EXPECT_EQ(seen, 1);
+  EXPECT_EQ(store.value()->Get(Family::kAccounts, "a").value(), std::optional<std::string>("2"));
+}
+
 TEST(StoreTest, ScansPrefixForwardAndBackwardFromAStart) {
   testing::TempDir dir;
   auto store = Store::Open({dir.path(), true});
