@@ -628,7 +628,14 @@ void Market::Tick(std::int64_t now_ns, storage::Batch* batch) {
   auto_confirms_.insert(retry.begin(), retry.end());
 }
 
-void Market::OnCommitted() { uncommitted_idempotency_.clear(); }
+void Market::OnCommitted() {
+  uncommitted_idempotency_.clear();
+  for (const auto& id : closed_in_batch_) {
+    auto it = orders_.find(id);
+    if (it != orders_.end() && !IsOpen(it->second.status())) orders_.erase(it);
+  }
+  closed_in_batch_.clear();
+}
 
 Status Market::Recall(const std::string& key, const std::string& request,
                       const google::protobuf::Message& prototype, Outcome* out) {
@@ -674,12 +681,14 @@ Result<v1::Order*> Market::FindOrder(const std::string& id) {
   if (!stored.value()) return static_cast<v1::Order*>(nullptr);
   v1::Order order;
   if (!order.ParseFromString(*stored.value())) return Status(Code::kInternal, "corrupt order");
+  if (!IsOpen(order.status())) closed_in_batch_.push_back(id);  // leaves again after commit
   return &orders_.emplace(id, std::move(order)).first->second;
 }
 
 void Market::PutOrder(const v1::Order& order, storage::Batch* batch) {
   batch->Put(Family::kOrders, order.id(), order.SerializeAsString());
   orders_[order.id()] = order;
+  if (!IsOpen(order.status())) closed_in_batch_.push_back(order.id());
 }
 
 void Market::PutListing(const v1::Listing& listing, storage::Batch* batch) {

@@ -101,8 +101,10 @@ class Market {
   std::map<std::string, v1::Merchant> merchants_;
   std::map<std::string, v1::Buyer> buyers_;
   std::map<std::string, v1::Listing> listings_;
-  // Open orders, and every order touched since start (so a batch sees its own changes).
+  // Open orders, plus closed ones touched by the batch being built (so it sees its own
+  // changes); closed orders leave memory once committed and are read back when needed.
   std::map<std::string, v1::Order> orders_;
+  std::vector<std::string> closed_in_batch_;
   std::set<std::pair<std::int64_t, std::string>> pay_deadlines_;  // (pay_by, order id)
   std::set<std::pair<std::int64_t, std::string>> auto_confirms_;  // (auto_confirm_at, id)
   std::map<std::string, v1::IdempotencyRecord> uncommitted_idempotency_;
