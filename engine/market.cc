@@ -130,19 +130,18 @@ Outcome Reply(const Message& message) {
 }
 
 template <typename Record>
-Status LoadAll(storage::Store* store, Family family, std::map<std::string, Record>* into,
-               bool (*keep)(const Record&)) {
+Status LoadAll(storage::Store* store, Family family, std::map<std::string, Record>* into) {
   Status problem;
-  Status s = store->Scan(
-      family, "", false, std::nullopt, [&](std::string_view key, std::string_view value) {
-        Record record;
-        if (!record.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-          problem = Status(Code::kInternal, "corrupt record in storage");
-          return false;
-        }
-        if (keep(record)) into->emplace(std::string(key), std::move(record));
-        return true;
-      });
+  Status s = store->Scan(family, "", false, std::nullopt,
+                         [&](std::string_view key, std::string_view value) {
+                           Record record;
+                           if (!record.ParseFromArray(value.data(), int(value.size()))) {
+                             problem = Status(Code::kInternal, "corrupt record in storage");
+                             return false;
+                           }
+                           into->emplace(std::string(key), std::move(record));
+                           return true;
+                         });
   return s.ok() ? problem : s;
 }
 
@@ -153,19 +152,11 @@ std::string AvailableAccount(const std::string& merchant_id) { return merchant_i
 std::string EscrowAccount(const std::string& merchant_id) { return merchant_id + ".escrow"; }
 
 Status Market::Load(std::int64_t now_ns, storage::Batch* batch) {
-  auto all_merchants = [](const v1::Merchant&) { return true; };
-  auto all_buyers = [](const v1::Buyer&) { return true; };
-  auto all_listings = [](const v1::Listing&) { return true; };
-  auto open_orders = [](const v1::Order& o) { return IsOpen(o.status()); };
-  if (Status s = LoadAll<v1::Merchant>(store_, Family::kMerchants, &merchants_, all_merchants);
-      !s.ok())
-    return s;
-  if (Status s = LoadAll<v1::Buyer>(store_, Family::kBuyers, &buyers_, all_buyers); !s.ok())
-    return s;
-  if (Status s = LoadAll<v1::Listing>(store_, Family::kListings, &listings_, all_listings); !s.ok())
-    return s;
-  if (Status s = LoadAll<v1::Order>(store_, Family::kOrders, &orders_, open_orders); !s.ok())
-    return s;
+  for (Status s : {LoadAll(store_, Family::kMerchants, &merchants_),
+                   LoadAll(store_, Family::kBuyers, &buyers_),
+                   LoadAll(store_, Family::kListings, &listings_), LoadOpenOrders()}) {
+    if (!s.ok()) return s;
+  }
   for (const auto& [id, order] : orders_) {
     if (order.status() == v1::PENDING_PAYMENT) {
       pay_deadlines_.emplace(TimeUtil::TimestampToNanoseconds(order.pay_by()), id);
@@ -178,6 +169,23 @@ Status Market::Load(std::int64_t now_ns, storage::Batch* batch) {
   if (number.value()) order_number_ = storage::DecodeSequence(*number.value()).value_or(0);
   if (Status s = ledger_->OpenAccount(kFeesAccount, true, now_ns, batch); !s.ok()) return s;
   return ledger_->OpenAccount(kCashDeskAccount, false, now_ns, batch);
+}
+
+// Only orders still in play are kept in memory; the open_orders index finds them without
+// reading the whole order history.
+Status Market::LoadOpenOrders() {
+  Status problem;
+  Status s = store_->Scan(
+      Family::kOpenOrders, "", false, std::nullopt, [&](std::string_view id, std::string_view) {
+        auto found = FindOrder(std::string(id));
+        if (!found.ok() || !found.value()) {
+          problem = Status(Code::kInternal, "open order index points at nothing");
+          return false;
+        }
+        return true;
+      });
+  closed_in_batch_.clear();
+  return s.ok() ? problem : s;
 }
 
 bool Market::Handles(const Command& command) {
@@ -687,6 +695,11 @@ Result<v1::Order*> Market::FindOrder(const std::string& id) {
 
 void Market::PutOrder(const v1::Order& order, storage::Batch* batch) {
   batch->Put(Family::kOrders, order.id(), order.SerializeAsString());
+  if (IsOpen(order.status())) {
+    batch->Put(Family::kOpenOrders, order.id(), "");
+  } else {
+    batch->Delete(Family::kOpenOrders, order.id());
+  }
   orders_[order.id()] = order;
   if (!IsOpen(order.status())) closed_in_batch_.push_back(order.id());
 }

@@ -65,6 +65,7 @@ class Market {
   void OnCommitted();
 
  private:
+  Status LoadOpenOrders();
   Outcome Handle(const CreateMerchant& c, std::int64_t now, storage::Batch* batch);
   Outcome Handle(const CreateBuyer& c, std::int64_t now, storage::Batch* batch);
   Outcome Handle(const MakeDeposit& c, std::int64_t now, storage::Batch* batch);

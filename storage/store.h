@@ -38,8 +38,9 @@ enum class Family {
   kOrderIndex,    // "a" / "b"+buyer+0x00 / "m"+merchant+0x00, big-endian order number -> id
   kTokens,        // SHA-256 of an API token -> PrincipalRecord
   kIdempotency,   // caller, operation, key -> IdempotencyRecord
+  kOpenOrders,    // id of an order awaiting payment, paid or shipped -> ""
 };
-inline constexpr int kFamilyCount = 13;
+inline constexpr int kFamilyCount = 14;
 
 struct StoreOptions {
   // Directory of the RocksDB database; created if missing.

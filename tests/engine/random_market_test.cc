@@ -214,6 +214,16 @@ TEST_F(RandomMarketTest, OrdersStockAndMoneyAgreeAfterEveryStep) {
     EXPECT_GT(ok[name], 0) << name;
   }
   EXPECT_TRUE(engine_->AuditHistory().ok());
+  // A restart keeps every order and its timers: after it, time runs out for every open order
+  // (unpaid ones expire, shipped ones complete) and everything still agrees.
+  Reopen();
+  cross_check();
+  AdvanceAndTick(std::chrono::hours(24 * 8));
+  cross_check();
+  for (const auto& id : orders) {
+    v1::OrderStatus status = order_of(id).status();
+    EXPECT_TRUE(status != v1::PENDING_PAYMENT && status != v1::SHIPPED) << id;
+  }
 }
 
 }  // namespace
