@@ -61,9 +61,6 @@ class Ledger {
   const v1::AccountRecord* FindAccount(const std::string& id) const;
   std::uint64_t next_sequence() const { return last_sequence_ + 1; }
 
-  std::size_t account_count() const { return accounts_.size(); }
-  std::size_t open_pending_count() const { return pending_.size(); }
-
  private:
   struct Txn;
   struct Pending {

@@ -11,8 +11,9 @@ namespace market4::storage {
 namespace {
 
 constexpr std::array<const char*, kFamilyCount> kFamilyNames = {
-    "meta",   "accounts", "transfers", "transfer_ids", "account_index", "pending_open", "merchants",
-    "buyers", "listings", "orders",    "order_index",  "tokens",        "idempotency", "open_orders",
+    "meta",         "accounts",  "transfers",   "transfer_ids", "account_index",
+    "pending_open", "merchants", "buyers",      "listings",     "orders",
+    "order_index",  "tokens",    "idempotency", "open_orders",
 };
 
 Status FromRocks(const rocksdb::Status& s, std::string_view what) {

@@ -2,60 +2,20 @@
 // on port 0, spoken to by a plain HTTP client.
 #include "gateway/server.h"
 
-#include <google/protobuf/util/json_util.h>
-#include <gtest/gtest.h>
-#include <spdlog/spdlog.h>
-
-#include "engine/engine.h"
-#include "gateway/router.h"
-#include "market4/v1/error.pb.h"
-#include "tests/gateway/http_client.h"
-#include "tests/test_util.h"
+#include "tests/gateway/gateway_fixture.h"
 
 namespace market4::gateway {
 namespace {
 
-namespace v1 = ::market4::v1;
-using testing::ClientResponse;
-using testing::HttpClient;
-
-constexpr char kToken[] = "test-operator-token-0123456789";
+constexpr const char* kToken = kOperatorToken;
 
 template <typename Message>
 Message Parse(const ClientResponse& response) {
-  Message message;
-  auto status = google::protobuf::util::JsonStringToMessage(response.body, &message);
-  EXPECT_TRUE(status.ok()) << response.body;
-  return message;
+  return ParseJson<Message>(response);
 }
 
-class ServerTest : public ::testing::Test {
+class ServerTest : public GatewayFixture {
  protected:
-  void SetUp() override {
-    spdlog::set_level(spdlog::level::warn);  // no access log lines in test output
-    engine::EngineOptions options;
-    options.store.path = dir_.Sub("ledger");
-    options.clock = &clock_;
-    options.check_invariants_every_batch = true;
-    auto engine = engine::Engine::Open(std::move(options));
-    ASSERT_TRUE(engine.ok()) << engine.status().ToString();
-    engine_ = std::move(engine).value();
-    router_ = std::make_unique<Router>(engine_.get(), &auth_);
-    ServerOptions server_options;
-    server_options.port = 0;
-    server_ = std::make_unique<Server>(server_options, [this](const auto& request, auto respond) {
-      router_->Handle(request, std::move(respond));
-    });
-    ASSERT_TRUE(server_->Start().ok());
-    client_ = std::make_unique<HttpClient>("127.0.0.1", server_->port());
-  }
-
-  void TearDown() override {
-    client_.reset();
-    server_->Stop();
-    engine_->Stop();
-  }
-
   ClientResponse Call(const std::string& method, const std::string& target,
                       const std::string& body = "",
                       std::map<std::string, std::string> headers = {}) {
@@ -84,14 +44,6 @@ class ServerTest : public ::testing::Test {
                   .status,
               201);
   }
-
-  testing::TempDir dir_;
-  engine::ManualClock clock_;
-  AdminAuth auth_{kToken};
-  std::unique_ptr<engine::Engine> engine_;
-  std::unique_ptr<Router> router_;
-  std::unique_ptr<Server> server_;
-  std::unique_ptr<HttpClient> client_;
 };
 
 TEST_F(ServerTest, HealthNeedsNoToken) {

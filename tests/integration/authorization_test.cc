@@ -3,12 +3,12 @@
 // tenant's object gets 404 as if it did not exist, and none of the refusals changes anything.
 #include <set>
 
-#include "tests/integration/market_fixture.h"
+#include "tests/gateway/gateway_fixture.h"
 
 namespace market4 {
 namespace {
 
-class AuthorizationTest : public MarketFixture {};
+class AuthorizationTest : public GatewayFixture {};
 
 TEST_F(AuthorizationTest, EveryRouteRefusesOtherRolesAndTenants) {
   Principal merchant_a = NewMerchant("A"), merchant_b = NewMerchant("B");

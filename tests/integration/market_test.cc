@@ -2,7 +2,7 @@
 // with exact balances at every step and every forbidden transition refused.
 #include <thread>
 
-#include "tests/integration/market_fixture.h"
+#include "tests/gateway/gateway_fixture.h"
 
 namespace market4 {
 namespace {
@@ -10,10 +10,10 @@ namespace {
 using std::chrono::hours;
 using std::chrono::minutes;
 
-class MarketTest : public MarketFixture {
+class MarketTest : public GatewayFixture {
  protected:
   void SetUp() override {
-    MarketFixture::SetUp();
+    GatewayFixture::SetUp();
     merchant_ = NewMerchant();
     buyer_ = NewBuyer();
     Deposit(buyer_, 200'000);
@@ -433,7 +433,7 @@ TEST_F(MarketTest, RestartKeepsOrdersStockAndTimers) {
   ASSERT_EQ(Act(buyer_, shipped, "pay").status, 200);
   ASSERT_EQ(Act(merchant_, shipped, "ship").status, 200);
   TearDown();
-  MarketFixture::SetUp();  // the same data directory, reopened
+  GatewayFixture::SetUp();  // the same data directory, reopened
   EXPECT_EQ(Stock(listing_), 47);
   EXPECT_EQ(Wallet(buyer_).held(), 10'000);
   AdvanceAndTick(hours(24 * 8));

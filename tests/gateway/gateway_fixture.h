@@ -1,5 +1,6 @@
 // A whole market4d in-process (real engine on RocksDB, router, Beast server on port 0) with a
 // manual clock, and helpers that speak to it over HTTP as the operator, merchants and buyers.
+// Shared by the gateway and marketplace tests.
 #pragma once
 
 #include <google/protobuf/util/json_util.h>
@@ -38,7 +39,7 @@ struct Principal {
   std::string token;
 };
 
-class MarketFixture : public ::testing::Test {
+class GatewayFixture : public ::testing::Test {
  protected:
   void SetUp() override {
     spdlog::set_level(spdlog::level::warn);  // no access log lines in test output
