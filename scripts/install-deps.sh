@@ -12,6 +12,7 @@ packages=(
   libspdlog-dev libfmt-dev
   libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libcli11-dev libicu-dev
 )
 
 missing=()
