@@ -3,8 +3,8 @@
 // the account records, all read from one snapshot, so it may run while the engine commits.
 #include <map>
 
-#include "engine/engine.h"
-#include "engine/ledger.h"
+#include "engine/ledger_rules.h"
+#include "engine/query.h"
 
 namespace market4::engine {
 namespace {
@@ -44,42 +44,41 @@ void ApplyRecord(const v1::TransferRecord& r, std::map<std::string, std::int64_t
 
 }  // namespace
 
-Status Engine::AuditHistory() const {
+Status Query::AuditHistory() const {
   std::map<std::string, std::int64_t> pending_amounts;
   std::map<std::string, Balances> balances;
   Status problem;
-  storage::ReadView view = store_->View();  // history and balances from one state
-  Status s = view.Scan(Family::kTransfers, "", false, std::nullopt,
-                       [&](std::string_view, std::string_view value) {
-                         v1::TransferRecord record;
-                         if (!record.ParseFromArray(value.data(), int(value.size()))) {
-                           problem = Status(Code::kInternal, "corrupt transfer record");
-                           return false;
-                         }
-                         ApplyRecord(record, pending_amounts, balances);
-                         return true;
-                       });
+  Status s = view_.Scan(Family::kTransfers, "", false, std::nullopt,
+                        [&](std::string_view, std::string_view value) {
+                          v1::TransferRecord record;
+                          if (!record.ParseFromArray(value.data(), int(value.size()))) {
+                            problem = Status(Code::kInternal, "corrupt transfer record");
+                            return false;
+                          }
+                          ApplyRecord(record, pending_amounts, balances);
+                          return true;
+                        });
   if (!s.ok()) return s;
   if (!problem.ok()) return problem;
-  s = view.Scan(Family::kAccounts, "", false, std::nullopt,
-                [&](std::string_view key, std::string_view value) {
-                  v1::AccountRecord a;
-                  if (!a.ParseFromArray(value.data(), int(value.size()))) {
-                    problem = Status(Code::kInternal, "corrupt account record");
-                    return false;
-                  }
-                  Balances expected = balances[std::string(key)];
-                  if (expected.debits_pending != a.debits_pending() ||
-                      expected.debits_posted != a.debits_posted() ||
-                      expected.credits_pending != a.credits_pending() ||
-                      expected.credits_posted != a.credits_posted()) {
-                    problem = Status(Code::kInternal, "balances differ from history")
-                                  .WithDetail("account_id", std::string(key));
-                    return false;
-                  }
-                  balances.erase(std::string(key));
-                  return true;
-                });
+  s = view_.Scan(Family::kAccounts, "", false, std::nullopt,
+                 [&](std::string_view key, std::string_view value) {
+                   v1::AccountRecord a;
+                   if (!a.ParseFromArray(value.data(), int(value.size()))) {
+                     problem = Status(Code::kInternal, "corrupt account record");
+                     return false;
+                   }
+                   Balances expected = balances[std::string(key)];
+                   if (expected.debits_pending != a.debits_pending() ||
+                       expected.debits_posted != a.debits_posted() ||
+                       expected.credits_pending != a.credits_pending() ||
+                       expected.credits_posted != a.credits_posted()) {
+                     problem = Status(Code::kInternal, "balances differ from history")
+                                   .WithDetail("account_id", std::string(key));
+                     return false;
+                   }
+                   balances.erase(std::string(key));
+                   return true;
+                 });
   if (!s.ok()) return s;
   if (!problem.ok()) return problem;
   if (!balances.empty()) {

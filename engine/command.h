@@ -1,13 +1,19 @@
-// Commands the engine applies and the Outcome each one produces. Commands are plain values
-// built on any thread and handed to the engine's queue; Outcomes come back on the writer
-// thread after the command's effects are durable.
+// Commands the engine applies, and the Answer each one produces. A command is a plain value
+// built on any thread and handed to the engine's queue; its Answer comes back on the writer
+// thread once the command's effects are durable. Each command names its reply type
+// (`Reply`) and declares `Apply`, defined in the file of its concern (orders.cc, refunds.cc,
+// ...). The engine dispatches with one std::visit over `Command`, so adding a command means:
+// its struct here, its Apply, and its route. Nothing else.
+//
+// Commands carry everything that varies (ids, token hashes, the caller) so that applying the
+// same commands in the same order gives the same state (see DESIGN.md, replication).
 #pragma once
 
-#include <memory>
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
-#include <vector>
 
 #include "common/status.h"
 #include "market4/v1/ledger.pb.h"
@@ -17,100 +23,183 @@ namespace market4::engine {
 
 namespace v1 = ::market4::v1;
 
-struct PostPending {
-  std::string pending_id;
-  // Amount to post; nullopt posts the full pending amount.
-  std::optional<std::int64_t> amount;
+class Context;  // engine/context.h: what a command may touch while it is applied
+
+// What a command produced: a failure (status), or a value, possibly the replay of the first
+// answer to an earlier identical request (then nothing moved again).
+template <typename T>
+struct Answer {
+  Answer(Status failure) : status(std::move(failure)) {}  // NOLINT: failures convert
+  Answer(T reply, bool was_replayed = false) : value(std::move(reply)), replayed(was_replayed) {}
+  bool ok() const { return status.ok(); }
+
+  Status status;
+  T value{};
+  bool replayed = false;
 };
 
-struct VoidPending {
-  std::string pending_id;
-};
+// The reply of commands that answer only with their status.
+struct NoReply {};
 
-// Expires due pending transfers and does nothing else; lets tests apply a clock change.
-struct Tick {};
-
-// Checks the ledger's invariants on the writer thread; the Outcome's status says the result.
-struct VerifyInvariants {};
-
-// Who sends a marketplace command. Operators have no id; kNobody is an anonymous caller and
-// owns nothing.
+// Who sends a marketplace command. Operators have no id yet; kNobody owns nothing.
 enum class Role { kNobody, kOperator, kMerchant, kBuyer };
 struct Caller {
   Role role = Role::kNobody;
   std::string id;
 };
+// "merchant", "buyer", "operator", "nobody".
+const char* RoleName(Role role);
 
-// Marketplace commands. Ids and token hashes are chosen by the gateway (random), so the
-// engine stays deterministic. `idempotency_key` is the client's Idempotency-Key ("" = none).
+// --- Ledger (operator) ---
+struct CreateAccount {
+  using Reply = v1::Account;
+  v1::CreateAccountRequest request;
+  Answer<Reply> Apply(Context& context) const;
+};
+struct CreateTransfers {
+  using Reply = v1::CreateTransfersResponse;
+  v1::CreateTransfersRequest request;
+  Answer<Reply> Apply(Context& context) const;
+};
+struct PostPending {
+  using Reply = v1::Transfer;  // the resolution entry
+  std::string pending_id;
+  // Amount to post; nullopt posts the full pending amount.
+  std::optional<std::int64_t> amount;
+  Answer<Reply> Apply(Context& context) const;
+};
+struct VoidPending {
+  using Reply = v1::Transfer;
+  std::string pending_id;
+  Answer<Reply> Apply(Context& context) const;
+};
+// Runs due timers and does nothing else; lets tests apply a clock change.
+struct Tick {
+  using Reply = NoReply;
+  Answer<Reply> Apply(Context& context) const;
+};
+// Checks the ledger's invariants on the writer thread.
+struct VerifyInvariants {
+  using Reply = NoReply;
+  Answer<Reply> Apply(Context& context) const;
+};
+
+// --- Principals (principals.cc). Ids and token hashes are chosen by the gateway. ---
 struct CreateMerchant {
+  using Reply = v1::Merchant;
   std::string id;
   std::string token_hash;
   v1::CreateMerchantRequest request;
+  Answer<Reply> Apply(Context& context) const;
 };
 struct CreateBuyer {
+  using Reply = v1::Buyer;
   std::string id;
   std::string token_hash;
   v1::CreateBuyerRequest request;
+  Answer<Reply> Apply(Context& context) const;
 };
+
+// --- Money in (deposits.cc) ---
 struct MakeDeposit {
+  using Reply = v1::Deposit;
+  Caller caller;  // the operator at the desk
   std::string buyer_id;
-  std::string idempotency_key;
+  std::string idempotency_key;  // required
   v1::DepositRequest request;
+  Answer<Reply> Apply(Context& context) const;
 };
+
+// --- Listings (listings.cc) ---
 struct CreateListing {
+  using Reply = v1::Listing;
   std::string merchant_id;
   std::string id;
   v1::CreateListingRequest request;
+  Answer<Reply> Apply(Context& context) const;
 };
 struct UpdateListing {
+  using Reply = v1::Listing;
   std::string merchant_id;
   std::string listing_id;
   v1::UpdateListingRequest request;
+  Answer<Reply> Apply(Context& context) const;
 };
 struct DelistListing {
+  using Reply = v1::Listing;
   std::string merchant_id;
   std::string listing_id;
+  Answer<Reply> Apply(Context& context) const;
 };
+
+// --- Orders (orders.cc, the state machine) ---
 struct PlaceOrder {
+  using Reply = v1::Order;
   std::string buyer_id;
   std::string id;
-  std::string idempotency_key;
+  std::string idempotency_key;  // required
   v1::CreateOrderRequest request;
+  Answer<Reply> Apply(Context& context) const;
 };
 enum class OrderAction { kPay, kShip, kConfirm, kCancel };
+const char* ActionName(OrderAction action);  // "pay", "ship", ...
 struct ActOnOrder {
+  using Reply = v1::Order;
   Caller caller;
   std::string order_id;
   OrderAction action;
-  std::string idempotency_key;
+  std::string idempotency_key;  // optional: with one, a retry gets the first answer
+  Answer<Reply> Apply(Context& context) const;
 };
+
+// --- Refunds (refunds.cc) ---
 struct RefundOrder {
+  using Reply = v1::Order;
   std::string merchant_id;
   std::string order_id;
-  std::string idempotency_key;
+  std::string idempotency_key;  // required
   v1::RefundRequest request;
+  Answer<Reply> Apply(Context& context) const;
 };
 
 using Command =
-    std::variant<v1::CreateAccountRequest, v1::CreateTransfersRequest, PostPending, VoidPending,
-                 Tick, VerifyInvariants, CreateMerchant, CreateBuyer, MakeDeposit, CreateListing,
-                 UpdateListing, DelistListing, PlaceOrder, ActOnOrder, RefundOrder>;
+    std::variant<CreateAccount, CreateTransfers, PostPending, VoidPending, Tick, VerifyInvariants,
+                 CreateMerchant, CreateBuyer, MakeDeposit, CreateListing, UpdateListing,
+                 DelistListing, PlaceOrder, ActOnOrder, RefundOrder>;
 
-struct Outcome {
-  Outcome() = default;
-  Outcome(Status s) : status(std::move(s)) {}  // NOLINT: a failure converts implicitly
+template <typename C>
+using ReplyOf = typename C::Reply;
 
-  Status status;
-  // True when the command was a retry of one already applied: nothing moved again and
-  // the reply repeats the first one.
-  bool replayed = false;
-  // CreateAccountRequest.
-  v1::Account account;
-  // CreateTransfersRequest (one per request entry), PostPending / VoidPending (one).
-  std::vector<v1::Transfer> transfers;
-  // Marketplace commands: the response message (Merchant, Listing, Order, Deposit, ...).
-  std::shared_ptr<const google::protobuf::Message> message;
+// Position of command type C in Command; a compile error if C is not a command.
+template <typename C, typename Variant = Command>
+struct CommandIndex;
+template <typename C, typename... Cs>
+struct CommandIndex<C, std::variant<Cs...>> {
+  static constexpr std::size_t Find() {
+    constexpr bool matches[] = {std::is_same_v<C, Cs>...};
+    for (std::size_t i = 0; i < sizeof...(Cs); ++i) {
+      if (matches[i]) return i;
+    }
+    return sizeof...(Cs);
+  }
+  static constexpr std::size_t value = Find();
+  static_assert(value < sizeof...(Cs), "not a market4 command");
 };
+
+// One answer of any command, at the same index as its command in Command.
+template <typename Variant>
+struct AnswersOf;
+template <typename... Cs>
+struct AnswersOf<std::variant<Cs...>> {
+  using type = std::variant<Answer<ReplyOf<Cs>>...>;
+};
+using AnyAnswer = AnswersOf<Command>::type;
+
+// The status of any command's answer.
+inline const Status& StatusOf(const AnyAnswer& answer) {
+  return std::visit([](const auto& a) -> const Status& { return a.status; }, answer);
+}
+// A failed answer of the right type for `command`.
+AnyAnswer FailedAnswer(const Command& command, const Status& status);
 
 }  // namespace market4::engine

@@ -2,13 +2,38 @@
 
 #include <spdlog/spdlog.h>
 
-#include <cstdlib>
-#include <future>
-
+#include "common/assert.h"
+#include "engine/context.h"
 #include "engine/ledger.h"
 #include "engine/market.h"
+#include "engine/timers.h"
 
 namespace market4::engine {
+
+// Expiries already ran for the batch this Tick is in.
+Answer<NoReply> Tick::Apply(Context&) const { return NoReply{}; }
+
+Answer<NoReply> VerifyInvariants::Apply(Context& context) const {
+  if (Status s = context.ledger.CheckInvariants(); !s.ok()) return s;
+  return NoReply{};
+}
+
+AnyAnswer FailedAnswer(const Command& command, const Status& status) {
+  return std::visit(
+      [&status](const auto& c) {
+        using C = std::decay_t<decltype(c)>;
+        return AnyAnswer(std::in_place_index<CommandIndex<C>::value>, Answer<ReplyOf<C>>(status));
+      },
+      command);
+}
+
+void Engine::SubmitAny(Command command, std::function<void(AnyAnswer)> done) {
+  Item item{std::move(command), done};
+  if (!Enqueue(std::move(item))) {
+    done(FailedAnswer(item.command, Status(Code::kUnavailable,
+                                           "the engine is not accepting commands; retry later")));
+  }
+}
 
 Result<std::unique_ptr<Engine>> Engine::Open(EngineOptions options) {
   auto store = storage::Store::Open(options.store);
@@ -19,15 +44,17 @@ Result<std::unique_ptr<Engine>> Engine::Open(EngineOptions options) {
   engine->store_ = std::move(store).value();
   engine->ledger_ = std::make_unique<Ledger>(engine->store_.get());
   if (Status s = engine->ledger_->Load(); !s.ok()) return s;
-  engine->market_ = std::make_unique<Market>(engine->store_.get(), engine->ledger_.get(),
-                                             engine->options_.market);
+  engine->market_ = std::make_unique<Market>(engine->store_.get(), engine->options_.market);
   storage::Batch batch;
   engine->last_batch_ns_ = engine->clock_->NowNanos();
-  if (Status s = engine->market_->Load(engine->last_batch_ns_, &batch); !s.ok()) return s;
+  Status s =
+      engine->market_->Load(*engine->store_, *engine->ledger_, engine->last_batch_ns_, &batch);
+  if (!s.ok()) return s;
   if (!batch.Empty()) {
-    if (Status s = engine->store_->Commit(batch); !s.ok()) return s;
+    if (Status commit = engine->store_->Commit(batch); !commit.ok()) return commit;
   }
   engine->ledger_->OnCommitted();
+  engine->market_->OnCommitted();
   engine->writer_ = std::thread([e = engine.get()] { e->Run(); });
   return engine;
 }
@@ -39,24 +66,12 @@ Engine::~Engine() {
   store_.reset();
 }
 
-void Engine::Submit(Command command, Done done) {
-  {
-    std::lock_guard lock(mutex_);
-    if (!stopping_ && !failed_ && queue_.size() < options_.max_queued_commands) {
-      queue_.push_back(Item{std::move(command), std::move(done)});
-      wake_.notify_one();
-      return;
-    }
-  }
-  done(Outcome{Status(Code::kUnavailable, "the engine is not accepting commands; retry later")});
-}
-
-Outcome Engine::Execute(Command command) {
-  std::promise<Outcome> promise;
-  auto future = promise.get_future();
-  Submit(std::move(command),
-         [&promise](Outcome outcome) { promise.set_value(std::move(outcome)); });
-  return future.get();
+bool Engine::Enqueue(Item&& item) {
+  std::lock_guard lock(mutex_);
+  if (stopping_ || failed_ || queue_.size() >= options_.max_queued_commands) return false;
+  queue_.push_back(std::move(item));
+  wake_.notify_one();
+  return true;
 }
 
 void Engine::Stop() {
@@ -68,7 +83,11 @@ void Engine::Stop() {
   if (writer_.joinable()) writer_.join();
 }
 
+Query Engine::Read() const { return Query(store_->View()); }
+
 void Engine::Run() {
+  // Assertions on this thread reach the engine's fatal handler (tests) before the exit.
+  ScopedFatalHandler fatal(options_.on_fatal);
   storage::Batch batch;
   std::deque<Item> items;
   while (true) {
@@ -87,19 +106,24 @@ void Engine::Run() {
   }
 }
 
-// Applies `items` (possibly none: then only expiries run), commits, and only then answers.
+// Applies `items` (possibly none: then only timers run), commits, and only then answers.
 void Engine::ApplyBatch(std::deque<Item>& items, storage::Batch& batch) {
   // Batch time never goes backwards, so ledger timestamps follow the sequence.
   std::int64_t now = std::max(clock_->NowNanos(), last_batch_ns_);
   last_batch_ns_ = now;
   batch.Clear();
+  Context context{now, batch, *store_, *ledger_, *market_};
   ledger_->ExpireDue(now, &batch);
-  market_->Tick(now, &batch);
-  std::vector<Outcome> outcomes;
-  outcomes.reserve(items.size());
+  RunMarketTimers(context);
+  std::vector<AnyAnswer> answers;
+  answers.reserve(items.size());
   for (auto& item : items) {
-    outcomes.push_back(Market::Handles(item.command) ? market_->Apply(item.command, now, &batch)
-                                                     : ledger_->Apply(item.command, now, &batch));
+    answers.push_back(std::visit(
+        [&context](const auto& command) {
+          constexpr std::size_t kIndex = CommandIndex<std::decay_t<decltype(command)>>::value;
+          return AnyAnswer(std::in_place_index<kIndex>, command.Apply(context));
+        },
+        item.command));
   }
   if (!batch.Empty()) {
     if (Status s = store_->Commit(batch); !s.ok()) return FailStop(s, items);
@@ -109,7 +133,7 @@ void Engine::ApplyBatch(std::deque<Item>& items, storage::Batch& batch) {
   if (options_.check_invariants_every_batch) {
     if (Status s = ledger_->CheckInvariants(); !s.ok()) return FailStop(s, items);
   }
-  for (std::size_t i = 0; i < items.size(); ++i) items[i].done(std::move(outcomes[i]));
+  for (std::size_t i = 0; i < items.size(); ++i) items[i].done(std::move(answers[i]));
 }
 
 // The in-memory state may now differ from what is on disk: never apply another command.
@@ -122,17 +146,12 @@ void Engine::FailStop(const Status& status, std::deque<Item>& in_batch) {
     failed_ = true;
     abandoned.swap(queue_);
   }
+  if (!options_.on_fatal) Fatal(status);  // logs and exits with status 70
   spdlog::critical("engine stopped: {}", status.ToString());
-  if (options_.on_fatal) {
-    options_.on_fatal(status);
-  } else {
-    spdlog::shutdown();
-    std::_Exit(70);
-  }
+  options_.on_fatal(status);
+  Status unavailable(Code::kUnavailable, "the engine stopped after a storage failure");
   for (auto* items : {&in_batch, &abandoned}) {
-    for (auto& item : *items) {
-      item.done(Outcome{Status(Code::kUnavailable, "the engine stopped after a storage failure")});
-    }
+    for (auto& item : *items) item.done(FailedAnswer(item.command, unavailable));
   }
 }
 

@@ -1,15 +1,15 @@
-// Engine: market4's order/payment core. One writer thread owns the ledger; any thread may
-// Submit commands, which wait in a bounded queue. The writer takes a batch of queued
-// commands, applies each in order, writes all their effects in one RocksDB batch with
-// fsync, and only then hands each its Outcome (group commit). Reads (GetAccount, ...) may be
-// called from any thread and see only committed state. No HTTP here.
+// Engine: market4's order/payment core, the write pipeline. One writer thread owns all
+// state; any thread may Submit commands, which wait in a bounded queue. The writer takes a
+// batch of queued commands, applies each in order, writes all their effects in one RocksDB
+// batch with fsync, and only then hands each its Answer (group commit). Reads go through a
+// Query (Read()), over one committed snapshot, from any thread. No HTTP here.
 #pragma once
 
-#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -17,52 +17,14 @@
 #include "common/status.h"
 #include "engine/clock.h"
 #include "engine/command.h"
-#include "engine/market.h"
+#include "engine/options.h"
+#include "engine/query.h"
 #include "storage/store.h"
 
 namespace market4::engine {
 
 class Ledger;
-class Market;
-
-// Filters of GET /v1/listings. Empty strings and zeros mean "any".
-struct ListingFilter {
-  std::string merchant_id;
-  std::string category;
-  // Case-insensitive (ASCII) substring of the title.
-  std::string text;
-  std::int64_t min_price = 0;
-  std::int64_t max_price = 0;
-  bool in_stock_only = false;
-  // Delisted listings are shown only when asked for (their merchant's own view).
-  bool include_inactive = false;
-};
-
-inline constexpr std::size_t kDefaultMaxQueuedCommands = 10'000;
-inline constexpr std::size_t kDefaultMaxBatchCommands = 1'000;
-inline constexpr std::size_t kDefaultPageSize = 50;
-inline constexpr std::size_t kMaxPageSize = 200;
-
-struct EngineOptions {
-  // Where and how the ledger is stored. Default: sync = true, so an answered command
-  // survives a machine crash.
-  storage::StoreOptions store;
-  // Source of time. Not owned; must outlive the engine. Default (nullptr): the system clock.
-  Clock* clock = nullptr;
-  // Commands waiting beyond this are refused with kUnavailable. Default: 10,000.
-  std::size_t max_queued_commands = kDefaultMaxQueuedCommands;
-  // Most commands applied in one durable batch. Default: 1,000.
-  std::size_t max_batch_commands = kDefaultMaxBatchCommands;
-  // How often an idle writer wakes to expire pending transfers. Default: 100 ms.
-  std::chrono::milliseconds tick_interval{100};
-  // Marketplace rules: commission, payment and confirmation timeouts.
-  MarketOptions market;
-  // Check every invariant after every batch (tests); always checked at start. Default: false.
-  bool check_invariants_every_batch = false;
-  // Called on the writer thread when storage fails or an invariant breaks; the engine has
-  // already stopped accepting commands. Default: log and exit the process with status 70.
-  std::function<void(const Status&)> on_fatal;
-};
+struct Market;
 
 class Engine {
  public:
@@ -71,59 +33,32 @@ class Engine {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
-  using Done = std::function<void(Outcome)>;
   // Queues `command`. `done` runs exactly once: on the writer thread once the command's
-  // effects are durable, or at once on the caller's thread if the engine cannot take it.
-  void Submit(Command command, Done done);
+  // effects are durable, or at once on the caller's thread (kUnavailable) if the engine
+  // cannot take it.
+  template <typename C>
+  void Submit(C command, std::function<void(Answer<ReplyOf<C>>)> done);
+  // Submits a command of any type (a log being replayed, a benchmark's mix); `done` gets the
+  // answer at the command's index. Same contract as Submit.
+  void SubmitAny(Command command, std::function<void(AnyAnswer)> done);
   // Submits and waits. For tools and tests; never call from the writer thread.
-  Outcome Execute(Command command);
+  template <typename C>
+  Answer<ReplyOf<C>> Execute(C command);
 
   // Stops taking commands, applies and commits everything queued, joins the writer.
   void Stop();
 
-  // Committed state, from any thread.
-  [[nodiscard]] Result<v1::Account> GetAccount(const std::string& id) const;
-  // Every account, in id order, paged (page_token: the last id of the previous page).
-  [[nodiscard]] Result<v1::ListAccountsResponse> ListAccounts(std::size_t limit,
-                                                              const std::string& page_token) const;
-  // A transfer and, for a pending one, where it stands now.
-  [[nodiscard]] Result<v1::Transfer> GetTransfer(const std::string& id) const;
-  // Transfers touching an account, newest first. `page_token` is "" or a previous
-  // response's next_page_token; `limit` 0 means kDefaultPageSize.
-  [[nodiscard]] Result<v1::ListTransfersResponse> ListAccountTransfers(
-      const std::string& account_id, std::size_t limit, const std::string& page_token) const;
-
-  // Marketplace reads. Objects another tenant owns answer kNotFound, as if absent.
-  // The principal an API token's SHA-256 belongs to, or kUnauthenticated.
-  [[nodiscard]] Result<Caller> Authenticate(const std::string& token_hash) const;
-  [[nodiscard]] Result<v1::Merchant> GetMerchant(const std::string& id) const;
-  [[nodiscard]] Result<v1::Buyer> GetBuyer(const std::string& id) const;
-  [[nodiscard]] Result<v1::ListMerchantsResponse> ListMerchants(
-      std::size_t limit, const std::string& page_token) const;
-  [[nodiscard]] Result<v1::ListBuyersResponse> ListBuyers(std::size_t limit,
-                                                          const std::string& page_token) const;
-  [[nodiscard]] Result<v1::Listing> GetListing(const std::string& id) const;
-  [[nodiscard]] Result<v1::ListListingsResponse> SearchListings(
-      const ListingFilter& filter, std::size_t limit, const std::string& page_token) const;
-  [[nodiscard]] Result<v1::Order> GetOrder(const Caller& caller, const std::string& id) const;
-  // Newest first; `status` ORDER_STATUS_UNSPECIFIED means any.
-  [[nodiscard]] Result<v1::ListOrdersResponse> ListOrders(const Caller& caller,
-                                                          v1::OrderStatus status, std::size_t limit,
-                                                          const std::string& page_token) const;
-  [[nodiscard]] Result<v1::Wallet> GetWallet(const std::string& buyer_id) const;
-  [[nodiscard]] Result<v1::MerchantBalance> GetMerchantBalance(
-      const std::string& merchant_id) const;
-
-  // Recomputes every balance from the immutable transfer history and compares it with the
-  // stored balances. Any thread; reads one committed state, so the engine may keep running.
-  [[nodiscard]] Status AuditHistory() const;
+  // Reads over the state as of the last commit; any thread. Keep the Query briefly.
+  [[nodiscard]] Query Read() const;
 
  private:
   struct Item {
     Command command;
-    Done done;
+    std::function<void(AnyAnswer)> done;
   };
   Engine() = default;
+  // False (item untouched) when the engine cannot take it.
+  bool Enqueue(Item&& item);
   void Run();
   void ApplyBatch(std::deque<Item>& items, storage::Batch& batch);
   void FailStop(const Status& status, std::deque<Item>& in_batch);
@@ -143,5 +78,24 @@ class Engine {
   bool failed_ = false;
   std::thread writer_;
 };
+
+template <typename C>
+void Engine::Submit(C command, std::function<void(Answer<ReplyOf<C>>)> done) {
+  constexpr std::size_t kIndex = CommandIndex<C>::value;
+  Item item{Command(std::in_place_index<kIndex>, std::move(command)),
+            [done](AnyAnswer answer) { done(std::get<kIndex>(std::move(answer))); }};
+  if (!Enqueue(std::move(item))) {
+    done(Status(Code::kUnavailable, "the engine is not accepting commands; retry later"));
+  }
+}
+
+template <typename C>
+Answer<ReplyOf<C>> Engine::Execute(C command) {
+  std::promise<Answer<ReplyOf<C>>> promise;
+  auto future = promise.get_future();
+  Submit<C>(std::move(command),
+            [&promise](Answer<ReplyOf<C>> answer) { promise.set_value(std::move(answer)); });
+  return future.get();
+}
 
 }  // namespace market4::engine

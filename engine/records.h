@@ -1,5 +1,5 @@
-// Private to engine/: reading protobuf records through a storage::ReadView, for the engine's
-// read paths. Any thread.
+// Private to engine/: reading protobuf records through a storage::ReadView, and the paging
+// rules every list shares. Any thread.
 #pragma once
 
 #include <optional>
@@ -7,7 +7,6 @@
 #include <string_view>
 
 #include "common/status.h"
-#include "market4/v1/ledger.pb.h"
 #include "storage/store.h"
 
 namespace market4::engine {
@@ -26,18 +25,45 @@ Result<std::optional<Record>> ReadRecord(const storage::ReadView& view, storage:
   return std::optional<Record>(std::move(record));
 }
 
+// Visits every record of `family` whose key starts at `start` (nullopt: the first key), in
+// key order, parsed as Record. Stops when `visit` returns false.
+template <typename Record, typename Visit>
+Status ScanRecords(const storage::ReadView& view, storage::Family family,
+                   std::optional<std::string> start, Visit visit) {
+  Status problem;
+  Status s = view.Scan(family, "", false, start, [&](std::string_view key, std::string_view value) {
+    Record record;
+    if (!record.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      problem = Status(Code::kInternal, "corrupt record in storage");
+      return false;
+    }
+    return visit(key, record);
+  });
+  return s.ok() ? problem : s;
+}
+
 // A list request's page size: 0 means kDefaultPageSize; more than kMaxPageSize is invalid.
 Result<std::size_t> PageSize(std::size_t limit);
 
-// Where a newest-first scan of `owner`'s index entries resumes: nullopt for the first page,
-// else just below the sequence in `page_token` (a previous answer's next_page_token).
-Result<std::optional<std::string>> PageStart(std::string_view owner, const std::string& page_token);
+// Which list a page token belongs to, so one list's token is garbage to another.
+enum class PagedList : char {
+  kAccounts = 'a',
+  kMerchants = 'm',
+  kBuyers = 'b',
+  kListings = 'l',
+  kTransfers = 't',
+  kOrders = 'o',
+};
+// An opaque token for "the next page starts after `position`" (a key or a sequence).
+std::string PageToken(PagedList list, std::string_view position);
+// The position in `token`: nullopt for "" (the first page), INVALID_ARGUMENT for anything
+// that is not a token of `list`.
+Result<std::optional<std::string>> PagePosition(PagedList list, const std::string& token);
 
-// Ledger reads through one view, for reads that combine several (a wallet).
-Result<v1::Account> ReadAccount(const storage::ReadView& view, const std::string& id);
-Result<v1::ListTransfersResponse> ReadAccountTransfers(const storage::ReadView& view,
-                                                       const std::string& account_id,
-                                                       std::size_t limit,
-                                                       const std::string& page_token);
+// By-id lists resume just after the last id shown.
+Result<std::optional<std::string>> ResumeAfterId(PagedList list, const std::string& token);
+// Newest-first index lists resume just below the last sequence shown, under `owner`.
+Result<std::optional<std::string>> ResumeBelowSequence(PagedList list, std::string_view owner,
+                                                       const std::string& token);
 
 }  // namespace market4::engine

@@ -42,8 +42,8 @@ Status CheckText(std::string_view text, const TextRule& rule) {
   if (rule.required && text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
     return invalid("must not be empty");
   }
-  if (text.size() > rule.max_bytes) {
-    return invalid("must be at most " + std::to_string(rule.max_bytes) + " bytes");
+  if (text.size() > rule.max_chars) {
+    return invalid("must be at most " + std::to_string(rule.max_chars) + " bytes");
   }
   if (!IsValidUtf8(text)) return invalid("is not valid UTF-8");
   for (unsigned char c : text) {
@@ -51,6 +51,11 @@ Status CheckText(std::string_view text, const TextRule& rule) {
     if ((c < 0x20 || c == 0x7f) && !newline) return invalid("must not contain control characters");
   }
   return Status::Ok();
+}
+
+Result<std::string> CleanText(std::string_view text, const TextRule& rule) {
+  if (Status s = CheckText(text, rule); !s.ok()) return s;
+  return std::string(text);
 }
 
 }  // namespace market4::engine

@@ -2,8 +2,6 @@
 
 #include <fcntl.h>
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
-#include <openssl/sha.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,24 +10,10 @@
 #include <sstream>
 #include <vector>
 
+#include "common/limits.h"
+
 namespace market4::gateway {
 namespace {
-
-std::array<unsigned char, 32> Hash(std::string_view text) {
-  std::array<unsigned char, 32> out{};
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), out.data());
-  return out;
-}
-
-std::string Hex(const unsigned char* bytes, std::size_t size) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < size; ++i) {
-    out.push_back(kHex[bytes[i] >> 4]);
-    out.push_back(kHex[bytes[i] & 0xf]);
-  }
-  return out;
-}
 
 std::string Trim(std::string text) {
   auto first = text.find_first_not_of(" \t\r\n");
@@ -49,29 +33,41 @@ Status WriteNewTokenFile(const std::string& path, const std::string& token) {
   return Status::Ok();
 }
 
+Status TooShort(const std::string& where) {
+  return Status(Code::kInvalidArgument,
+                where + " must be at least " + std::to_string(kMinAdminTokenBytes) + " characters");
+}
+
 }  // namespace
 
-Result<std::string> RandomHexToken(std::size_t bytes) {
-  std::vector<unsigned char> raw(bytes);
-  if (RAND_bytes(raw.data(), static_cast<int>(raw.size())) != 1) {
-    return Status(Code::kInternal, "the random generator failed");
-  }
-  return Hex(raw.data(), raw.size());
-}
-
 std::string TokenHash(std::string_view token) {
-  auto digest = Hash(token);
-  return Hex(digest.data(), digest.size());
+  auto digest = Sha256(token);
+  return HexEncode(std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
 }
 
-AdminAuth::AdminAuth(std::string_view token) : token_hash_(Hash(token)) {}
+std::optional<std::string_view> BearerToken(std::string_view authorization) {
+  constexpr std::string_view kScheme = "bearer";
+  if (authorization.size() <= kScheme.size()) return std::nullopt;
+  for (std::size_t i = 0; i < kScheme.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(authorization[i])) != kScheme[i]) {
+      return std::nullopt;
+    }
+  }
+  std::string_view rest = authorization.substr(kScheme.size());
+  std::size_t spaces = rest.find_first_not_of(' ');
+  if (spaces == 0 || spaces == std::string_view::npos) return std::nullopt;
+  std::string_view token = rest.substr(spaces);
+  while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
+  if (token.empty() || token.find(' ') != std::string_view::npos) return std::nullopt;
+  return token;
+}
+
+AdminAuth::AdminAuth(std::string_view token) : token_hash_(Sha256(token)) {}
 
 Result<AdminAuth> AdminAuth::Load(const std::string& data_dir, std::string* token_path) {
   token_path->clear();
   if (const char* env = std::getenv(kAdminTokenEnv); env && *env) {
-    if (std::string_view(env).size() < kMinTokenBytes) {
-      return Status(Code::kInvalidArgument, "MARKET4_ADMIN_TOKEN must be at least 16 characters");
-    }
+    if (std::string_view(env).size() < kMinAdminTokenBytes) return TooShort(kAdminTokenEnv);
     return AdminAuth(env);
   }
   std::string path = data_dir + "/" + kAdminTokenFile;
@@ -81,26 +77,17 @@ Result<AdminAuth> AdminAuth::Load(const std::string& data_dir, std::string* toke
     std::stringstream text;
     text << in.rdbuf();
     std::string token = Trim(text.str());
-    if (token.size() < kMinTokenBytes)
-      return Status(Code::kInvalidArgument, path + " is too short");
+    if (token.size() < kMinAdminTokenBytes) return TooShort(path);
     return AdminAuth(token);
   }
-  auto token = RandomHexToken(32);
+  auto token = RandomHex(kTokenRandomBytes);
   if (!token.ok()) return token.status();
   if (Status s = WriteNewTokenFile(path, token.value()); !s.ok()) return s;
   return AdminAuth(token.value());
 }
 
-bool AdminAuth::IsOperator(std::string_view authorization) const {
-  constexpr std::string_view kScheme = "Bearer ";
-  if (authorization.size() <= kScheme.size()) return false;
-  for (std::size_t i = 0; i < kScheme.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(authorization[i])) !=
-        std::tolower(static_cast<unsigned char>(kScheme[i]))) {
-      return false;
-    }
-  }
-  auto presented = Hash(authorization.substr(kScheme.size()));
+bool AdminAuth::IsOperator(std::string_view token) const {
+  auto presented = Sha256(token);
   return CRYPTO_memcmp(presented.data(), token_hash_.data(), token_hash_.size()) == 0;
 }
 

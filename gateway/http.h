@@ -4,20 +4,30 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 namespace market4::gateway {
 
+// Header names compare case-insensitively (RFC 9110 §5.1).
+bool HeaderNameEquals(std::string_view a, std::string_view b);
+
 struct HttpRequest {
   std::string method;  // "GET", "POST", ...
   std::string target;  // origin-form: path and query
-  std::string content_type;
-  std::string accept;
-  std::string authorization;
-  std::string request_id;
-  std::string idempotency_key;
+  // Every header as received, in order; a name may repeat.
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string request_id;  // the client's X-Request-Id if safe, else one made by the server
   std::string body;
+
+  // The first header named `name` (any case), or "" if there is none.
+  std::string_view Header(std::string_view name) const {
+    for (const auto& [key, value] : headers) {
+      if (HeaderNameEquals(key, name)) return value;
+    }
+    return {};
+  }
 };
 
 struct HttpResponse {

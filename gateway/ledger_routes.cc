@@ -4,26 +4,18 @@
 namespace market4::gateway {
 namespace {
 
-using engine::Outcome;
-
-const v1::Account& TheAccount(const Outcome& outcome) { return outcome.account; }
-const v1::Transfer& TheTransfer(const Outcome& outcome) { return outcome.transfers.at(0); }
-v1::CreateTransfersResponse TheTransfers(const Outcome& outcome) {
-  v1::CreateTransfersResponse body;
-  for (const auto& t : outcome.transfers) *body.add_transfers() = t;
-  return body;
-}
+constexpr Authentication kBearer = Authentication::kBearer;
 
 void CreateAccount(Call& call, engine::Engine& engine) {
-  v1::CreateAccountRequest request;
-  if (!DecodeBody(call, &request)) return;
-  engine.Submit(std::move(request), AnswerWith(call, 201, TheAccount));
+  engine::CreateAccount command;
+  if (!DecodeBody(call, &command.request)) return;
+  SubmitAndAnswer(call, engine, std::move(command), 201);
 }
 
 void CreateTransfers(Call& call, engine::Engine& engine) {
-  v1::CreateTransfersRequest request;
-  if (!DecodeBody(call, &request)) return;
-  engine.Submit(std::move(request), AnswerWith(call, 201, TheTransfers));
+  engine::CreateTransfers command;
+  if (!DecodeBody(call, &command.request)) return;
+  SubmitAndAnswer(call, engine, std::move(command), 201);
 }
 
 // Post and void answer with the one resolution entry they made.
@@ -32,47 +24,50 @@ void PostPending(Call& call, engine::Engine& engine) {
   if (!DecodeBody(call, &request)) return;
   engine::PostPending command{call.path[2], std::nullopt};
   if (request.has_amount()) command.amount = request.amount();
-  engine.Submit(std::move(command), AnswerWith(call, 200, TheTransfer));
+  SubmitAndAnswer(call, engine, std::move(command), 200);
 }
 
 void VoidPending(Call& call, engine::Engine& engine) {
   v1::VoidPendingRequest request;
   if (!DecodeBody(call, &request)) return;
-  engine.Submit(engine::VoidPending{call.path[2]}, AnswerWith(call, 200, TheTransfer));
+  SubmitAndAnswer(call, engine, engine::VoidPending{call.path[2]}, 200);
+}
+
+void GetAccount(Call& call, engine::Engine& engine) {
+  ReplyResult(call, engine.Read().GetAccount(call.path[2]));
+}
+
+void GetTransfer(Call& call, engine::Engine& engine) {
+  ReplyResult(call, engine.Read().GetTransfer(call.path[2]));
 }
 
 void ListAccountTransfers(Call& call, engine::Engine& engine) {
   std::int64_t limit = 0;
   if (!QueryNumber(call, "limit", &limit)) return;
-  ReplyResult(call, engine.ListAccountTransfers(call.path[2], static_cast<std::size_t>(limit),
-                                                QueryText(call, "page_token")));
+  ReplyResult(call,
+              engine.Read().ListAccountTransfers(call.path[2], static_cast<std::size_t>(limit),
+                                                 QueryText(call, "page_token")));
 }
 
 void ListAccounts(Call& call, engine::Engine& engine) {
   std::int64_t limit = 0;
   if (!QueryNumber(call, "limit", &limit)) return;
-  ReplyResult(call,
-              engine.ListAccounts(static_cast<std::size_t>(limit), QueryText(call, "page_token")));
+  ReplyResult(call, engine.Read().ListAccounts(static_cast<std::size_t>(limit),
+                                               QueryText(call, "page_token")));
 }
 
 }  // namespace
 
 const std::vector<Route>& LedgerRoutes() {
   static const std::vector<Route> routes = {
-      {"POST", {"v1", "accounts"}, kOperator, CreateAccount},
-      {"GET", {"v1", "accounts"}, kOperator, ListAccounts},
-      {"GET",
-       {"v1", "accounts", "*"},
-       kOperator,
-       [](Call& c, engine::Engine& e) { ReplyResult(c, e.GetAccount(c.path[2])); }},
-      {"GET", {"v1", "accounts", "*", "transfers"}, kOperator, ListAccountTransfers},
-      {"POST", {"v1", "transfers"}, kOperator, CreateTransfers},
-      {"GET",
-       {"v1", "transfers", "*"},
-       kOperator,
-       [](Call& c, engine::Engine& e) { ReplyResult(c, e.GetTransfer(c.path[2])); }},
-      {"POST", {"v1", "transfers", "*", "post"}, kOperator, PostPending},
-      {"POST", {"v1", "transfers", "*", "void"}, kOperator, VoidPending},
+      {"POST", {"v1", "accounts"}, kBearer, kOperator, CreateAccount},
+      {"GET", {"v1", "accounts"}, kBearer, kOperator, ListAccounts},
+      {"GET", {"v1", "accounts", "*"}, kBearer, kOperator, GetAccount},
+      {"GET", {"v1", "accounts", "*", "transfers"}, kBearer, kOperator, ListAccountTransfers},
+      {"POST", {"v1", "transfers"}, kBearer, kOperator, CreateTransfers},
+      {"GET", {"v1", "transfers", "*"}, kBearer, kOperator, GetTransfer},
+      {"POST", {"v1", "transfers", "*", "post"}, kBearer, kOperator, PostPending},
+      {"POST", {"v1", "transfers", "*", "void"}, kBearer, kOperator, VoidPending},
   };
   return routes;
 }

@@ -11,14 +11,6 @@
 namespace market4::gateway {
 namespace {
 
-bool Matches(const Route& route, const std::vector<std::string>& path) {
-  if (route.pattern.size() != path.size()) return false;
-  for (std::size_t i = 0; i < path.size(); ++i) {
-    if (std::string_view(route.pattern[i]) != "*" && route.pattern[i] != path[i]) return false;
-  }
-  return true;
-}
-
 unsigned RoleBitOf(engine::Role role) {
   switch (role) {
     case engine::Role::kMerchant:
@@ -27,9 +19,10 @@ unsigned RoleBitOf(engine::Role role) {
       return kBuyer;
     case engine::Role::kOperator:
       return kOperator;
-    default:
-      return 0;
+    case engine::Role::kNobody:
+      break;
   }
+  return 0;
 }
 
 HttpResponse Unauthenticated(const Call& call) {
@@ -39,60 +32,95 @@ HttpResponse Unauthenticated(const Call& call) {
   return response;
 }
 
-// Resolves the Authorization header into call.caller. False: the token is not valid.
-bool Authenticate(Call& call, const engine::Engine& engine, const AdminAuth& auth) {
-  const std::string& header = call.request.authorization;
+// Resolves a Bearer token into call.caller. False: a token was sent and is not valid.
+bool ResolveBearer(Call& call, const engine::Engine& engine, const AdminAuth& auth) {
+  std::string_view header = call.request.Header("Authorization");
   if (header.empty()) return true;
-  if (auth.IsOperator(header)) {
-    call.anonymous = false;
+  auto token = BearerToken(header);
+  if (!token) return false;
+  if (auth.IsOperator(*token)) {
     call.caller = engine::Caller{engine::Role::kOperator, ""};
     return true;
   }
-  constexpr std::string_view kScheme = "Bearer ";
-  if (header.size() <= kScheme.size() || header.compare(0, kScheme.size(), kScheme) != 0) {
-    return false;
-  }
-  auto caller = engine.Authenticate(TokenHash(header.substr(kScheme.size())));
+  auto caller = engine.Read().Authenticate(TokenHash(*token));
   if (!caller.ok()) return false;
-  call.anonymous = false;
   call.caller = caller.value();
   return true;
 }
 
-void Dispatch(Call& call, engine::Engine& engine, const AdminAuth& auth) {
+// Answers the call and returns false unless the caller may use `route`.
+bool Admit(Call& call, const Route& route, const engine::Engine& engine, const AdminAuth& auth) {
+  if (route.authentication == Authentication::kNone) return true;
+  if (!ResolveBearer(call, engine, auth)) {
+    Reply(call, Unauthenticated(call));
+    return false;
+  }
+  if (route.authentication == Authentication::kOptionalBearer) return true;
+  if (call.caller.role == engine::Role::kNobody) {
+    Reply(call, Unauthenticated(call));
+    return false;
+  }
+  if (!(route.roles & RoleBitOf(call.caller.role))) {
+    Reply(call, ErrorResponse(403, "PERMISSION_DENIED", "this route is not open to your role",
+                              call.format));
+    return false;
+  }
+  return true;
+}
+
+// The route for the call's method and path; otherwise answers 404 or 405 and returns nullptr.
+const Route* Find(Call& call) {
+  // HEAD is GET without a body (RFC 9110 §9.3.2).
+  std::string method = call.request.method == "HEAD" ? "GET" : call.request.method;
   const Route* found = nullptr;
   std::string allowed;
-  for (const auto* routes : {&LedgerRoutes(), &MarketRoutes()}) {
+  for (const auto* routes : {&SystemRoutes(), &LedgerRoutes(), &MarketRoutes()}) {
     for (const auto& route : *routes) {
-      if (!Matches(route, call.path)) continue;
-      allowed += allowed.empty() ? route.method : std::string(", ") + route.method;
-      if (call.request.method == route.method) found = &route;
+      if (!MatchesPattern(route.pattern, call.path)) continue;
+      if (!allowed.empty()) allowed += ", ";
+      allowed += route.method;
+      if (std::string_view(route.method) == "GET") allowed += ", HEAD";
+      if (method == route.method) found = &route;
     }
   }
   if (allowed.empty()) {
-    return Reply(call, ErrorResponse(404, "NOT_FOUND", "no such route", call.format));
-  }
-  if (!Authenticate(call, engine, auth)) return Reply(call, Unauthenticated(call));
-  if (!found) {
+    Reply(call, ErrorResponse(404, "NOT_FOUND", "no such route", call.format));
+  } else if (!found) {
     HttpResponse response =
         ErrorResponse(405, "METHOD_NOT_ALLOWED", "method not allowed here", call.format);
     response.headers.emplace_back("Allow", allowed);
-    return Reply(call, std::move(response));
+    Reply(call, std::move(response));
   }
-  if (!(found->roles & kAnyone)) {
-    if (call.anonymous) return Reply(call, Unauthenticated(call));
-    if (!(found->roles & RoleBitOf(call.caller.role))) {
-      return Reply(call, ErrorResponse(403, "PERMISSION_DENIED",
-                                       "this route is not open to your role", call.format));
-    }
-  }
-  found->handler(call, engine);
+  return found;
+}
+
+void Health(Call& call, engine::Engine&) {
+  v1::HealthResponse health;
+  health.set_status("ok");
+  Reply(call, MessageResponse(200, health, call.format));
 }
 
 }  // namespace
 
+bool MatchesPattern(const std::vector<const char*>& pattern, const std::vector<std::string>& path) {
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    std::string_view segment = pattern[i];
+    if (segment == "**" && i + 1 == pattern.size()) return true;
+    if (i >= path.size()) return false;
+    if (segment != "*" && segment != path[i]) return false;
+  }
+  return pattern.size() == path.size();
+}
+
+const std::vector<Route>& SystemRoutes() {
+  static const std::vector<Route> routes = {
+      {"GET", {"healthz"}, Authentication::kNone, 0, Health},
+  };
+  return routes;
+}
+
 bool DecodeBody(Call& call, google::protobuf::Message* message) {
-  auto format = RequestFormat(call.request.content_type);
+  auto format = RequestFormat(call.request.Header("Content-Type"));
   if (!format.ok()) {
     Reply(call,
           ErrorResponse(415, "UNSUPPORTED_MEDIA_TYPE", format.status().message(), call.format));
@@ -125,7 +153,7 @@ std::string QueryText(const Call& call, const std::string& name) {
 }
 
 void Router::Handle(const HttpRequest& request, Respond respond) const {
-  Call call{request, {}, {}, ResponseFormat(request.accept), std::move(respond), {}, true};
+  Call call{request, {}, {}, ResponseFormat(request.Header("Accept")), std::move(respond), {}};
   auto target = boost::urls::parse_origin_form(request.target);
   if (!target) {
     return Reply(call,
@@ -133,15 +161,9 @@ void Router::Handle(const HttpRequest& request, Respond respond) const {
   }
   for (auto segment : target->segments()) call.path.push_back(segment);
   for (auto param : target->params()) call.query[param.key] = param.value;
-  if (call.path == std::vector<std::string>{"healthz"}) {
-    if (request.method != "GET") {
-      return Reply(call, ErrorResponse(405, "METHOD_NOT_ALLOWED", "use GET", call.format));
-    }
-    v1::HealthResponse health;
-    health.set_status("ok");
-    return Reply(call, MessageResponse(200, health, call.format));
-  }
-  Dispatch(call, *engine_, *auth_);
+  const Route* route = Find(call);
+  if (!route || !Admit(call, *route, *engine_, *auth_)) return;
+  route->handler(call, *engine_);
 }
 
 }  // namespace market4::gateway

@@ -1,7 +1,9 @@
-// Router: every HTTP route of market4d. It authenticates the caller, decodes the body into
-// a proto request, hands it to the engine, and encodes the engine's Outcome. It holds no
-// business rule and no Beast: the Beast server feeds it plain HttpRequests, and tests can
-// call it directly. Stateless after construction; any I/O thread may call Handle.
+// Router: every HTTP route of market4d. It matches the route, authenticates the caller the
+// way the route declares, checks the caller's role, and hands the call to the route's
+// handler, which decodes the body, asks the engine, and encodes the answer. It holds no
+// business rule and no Beast: the Beast server feeds it plain HttpRequests, and tests call
+// it directly. HEAD is answered wherever GET is (the server sends no body). Stateless after
+// construction; any I/O thread may call Handle.
 #pragma once
 
 #include <functional>

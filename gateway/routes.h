@@ -1,6 +1,8 @@
-// Private to gateway/: what every route handler shares. A Call is one parsed request with
-// its authenticated caller; handlers decode the body, ask the engine, and answer through
-// the helpers here. Handlers run on an I/O thread; engine answers arrive on the writer.
+// Private to gateway/: what every route handler shares. A Route declares its method, path
+// pattern, how its caller authenticates and which roles may call it; the router matches,
+// authenticates and checks the role, so handlers only decode, ask the engine, and answer
+// through the helpers here. Handlers run on an I/O thread; engine answers arrive on the
+// writer thread.
 #pragma once
 
 #include <google/protobuf/message.h>
@@ -23,27 +25,38 @@ struct Call {
   std::map<std::string, std::string> query;
   Format format;  // of the response
   Router::Respond respond;
-  engine::Caller caller;
-  bool anonymous = true;
+  engine::Caller caller;  // kNobody until authenticated
 };
 
-// Who may call a route.
+// How a route learns who calls it.
+enum class Authentication {
+  kNone,            // credentials are not looked at (health checks, signed webhooks later)
+  kOptionalBearer,  // public, but a Bearer token, if sent, must be valid and names the caller
+  kBearer,          // a valid Bearer token is required and the caller's role must be allowed
+};
+
+// Roles a kBearer route is open to.
 enum RoleBit : unsigned {
-  kAnyone = 1,  // no token needed
-  kOperator = 2,
-  kMerchant = 4,
-  kBuyer = 8,
+  kOperator = 1,
+  kMerchant = 2,
+  kBuyer = 4,
   kSignedIn = kOperator | kMerchant | kBuyer,
 };
 
 using Handler = void (*)(Call&, engine::Engine&);
 struct Route {
   const char* method;
-  std::vector<const char*> pattern;  // "*" matches one segment
-  unsigned roles;
+  // Literal segments; "*" matches any one segment, a final "**" any number (zero or more).
+  std::vector<const char*> pattern;
+  Authentication authentication;
+  unsigned roles;  // for kBearer
   Handler handler;
 };
 
+// Whether `path` (decoded segments) matches `pattern`.
+bool MatchesPattern(const std::vector<const char*>& pattern, const std::vector<std::string>& path);
+
+const std::vector<Route>& SystemRoutes();
 const std::vector<Route>& LedgerRoutes();
 const std::vector<Route>& MarketRoutes();
 
@@ -67,17 +80,23 @@ void ReplyResult(Call& call, const Result<T>& result) {
   Reply(call, MessageResponse(200, result.value(), call.format));
 }
 
-// Turns an engine Outcome into the answer: `body(outcome)` on success, with
-// Idempotent-Replayed: true on a replay, else the error. Runs on the writer thread.
-template <typename Body>
-engine::Engine::Done AnswerWith(const Call& call, int success_status, Body body) {
-  return [respond = call.respond, format = call.format, success_status,
-          body](engine::Outcome outcome) {
-    if (!outcome.status.ok()) return respond(ErrorResponse(outcome.status, format));
-    HttpResponse response = MessageResponse(success_status, body(outcome), format);
-    if (outcome.replayed) response.headers.emplace_back("Idempotent-Replayed", "true");
+// The engine's answer to a command as the HTTP answer: the reply message with
+// `success_status` (and Idempotent-Replayed: true on a replay), else the error. Runs on the
+// writer thread.
+template <typename Reply>
+std::function<void(engine::Answer<Reply>)> AnswerWith(const Call& call, int success_status) {
+  return [respond = call.respond, format = call.format, success_status](engine::Answer<Reply> a) {
+    if (!a.ok()) return respond(ErrorResponse(a.status, format));
+    HttpResponse response = MessageResponse(success_status, a.value, format);
+    if (a.replayed) response.headers.emplace_back("Idempotent-Replayed", "true");
     respond(std::move(response));
   };
+}
+
+// Submits `command` and answers the call with its reply.
+template <typename C>
+void SubmitAndAnswer(Call& call, engine::Engine& engine, C command, int success_status) {
+  engine.Submit<C>(std::move(command), AnswerWith<engine::ReplyOf<C>>(call, success_status));
 }
 
 }  // namespace market4::gateway

@@ -49,7 +49,7 @@ std::string NewRequestId(ServerState& state) {
 }
 
 bool IsSafeRequestId(std::string_view id) {
-  if (id.empty() || id.size() > 64) return false;
+  if (id.empty() || id.size() > kMaxRequestIdBytes) return false;
   for (char c : id) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') {
       return false;
@@ -101,10 +101,14 @@ class Session : public std::enable_shared_from_this<Session> {
       return Close();
     }
     if (ec == http::error::body_limit) {
-      return RejectAndClose(413, "PAYLOAD_TOO_LARGE", "request body exceeds 64 KiB");
+      return RejectAndClose(
+          413, "PAYLOAD_TOO_LARGE",
+          fmt::format("request body exceeds {} bytes", state_->options.max_body_bytes));
     }
     if (ec == http::error::header_limit) {
-      return RejectAndClose(431, "HEADERS_TOO_LARGE", "request headers exceed 8 KiB");
+      return RejectAndClose(
+          431, "HEADERS_TOO_LARGE",
+          fmt::format("request headers exceed {} bytes", state_->options.max_header_bytes));
     }
     if (ec) return RejectAndClose(400, "INVALID_ARGUMENT", "malformed HTTP request");
     Dispatch(parser_->release());
@@ -134,10 +138,9 @@ class Session : public std::enable_shared_from_this<Session> {
     HttpRequest request;
     request.method = std::string(message.method_string());
     request.target = std::string(message.target());
-    request.content_type = std::string(message[http::field::content_type]);
-    request.accept = std::string(message[http::field::accept]);
-    request.authorization = std::string(message[http::field::authorization]);
-    request.idempotency_key = std::string(message["Idempotency-Key"]);
+    for (const auto& field : message) {
+      request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
     std::string_view client_id = message["X-Request-Id"];
     request.request_id =
         IsSafeRequestId(client_id) ? std::string(client_id) : NewRequestId(*state_);

@@ -10,13 +10,11 @@
 #include <memory>
 #include <string>
 
+#include "common/limits.h"
 #include "common/status.h"
 #include "gateway/http.h"
 
 namespace market4::gateway {
-
-inline constexpr std::size_t kMaxBodyBytes = 64 * 1024;
-inline constexpr std::size_t kMaxHeaderBytes = 8 * 1024;
 
 struct ServerOptions {
   // Address to listen on. Default: 127.0.0.1.

@@ -40,7 +40,7 @@ start, mode 0600). Send it as "Authorization: Bearer <token>".
 struct Options {
   std::string data_dir = "./data";
   market4::gateway::ServerOptions server;
-  std::size_t max_batch = market4::engine::kDefaultMaxBatchCommands;
+  std::size_t max_batch = market4::kDefaultMaxBatchCommands;
   market4::engine::MarketOptions market;
   std::string log_level = "info";
 };

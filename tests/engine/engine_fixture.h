@@ -33,13 +33,13 @@ class EngineFixture : public ::testing::Test {
     Open();
   }
 
-  Outcome CreateAccount(const std::string& id, bool no_overdraft = false,
-                        const std::string& currency = "") {
+  Answer<v1::Account> CreateAccount(const std::string& id, bool no_overdraft = false,
+                                    const std::string& currency = "") {
     v1::CreateAccountRequest request;
     request.set_id(id);
     request.set_currency(currency);
     request.set_debits_must_not_exceed_credits(no_overdraft);
-    return engine_->Execute(request);
+    return engine_->Execute(engine::CreateAccount{request});
   }
 
   static v1::NewTransfer Make(const std::string& id, const std::string& debit,
@@ -56,19 +56,19 @@ class EngineFixture : public ::testing::Test {
     return t;
   }
 
-  Outcome Submit(std::vector<v1::NewTransfer> transfers) {
+  Answer<v1::CreateTransfersResponse> Submit(std::vector<v1::NewTransfer> transfers) {
     v1::CreateTransfersRequest request;
     for (auto& t : transfers) *request.add_transfers() = std::move(t);
-    return engine_->Execute(request);
+    return engine_->Execute(CreateTransfers{request});
   }
 
-  Outcome Move(const std::string& id, const std::string& debit, const std::string& credit,
-               std::int64_t amount) {
+  Answer<v1::CreateTransfersResponse> Move(const std::string& id, const std::string& debit,
+                                           const std::string& credit, std::int64_t amount) {
     return Submit({Make(id, debit, credit, amount)});
   }
 
   v1::Account Account(const std::string& id) {
-    auto account = engine_->GetAccount(id);
+    auto account = engine_->Read().GetAccount(id);
     EXPECT_TRUE(account.ok()) << account.status().ToString();
     return account.ok() ? account.value() : v1::Account();
   }

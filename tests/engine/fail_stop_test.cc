@@ -41,12 +41,12 @@ v1::CreateTransfersRequest OneTransfer(int n) {
   for (const char* id : {"source", "sink"}) {
     v1::CreateAccountRequest account;
     account.set_id(id);
-    if (!engine.value()->Execute(account).status.ok()) std::_Exit(4);
+    if (!engine.value()->Execute(CreateAccount{account}).status.ok()) std::_Exit(4);
   }
   rlimit limit{kFileSizeLimitBytes, kFileSizeLimitBytes};
   if (setrlimit(RLIMIT_FSIZE, &limit) != 0) std::_Exit(5);
   for (int n = 0;; ++n) {
-    if (!engine.value()->Execute(OneTransfer(n)).status.ok()) break;
+    if (!engine.value()->Execute(CreateTransfers{OneTransfer(n)}).status.ok()) break;
     std::string line = std::to_string(n) + "\n";
     if (write(report_fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) break;
   }
@@ -86,13 +86,13 @@ TEST(FailStopTest, StorageFailureStopsTheProcessAndLosesNothingAnswered) {
   auto engine = Engine::Open(std::move(options));  // checks the invariants on start
   ASSERT_TRUE(engine.ok()) << engine.status().ToString();
   for (int n : answered) {
-    ASSERT_TRUE(engine.value()->GetTransfer("t" + std::to_string(n)).ok()) << "lost t" << n;
+    ASSERT_TRUE(engine.value()->Read().GetTransfer("t" + std::to_string(n)).ok()) << "lost t" << n;
   }
-  auto sink = engine.value()->GetAccount("sink");
+  auto sink = engine.value()->Read().GetAccount("sink");
   ASSERT_TRUE(sink.ok());
   EXPECT_GE(sink->credits_posted(), static_cast<std::int64_t>(answered.size()));
   EXPECT_LE(sink->credits_posted(), static_cast<std::int64_t>(answered.size()) + 1);
-  EXPECT_TRUE(engine.value()->AuditHistory().ok());
+  EXPECT_TRUE(engine.value()->Read().AuditHistory().ok());
 }
 
 }  // namespace

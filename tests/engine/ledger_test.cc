@@ -24,7 +24,7 @@ class LedgerTest : public EngineFixture {
 };
 
 TEST_F(LedgerTest, NewAccountHasDefaultsAndZeroBalances) {
-  v1::Account carol = CreateAccount("carol").account;
+  v1::Account carol = CreateAccount("carol").value;
   EXPECT_EQ(carol.id(), "carol");
   EXPECT_EQ(carol.currency(), "VND");
   EXPECT_EQ(Balances("carol"), "0/0/0/0");
@@ -32,11 +32,11 @@ TEST_F(LedgerTest, NewAccountHasDefaultsAndZeroBalances) {
 }
 
 TEST_F(LedgerTest, CreatingTheSameAccountAgainIsIdempotent) {
-  Outcome again = CreateAccount("alice", true);
+  auto again = CreateAccount("alice", true);
   ASSERT_TRUE(again.status.ok());
   EXPECT_TRUE(again.replayed);
-  EXPECT_EQ(again.account.credits_posted(), 50'000);
-  Outcome other = CreateAccount("alice", false);
+  EXPECT_EQ(again.value.credits_posted(), 50'000);
+  auto other = CreateAccount("alice", false);
   EXPECT_EQ(other.status.code(), Code::kAlreadyExists);
   EXPECT_TRUE(Account("alice").debits_must_not_exceed_credits());
 }
@@ -52,16 +52,16 @@ TEST_F(LedgerTest, AccountValidation) {
   both.set_id("x");
   both.set_debits_must_not_exceed_credits(true);
   both.set_credits_must_not_exceed_debits(true);
-  EXPECT_EQ(engine_->Execute(both).status.code(), Code::kInvalidArgument);
-  EXPECT_EQ(engine_->GetAccount("x").status().code(), Code::kNotFound);
+  EXPECT_EQ(engine_->Execute(engine::CreateAccount{both}).status.code(), Code::kInvalidArgument);
+  EXPECT_EQ(engine_->Read().GetAccount("x").status().code(), Code::kNotFound);
 }
 
 TEST_F(LedgerTest, TransferMovesExactAmountsBetweenTwoAccounts) {
-  Outcome out = Move("t1", "alice", "bob", 12'345);
+  auto out = Move("t1", "alice", "bob", 12'345);
   ASSERT_TRUE(out.status.ok()) << out.status.ToString();
-  ASSERT_EQ(out.transfers.size(), 1u);
-  EXPECT_EQ(out.transfers[0].kind(), v1::TRANSFER_KIND_POSTED);
-  EXPECT_EQ(out.transfers[0].currency(), "VND");
+  ASSERT_EQ(out.value.transfers_size(), 1u);
+  EXPECT_EQ(out.value.transfers(0).kind(), v1::TRANSFER_KIND_POSTED);
+  EXPECT_EQ(out.value.transfers(0).currency(), "VND");
   EXPECT_EQ(Balances("alice"), "0/12345/0/50000");
   EXPECT_EQ(Balances("bob"), "0/0/0/12345");
   EXPECT_EQ(Balances("cash"), "0/50000/0/0");
@@ -69,18 +69,19 @@ TEST_F(LedgerTest, TransferMovesExactAmountsBetweenTwoAccounts) {
 }
 
 TEST_F(LedgerTest, RetryReturnsFirstResultAndMovesNothing) {
-  Outcome first = Move("t1", "alice", "bob", 100);
-  Outcome retry = Move("t1", "alice", "bob", 100);
+  auto first = Move("t1", "alice", "bob", 100);
+  auto retry = Move("t1", "alice", "bob", 100);
   ASSERT_TRUE(retry.status.ok());
   EXPECT_FALSE(first.replayed);
   EXPECT_TRUE(retry.replayed);
-  EXPECT_EQ(retry.transfers[0].SerializeAsString(), first.transfers[0].SerializeAsString());
+  EXPECT_EQ(retry.value.transfers(0).SerializeAsString(),
+            first.value.transfers(0).SerializeAsString());
   EXPECT_EQ(Balances("bob"), "0/0/0/100");
 }
 
 TEST_F(LedgerTest, SameIdWithOtherContentIsAConflictAndChangesNothing) {
   ASSERT_TRUE(Move("t1", "alice", "bob", 100).status.ok());
-  Outcome other = Move("t1", "alice", "bob", 101);
+  auto other = Move("t1", "alice", "bob", 101);
   EXPECT_EQ(other.status.code(), Code::kIdempotencyConflict);
   EXPECT_EQ(other.status.details().at("transfer_id"), "t1");
   EXPECT_EQ(Move("t1", "bob", "alice", 100).status.code(), Code::kIdempotencyConflict);
@@ -88,7 +89,7 @@ TEST_F(LedgerTest, SameIdWithOtherContentIsAConflictAndChangesNothing) {
 }
 
 TEST_F(LedgerTest, OverdraftOfFlaggedAccountIsRefusedAndChangesNothing) {
-  Outcome out = Move("t1", "alice", "bob", 50'001);
+  auto out = Move("t1", "alice", "bob", 50'001);
   EXPECT_EQ(out.status.code(), Code::kInsufficientFunds);
   EXPECT_EQ(out.status.details().at("account_id"), "alice");
   EXPECT_EQ(Balances("alice"), "0/0/0/50000");
@@ -102,7 +103,7 @@ TEST_F(LedgerTest, CreditsMustNotExceedDebitsIsEnforced) {
   v1::CreateAccountRequest provider;
   provider.set_id("provider");
   provider.set_credits_must_not_exceed_debits(true);
-  ASSERT_TRUE(engine_->Execute(provider).status.ok());
+  ASSERT_TRUE(engine_->Execute(engine::CreateAccount{provider}).status.ok());
   EXPECT_EQ(Move("t1", "alice", "provider", 1).status.code(), Code::kExceedsDebits);
   ASSERT_TRUE(Move("t2", "provider", "bob", 10).status.ok());
   EXPECT_TRUE(Move("t3", "alice", "provider", 10).status.ok());
@@ -120,7 +121,8 @@ TEST_F(LedgerTest, TransferValidation) {
   EXPECT_EQ(code_of(Make("t", "alice", "nobody", 1)), Code::kNotFound);
   EXPECT_EQ(code_of(Make("t", "nobody", "alice", 1)), Code::kNotFound);
   EXPECT_EQ(code_of(Make("t", "alice", "bob", 1, false, 30)), Code::kInvalidArgument);
-  EXPECT_EQ(code_of(Make("t", "alice", "bob", 1, true, kMaxPendingTimeoutSeconds + 1)),
+  EXPECT_EQ(code_of(Make("t", "alice", "bob", 1, true,
+                         static_cast<std::uint32_t>(kMaxPendingTimeout.count()) + 1)),
             Code::kInvalidArgument);
   v1::NewTransfer no_code = Make("t", "alice", "bob", 1);
   no_code.set_code(0);
@@ -130,28 +132,28 @@ TEST_F(LedgerTest, TransferValidation) {
   ASSERT_TRUE(CreateAccount("usd", false, "USD").status.ok());
   EXPECT_EQ(code_of(Make("t", "cash", "usd", 1)), Code::kCurrencyMismatch);
   EXPECT_EQ(Submit({}).status.code(), Code::kInvalidArgument);
-  EXPECT_EQ(engine_->GetTransfer("t").status().code(), Code::kNotFound);
+  EXPECT_EQ(engine_->Read().GetTransfer("t").status().code(), Code::kNotFound);
 }
 
 TEST_F(LedgerTest, GroupSucceedsOrFailsAsAWhole) {
   // alice pays bob, bob pays on to cash: the second leg depends on the first.
-  Outcome ok = Submit({Make("g1", "alice", "bob", 300), Make("g2", "bob", "cash", 300)});
+  auto ok = Submit({Make("g1", "alice", "bob", 300), Make("g2", "bob", "cash", 300)});
   ASSERT_TRUE(ok.status.ok()) << ok.status.ToString();
-  EXPECT_EQ(ok.transfers.size(), 2u);
-  EXPECT_EQ(ok.transfers[1].sequence(), ok.transfers[0].sequence() + 1);
+  EXPECT_EQ(ok.value.transfers_size(), 2u);
+  EXPECT_EQ(ok.value.transfers(1).sequence(), ok.value.transfers(0).sequence() + 1);
   EXPECT_EQ(Balances("bob"), "0/300/0/300");
 
-  Outcome failed = Submit({Make("g3", "alice", "bob", 100), Make("g4", "bob", "cash", 101)});
+  auto failed = Submit({Make("g3", "alice", "bob", 100), Make("g4", "bob", "cash", 101)});
   EXPECT_EQ(failed.status.code(), Code::kInsufficientFunds);
   EXPECT_EQ(failed.status.details().at("index"), "1");
   EXPECT_EQ(failed.status.details().at("transfer_id"), "g4");
   EXPECT_EQ(Balances("alice"), "0/300/0/50000");
-  EXPECT_EQ(engine_->GetTransfer("g3").status().code(), Code::kNotFound);
+  EXPECT_EQ(engine_->Read().GetTransfer("g3").status().code(), Code::kNotFound);
 }
 
 TEST_F(LedgerTest, GroupRetryRulesAreStrict) {
   ASSERT_TRUE(Submit({Make("g1", "alice", "bob", 1), Make("g2", "alice", "bob", 2)}).status.ok());
-  Outcome retry = Submit({Make("g1", "alice", "bob", 1), Make("g2", "alice", "bob", 2)});
+  auto retry = Submit({Make("g1", "alice", "bob", 1), Make("g2", "alice", "bob", 2)});
   EXPECT_TRUE(retry.status.ok());
   EXPECT_TRUE(retry.replayed);
   EXPECT_EQ(Submit({Make("g1", "alice", "bob", 1), Make("g9", "alice", "bob", 2)}).status.code(),
@@ -164,29 +166,29 @@ TEST_F(LedgerTest, GroupRetryRulesAreStrict) {
 TEST_F(LedgerTest, OverflowIsARejectionNeverAWrap) {
   constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
   ASSERT_TRUE(Move("big", "cash", "bob", kMax - 50'000).status.ok());
-  Outcome out = Move("more", "cash", "bob", 1);
+  auto out = Move("more", "cash", "bob", 1);
   EXPECT_EQ(out.status.code(), Code::kOverflow);
   EXPECT_EQ(Account("cash").debits_posted(), kMax);
   EXPECT_EQ(Account("bob").credits_posted(), kMax - 50'000);
 }
 
 TEST_F(LedgerTest, PendingReservesThenPostsInFull) {
-  Outcome p = Submit({Make("p1", "alice", "bob", 1'000, true)});
+  auto p = Submit({Make("p1", "alice", "bob", 1'000, true)});
   ASSERT_TRUE(p.status.ok());
-  EXPECT_EQ(p.transfers[0].status(), v1::TRANSFER_STATUS_PENDING);
+  EXPECT_EQ(p.value.transfers(0).status(), v1::TRANSFER_STATUS_PENDING);
   EXPECT_EQ(Balances("alice"), "1000/0/0/50000");
   EXPECT_EQ(Balances("bob"), "0/0/1000/0");
   EXPECT_EQ(Account("alice").available(), 49'000);
   // The reservation counts against the no-overdraft flag.
   EXPECT_EQ(Move("t", "alice", "bob", 49'001).status.code(), Code::kInsufficientFunds);
 
-  Outcome post = engine_->Execute(PostPending{"p1", std::nullopt});
+  auto post = engine_->Execute(PostPending{"p1", std::nullopt});
   ASSERT_TRUE(post.status.ok()) << post.status.ToString();
-  EXPECT_EQ(post.transfers[0].id(), "p1~post");
-  EXPECT_EQ(post.transfers[0].amount(), 1'000);
+  EXPECT_EQ(post.value.id(), "p1~post");
+  EXPECT_EQ(post.value.amount(), 1'000);
   EXPECT_EQ(Balances("alice"), "0/1000/0/50000");
   EXPECT_EQ(Balances("bob"), "0/0/0/1000");
-  auto view = engine_->GetTransfer("p1");
+  auto view = engine_->Read().GetTransfer("p1");
   ASSERT_TRUE(view.ok());
   EXPECT_EQ(view->status(), v1::TRANSFER_STATUS_POSTED);
   EXPECT_EQ(view->posted_amount(), 1'000);
@@ -194,13 +196,13 @@ TEST_F(LedgerTest, PendingReservesThenPostsInFull) {
 
 TEST_F(LedgerTest, PartialPostReleasesTheRemainder) {
   ASSERT_TRUE(Submit({Make("p1", "alice", "bob", 1'000, true, 60)}).status.ok());
-  Outcome post = engine_->Execute(PostPending{"p1", 400});
+  auto post = engine_->Execute(PostPending{"p1", 400});
   ASSERT_TRUE(post.status.ok());
   EXPECT_EQ(Balances("alice"), "0/400/0/50000");
   EXPECT_EQ(Balances("bob"), "0/0/0/400");
-  Outcome retry = engine_->Execute(PostPending{"p1", 400});
+  auto retry = engine_->Execute(PostPending{"p1", 400});
   EXPECT_TRUE(retry.replayed);
-  EXPECT_EQ(retry.transfers[0].SerializeAsString(), post.transfers[0].SerializeAsString());
+  EXPECT_EQ(retry.value.SerializeAsString(), post.value.SerializeAsString());
   EXPECT_EQ(engine_->Execute(PostPending{"p1", 500}).status.code(), Code::kPendingAlreadyPosted);
   EXPECT_EQ(engine_->Execute(PostPending{"p1", std::nullopt}).status.code(),
             Code::kPendingAlreadyPosted);
@@ -211,15 +213,15 @@ TEST_F(LedgerTest, PartialPostReleasesTheRemainder) {
 
 TEST_F(LedgerTest, VoidReleasesTheReservation) {
   ASSERT_TRUE(Submit({Make("p1", "alice", "bob", 1'000, true)}).status.ok());
-  Outcome v = engine_->Execute(VoidPending{"p1"});
+  auto v = engine_->Execute(VoidPending{"p1"});
   ASSERT_TRUE(v.status.ok());
-  EXPECT_EQ(v.transfers[0].kind(), v1::TRANSFER_KIND_VOID_PENDING);
+  EXPECT_EQ(v.value.kind(), v1::TRANSFER_KIND_VOID_PENDING);
   EXPECT_EQ(Balances("alice"), "0/0/0/50000");
   EXPECT_EQ(Balances("bob"), "0/0/0/0");
   EXPECT_TRUE(engine_->Execute(VoidPending{"p1"}).replayed);
   EXPECT_EQ(engine_->Execute(PostPending{"p1", std::nullopt}).status.code(),
             Code::kPendingAlreadyVoided);
-  EXPECT_EQ(engine_->GetTransfer("p1")->status(), v1::TRANSFER_STATUS_VOIDED);
+  EXPECT_EQ(engine_->Read().GetTransfer("p1")->status(), v1::TRANSFER_STATUS_VOIDED);
 }
 
 TEST_F(LedgerTest, PostAndVoidRefuseWhatIsNotPending) {
@@ -237,37 +239,38 @@ TEST_F(LedgerTest, PendingVoidsItselfAfterItsTimeout) {
   ASSERT_TRUE(Submit({Make("p1", "alice", "bob", 1'000, true, 60)}).status.ok());
   ASSERT_TRUE(Submit({Make("forever", "alice", "bob", 5, true, 0)}).status.ok());
   AdvanceAndTick(seconds(59));
-  EXPECT_EQ(engine_->GetTransfer("p1")->status(), v1::TRANSFER_STATUS_PENDING);
+  EXPECT_EQ(engine_->Read().GetTransfer("p1")->status(), v1::TRANSFER_STATUS_PENDING);
   AdvanceAndTick(seconds(1));
-  EXPECT_EQ(engine_->GetTransfer("p1")->status(), v1::TRANSFER_STATUS_EXPIRED);
+  EXPECT_EQ(engine_->Read().GetTransfer("p1")->status(), v1::TRANSFER_STATUS_EXPIRED);
   EXPECT_EQ(Balances("alice"), "5/0/0/50000");
   EXPECT_EQ(engine_->Execute(PostPending{"p1", std::nullopt}).status.code(), Code::kPendingExpired);
-  auto expiry = engine_->GetTransfer("p1~expire");
+  auto expiry = engine_->Read().GetTransfer("p1~expire");
   ASSERT_TRUE(expiry.ok());
   EXPECT_EQ(expiry->kind(), v1::TRANSFER_KIND_EXPIRE_PENDING);
   AdvanceAndTick(std::chrono::hours(24 * 365));
-  EXPECT_EQ(engine_->GetTransfer("forever")->status(), v1::TRANSFER_STATUS_PENDING);
+  EXPECT_EQ(engine_->Read().GetTransfer("forever")->status(), v1::TRANSFER_STATUS_PENDING);
 }
 
 TEST_F(LedgerTest, HistoryIsNewestFirstAndPaged) {
   for (int i = 0; i < 5; ++i) {
     ASSERT_TRUE(Move("h" + std::to_string(i), "alice", "bob", i + 1).status.ok());
   }
-  auto page1 = engine_->ListAccountTransfers("alice", 4, "");
+  auto page1 = engine_->Read().ListAccountTransfers("alice", 4, "");
   ASSERT_TRUE(page1.ok());
   ASSERT_EQ(page1->transfers_size(), 4);
   EXPECT_EQ(page1->transfers(0).id(), "h4");
   EXPECT_EQ(page1->transfers(3).id(), "h1");
-  auto page2 = engine_->ListAccountTransfers("alice", 4, page1->next_page_token());
+  auto page2 = engine_->Read().ListAccountTransfers("alice", 4, page1->next_page_token());
   ASSERT_TRUE(page2.ok());
   ASSERT_EQ(page2->transfers_size(), 2);
   EXPECT_EQ(page2->transfers(0).id(), "h0");
   EXPECT_EQ(page2->transfers(1).id(), "fund");
   EXPECT_EQ(page2->next_page_token(), "");
-  EXPECT_EQ(engine_->ListAccountTransfers("alice", 201, "").status().code(),
+  EXPECT_EQ(engine_->Read().ListAccountTransfers("alice", 201, "").status().code(),
             Code::kInvalidArgument);
-  EXPECT_EQ(engine_->ListAccountTransfers("alice", 1, "x").status().code(), Code::kInvalidArgument);
-  EXPECT_EQ(engine_->ListAccountTransfers("nobody", 1, "").status().code(), Code::kNotFound);
+  EXPECT_EQ(engine_->Read().ListAccountTransfers("alice", 1, "x").status().code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(engine_->Read().ListAccountTransfers("nobody", 1, "").status().code(), Code::kNotFound);
 }
 
 TEST_F(LedgerTest, RestartRebuildsEveryBalanceAndPendingTimer) {
@@ -277,20 +280,21 @@ TEST_F(LedgerTest, RestartRebuildsEveryBalanceAndPendingTimer) {
   std::string before = Balances("alice") + " " + Balances("bob") + " " + Balances("cash");
   Reopen();
   EXPECT_EQ(Balances("alice") + " " + Balances("bob") + " " + Balances("cash"), before);
-  EXPECT_TRUE(engine_->AuditHistory().ok());
+  EXPECT_TRUE(engine_->Read().AuditHistory().ok());
   // Idempotency survives the restart, and so do open pending transfers and their timers.
   EXPECT_TRUE(Move("t1", "alice", "bob", 700).replayed);
   ASSERT_TRUE(engine_->Execute(PostPending{"p2", 50}).status.ok());
   AdvanceAndTick(seconds(61));
-  EXPECT_EQ(engine_->GetTransfer("p1")->status(), v1::TRANSFER_STATUS_EXPIRED);
+  EXPECT_EQ(engine_->Read().GetTransfer("p1")->status(), v1::TRANSFER_STATUS_EXPIRED);
   EXPECT_EQ(Balances("alice"), "0/700/0/50000");
   EXPECT_EQ(Balances("bob"), "0/50/0/700");
   Reopen();
   EXPECT_EQ(Balances("bob"), "0/50/0/700");
-  EXPECT_TRUE(engine_->AuditHistory().ok());
+  EXPECT_TRUE(engine_->Read().AuditHistory().ok());
   // New transfers continue the sequence rather than reusing it.
-  Outcome next = Move("t2", "alice", "bob", 1);
-  EXPECT_GT(next.transfers[0].sequence(), engine_->GetTransfer("p1~expire")->sequence());
+  auto next = Move("t2", "alice", "bob", 1);
+  EXPECT_GT(next.value.transfers(0).sequence(),
+            engine_->Read().GetTransfer("p1~expire")->sequence());
 }
 
 TEST_F(LedgerTest, StoppedEngineAnswersUnavailable) {
@@ -307,8 +311,9 @@ TEST(EngineQueueTest, FullQueueAnswersUnavailableAtOnce) {
   ASSERT_TRUE(engine.ok());
   v1::CreateAccountRequest request;
   request.set_id("a");
-  EXPECT_EQ(engine.value()->Execute(request).status.code(), Code::kUnavailable);
-  EXPECT_EQ(engine.value()->GetAccount("a").status().code(), Code::kNotFound);
+  EXPECT_EQ(engine.value()->Execute(engine::CreateAccount{request}).status.code(),
+            Code::kUnavailable);
+  EXPECT_EQ(engine.value()->Read().GetAccount("a").status().code(), Code::kNotFound);
 }
 
 TEST_F(LedgerTest, AuditRunsWhileTheEngineCommits) {
@@ -322,7 +327,7 @@ TEST_F(LedgerTest, AuditRunsWhileTheEngineCommits) {
   });
   int audits = 0;
   while (!done) {
-    Status audit = engine_->AuditHistory();
+    Status audit = engine_->Read().AuditHistory();
     ASSERT_TRUE(audit.ok()) << audit.ToString();
     ++audits;
   }

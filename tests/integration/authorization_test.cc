@@ -103,8 +103,8 @@ TEST_F(AuthorizationTest, PublicRoutesNeedNoTokenButRejectABadOne) {
 TEST_F(AuthorizationTest, TokensAreStoredOnlyAsHashes) {
   Principal merchant = NewMerchant();
   EXPECT_EQ(merchant.token.size(), 64u);
-  ASSERT_TRUE(engine_->Authenticate(gateway::TokenHash(merchant.token)).ok());
-  EXPECT_FALSE(engine_->Authenticate(merchant.token).ok());
+  ASSERT_TRUE(engine_->Read().Authenticate(gateway::TokenHash(merchant.token)).ok());
+  EXPECT_FALSE(engine_->Read().Authenticate(merchant.token).ok());
   EXPECT_EQ(merchant.id.rfind("m_", 0), 0u);
   EXPECT_EQ(merchant.id.size(), 34u);  // 128 random bits
 }

@@ -197,7 +197,7 @@ TEST(CrashTest, KillNineLosesNoAnsweredTransferAndHalfAppliesNothing) {
   options.store.path = data_dir + "/ledger";
   auto engine = engine::Engine::Open(std::move(options));
   ASSERT_TRUE(engine.ok()) << engine.status().ToString();
-  Status audit = engine.value()->AuditHistory();
+  Status audit = engine.value()->Read().AuditHistory();
   EXPECT_TRUE(audit.ok()) << audit.ToString();
 }
 

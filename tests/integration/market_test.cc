@@ -64,7 +64,7 @@ TEST_F(MarketTest, OrderPayShipConfirmWithExactBalances) {
   EXPECT_EQ(Fees(), 300);
   EXPECT_EQ(Events(order.id()),
             (std::vector<std::string>{"CREATED", "PAID", "SHIPPED", "COMPLETED"}));
-  EXPECT_TRUE(engine_->AuditHistory().ok());
+  EXPECT_TRUE(engine_->Read().AuditHistory().ok());
 }
 
 TEST_F(MarketTest, CommissionRoundsDownAndLosesNoDong) {
@@ -440,7 +440,7 @@ TEST_F(MarketTest, RestartKeepsOrdersStockAndTimers) {
   EXPECT_EQ(GetOrder(unpaid).status(), v1::EXPIRED);
   EXPECT_EQ(GetOrder(shipped).status(), v1::COMPLETED);
   EXPECT_EQ(Stock(listing_), 49);
-  EXPECT_TRUE(engine_->AuditHistory().ok());
+  EXPECT_TRUE(engine_->Read().AuditHistory().ok());
 }
 
 }  // namespace

@@ -1,0 +1,72 @@
+// Every limit of market4, with its unit in its name. Each value is written here once: error
+// messages, option defaults and --help text are formatted from these constants (or from the
+// option in force), never restated by hand. Compile-time constants; any thread.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+
+namespace market4 {
+
+// --- HTTP front door (gateway) ---
+// Largest request body; larger is 413. Settlement uploads will get a route of their own.
+inline constexpr std::size_t kMaxBodyBytes = 64 * 1024;
+// Largest request head (request line and headers); larger is 431.
+inline constexpr std::size_t kMaxHeaderBytes = 8 * 1024;
+// Idempotency-Key header: 1..this many visible ASCII characters.
+inline constexpr std::size_t kMaxIdempotencyKeyBytes = 128;
+// A client's X-Request-Id is echoed only if it is this short and plain.
+inline constexpr std::size_t kMaxRequestIdBytes = 64;
+// Random bytes in a server-made id (m_..., o_...) and in an API token.
+inline constexpr std::size_t kIdRandomBytes = 16;     // 128 bits: not guessable
+inline constexpr std::size_t kTokenRandomBytes = 32;  // 256 bits
+// Shortest operator token accepted from the environment or admin.token.
+inline constexpr std::size_t kMinAdminTokenBytes = 16;
+
+// --- Engine pipeline ---
+inline constexpr std::size_t kDefaultMaxQueuedCommands = 10'000;
+inline constexpr std::size_t kDefaultMaxBatchCommands = 1'000;
+inline constexpr std::chrono::milliseconds kDefaultTickInterval{100};
+
+// --- Lists ---
+inline constexpr std::size_t kDefaultPageSize = 50;
+inline constexpr std::size_t kMaxPageSize = 200;
+// Most records one list request may examine (filters can skip many).
+inline constexpr std::size_t kMaxScannedRecords = 20'000;
+// Lines of history a wallet shows.
+inline constexpr std::size_t kWalletMovements = 20;
+
+// --- Ledger ---
+inline constexpr std::size_t kMaxIdBytes = 64;
+inline constexpr std::size_t kMaxTransfersPerRequest = 100;
+inline constexpr std::uint32_t kMaxTransferCode = 65'535;
+inline constexpr std::chrono::seconds kMaxPendingTimeout{90 * 24 * 3600};  // 90 days
+
+// --- Marketplace text, in Unicode code points after NFC normalization ---
+inline constexpr std::size_t kMaxNameChars = 200;
+inline constexpr std::size_t kMaxLocationChars = 200;
+inline constexpr std::size_t kMaxTitleChars = 200;
+inline constexpr std::size_t kMaxDescriptionChars = 2'000;
+inline constexpr std::size_t kMaxCategoryChars = 64;
+inline constexpr std::size_t kMaxUnitChars = 32;
+inline constexpr std::size_t kMinPhoneDigits = 8;
+inline constexpr std::size_t kMaxPhoneDigits = 15;
+
+// --- Marketplace quantities (dong are whole: VND has no minor unit) ---
+inline constexpr std::size_t kMaxOrderItems = 50;
+inline constexpr std::int64_t kMaxQuantity = 1'000'000;
+inline constexpr std::int64_t kMaxPriceDong = 1'000'000'000'000;  // per unit
+inline constexpr std::int64_t kMaxStock = 1'000'000'000;
+
+// --- Marketplace rules ---
+inline constexpr std::int64_t kBasisPointsPerWhole = 10'000;
+inline constexpr std::int64_t kDefaultCommissionBps = 100;  // 1 %
+inline constexpr std::chrono::seconds kPayTimeoutDefault{30 * 60};
+inline constexpr std::chrono::seconds kMaxPayTimeout{7 * 24 * 3600};
+inline constexpr std::chrono::seconds kAutoConfirmDefault{7 * 24 * 3600};
+inline constexpr std::chrono::seconds kMaxAutoConfirm{90 * 24 * 3600};
+// A refused auto-confirm is tried again after this.
+inline constexpr std::chrono::seconds kAutoConfirmRetry{3600};
+
+}  // namespace market4

@@ -1,0 +1,34 @@
+// The marketplace's chart of accounts and its transfer codes: every ledger account the
+// marketplace opens and every kind of movement it records, named in one place (see
+// DESIGN.md, "Chart of accounts"). Pure functions and constants; any thread.
+//
+//   account                 per        flags           holds
+//   <buyer>.wallet          buyer      no overdraft    what the platform owes the buyer
+//   <merchant>.available    merchant   no overdraft    what the merchant may withdraw
+//   <merchant>.escrow       merchant   no overdraft    paid orders, held by pending transfers
+//   platform.fees           platform   no overdraft    commission earned
+//   platform.cash_desk      platform   -               cash taken in at the desk (debit)
+//
+// The payment rails add provider.<id> accounts (money a provider holds for the platform)
+// and their codes here, beside the deposit, without touching the order machine.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace market4::engine {
+
+inline constexpr char kFeesAccount[] = "platform.fees";
+inline constexpr char kCashDeskAccount[] = "platform.cash_desk";
+std::string WalletAccount(const std::string& buyer_id);
+std::string AvailableAccount(const std::string& merchant_id);
+std::string EscrowAccount(const std::string& merchant_id);
+
+// Transfer codes of marketplace movements. Operators' own transfers use any other code.
+inline constexpr std::uint32_t kCodeDeposit = 10;          // cash desk -> wallet
+inline constexpr std::uint32_t kCodeOrderPayment = 20;     // wallet -> escrow, pending
+inline constexpr std::uint32_t kCodeOrderSettlement = 21;  // escrow -> available
+inline constexpr std::uint32_t kCodeCommission = 22;       // escrow -> platform.fees
+inline constexpr std::uint32_t kCodeRefund = 30;           // available -> wallet
+
+}  // namespace market4::engine

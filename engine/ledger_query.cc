@@ -1,0 +1,163 @@
+// Ledger reads (accounts, transfers) and the paging rules every list shares.
+#include "common/crypto.h"
+#include "common/limits.h"
+#include "engine/ledger_rules.h"
+#include "engine/query.h"
+#include "engine/records.h"
+#include "storage/keys.h"
+
+namespace market4::engine {
+namespace {
+
+using storage::Family;
+using storage::ReadView;
+
+Status BadPageToken() {
+  return Status(Code::kInvalidArgument, "page_token is not one this list gave out")
+      .WithDetail("field", "page_token");
+}
+
+Result<std::optional<v1::TransferRecord>> ReadTransfer(const ReadView& view,
+                                                       const std::string& id) {
+  auto sequence = view.Get(Family::kTransferIds, id);
+  if (!sequence.ok()) return sequence.status();
+  if (!sequence.value()) return std::optional<v1::TransferRecord>();
+  return ReadRecord<v1::TransferRecord>(view, Family::kTransfers, *sequence.value());
+}
+
+// Where a pending transfer stands: the resolution record decides.
+Result<v1::Transfer> CurrentView(const ReadView& view, const v1::TransferRecord& record) {
+  if (record.kind() != v1::TRANSFER_KIND_PENDING) {
+    return TransferView(record, v1::TRANSFER_STATUS_COMPLETED);
+  }
+  const std::pair<v1::TransferKind, v1::TransferStatus> outcomes[] = {
+      {v1::TRANSFER_KIND_POST_PENDING, v1::TRANSFER_STATUS_POSTED},
+      {v1::TRANSFER_KIND_VOID_PENDING, v1::TRANSFER_STATUS_VOIDED},
+      {v1::TRANSFER_KIND_EXPIRE_PENDING, v1::TRANSFER_STATUS_EXPIRED}};
+  for (const auto& [kind, status] : outcomes) {
+    auto resolution = ReadTransfer(view, ResolutionId(record.id(), kind));
+    if (!resolution.ok()) return resolution.status();
+    if (!resolution.value()) continue;
+    v1::Transfer shown = TransferView(record, status);
+    if (kind == v1::TRANSFER_KIND_POST_PENDING) {
+      shown.set_posted_amount(resolution.value()->amount());
+    }
+    return shown;
+  }
+  return TransferView(record, v1::TRANSFER_STATUS_PENDING);
+}
+
+Result<v1::Account> ReadAccount(const ReadView& view, const std::string& id) {
+  auto record = ReadRecord<v1::AccountRecord>(view, Family::kAccounts, id);
+  if (!record.ok()) return record.status();
+  if (!IsValidId(id) || !record.value()) {
+    return Status(Code::kNotFound, "no account with this id").WithDetail("account_id", id);
+  }
+  return AccountView(*record.value());
+}
+
+}  // namespace
+
+Result<std::size_t> PageSize(std::size_t limit) {
+  if (limit == 0) return kDefaultPageSize;
+  if (limit > kMaxPageSize) {
+    return Status(Code::kInvalidArgument, "limit must be at most " + std::to_string(kMaxPageSize))
+        .WithDetail("field", "limit");
+  }
+  return limit;
+}
+
+std::string PageToken(PagedList list, std::string_view position) {
+  return static_cast<char>(list) + HexEncode(position);
+}
+
+Result<std::optional<std::string>> PagePosition(PagedList list, const std::string& token) {
+  if (token.empty()) return std::optional<std::string>();
+  std::string position;
+  if (token.front() != static_cast<char>(list) || token.size() < 3 ||
+      !HexDecode(std::string_view(token).substr(1), &position)) {
+    return BadPageToken();
+  }
+  return std::optional<std::string>(std::move(position));
+}
+
+Result<std::optional<std::string>> ResumeAfterId(PagedList list, const std::string& token) {
+  auto position = PagePosition(list, token);
+  if (!position.ok() || !position.value()) return position;
+  return std::optional<std::string>(*position.value() + '\0');
+}
+
+Result<std::optional<std::string>> ResumeBelowSequence(PagedList list, std::string_view owner,
+                                                       const std::string& token) {
+  auto position = PagePosition(list, token);
+  if (!position.ok() || !position.value()) return position;
+  auto sequence = storage::DecodeSequence(*position.value());
+  if (!sequence || *sequence == 0) return BadPageToken();
+  return std::optional<std::string>(storage::IndexKey(owner, *sequence - 1));
+}
+
+Result<v1::Account> Query::GetAccount(const std::string& id) const {
+  return ReadAccount(view_, id);
+}
+
+Result<v1::ListAccountsResponse> Query::ListAccounts(std::size_t limit,
+                                                     const std::string& page_token) const {
+  auto size = PageSize(limit);
+  if (!size.ok()) return size.status();
+  auto start = ResumeAfterId(PagedList::kAccounts, page_token);
+  if (!start.ok()) return start.status();
+  v1::ListAccountsResponse response;
+  Status s = ScanRecords<v1::AccountRecord>(
+      view_, Family::kAccounts, start.value(),
+      [&](std::string_view key, const v1::AccountRecord& record) {
+        *response.add_accounts() = AccountView(record);
+        bool more = static_cast<std::size_t>(response.accounts_size()) < size.value();
+        if (!more) response.set_next_page_token(PageToken(PagedList::kAccounts, key));
+        return more;
+      });
+  if (!s.ok()) return s;
+  return response;
+}
+
+Result<v1::Transfer> Query::GetTransfer(const std::string& id) const {
+  auto record = ReadTransfer(view_, id);
+  if (!record.ok()) return record.status();
+  if (!record.value()) {
+    return Status(Code::kNotFound, "no transfer with this id").WithDetail("transfer_id", id);
+  }
+  return CurrentView(view_, *record.value());
+}
+
+Result<v1::ListTransfersResponse> Query::ListAccountTransfers(const std::string& account_id,
+                                                              std::size_t requested,
+                                                              const std::string& page_token) const {
+  auto limit = PageSize(requested);
+  if (!limit.ok()) return limit.status();
+  auto start = ResumeBelowSequence(PagedList::kTransfers, account_id, page_token);
+  if (!start.ok()) return start.status();
+  auto account = ReadAccount(view_, account_id);
+  if (!account.ok()) return account.status();
+  std::vector<std::string> sequences;
+  std::string prefix = storage::IndexPrefix(account_id);
+  Status s = view_.Scan(Family::kAccountIndex, prefix, true, start.value(),
+                        [&](std::string_view key, std::string_view) {
+                          sequences.emplace_back(key.substr(prefix.size()));
+                          return sequences.size() <= limit.value();
+                        });
+  if (!s.ok()) return s;
+  bool more = sequences.size() > limit.value();
+  if (more) sequences.pop_back();
+  v1::ListTransfersResponse response;
+  for (const auto& sequence : sequences) {
+    auto record = ReadRecord<v1::TransferRecord>(view_, Family::kTransfers, sequence);
+    if (!record.ok()) return record.status();
+    if (!record.value()) return Status(Code::kInternal, "account index points at nothing");
+    auto shown = CurrentView(view_, *record.value());
+    if (!shown.ok()) return shown.status();
+    *response.add_transfers() = std::move(shown).value();
+  }
+  if (more) response.set_next_page_token(PageToken(PagedList::kTransfers, sequences.back()));
+  return response;
+}
+
+}  // namespace market4::engine

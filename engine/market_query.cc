@@ -1,0 +1,122 @@
+// Marketplace reads: principals and listings. Ownership is checked next to the data.
+#include <algorithm>
+
+#include "common/limits.h"
+#include "engine/query.h"
+#include "engine/records.h"
+#include "market4/v1/storage.pb.h"
+
+namespace market4::engine {
+namespace {
+
+using storage::Family;
+
+template <typename Response, typename Record>
+Result<Response> ListById(const storage::ReadView& view, Family family, PagedList list,
+                          std::size_t limit, const std::string& page_token,
+                          Record* (Response::*add)()) {
+  auto size = PageSize(limit);
+  if (!size.ok()) return size.status();
+  auto start = ResumeAfterId(list, page_token);
+  if (!start.ok()) return start.status();
+  Response response;
+  std::size_t count = 0;
+  Status s = ScanRecords<Record>(view, family, start.value(),
+                                 [&](std::string_view key, const Record& record) {
+                                   *(response.*add)() = record;
+                                   bool more = ++count < size.value();
+                                   if (!more) response.set_next_page_token(PageToken(list, key));
+                                   return more;
+                                 });
+  if (!s.ok()) return s;
+  return response;
+}
+
+template <typename Record>
+Result<Record> GetById(const storage::ReadView& view, Family family, const std::string& id,
+                       const char* what) {
+  auto record = ReadRecord<Record>(view, family, id);
+  if (!record.ok()) return record.status();
+  if (!record.value()) {
+    return Status(Code::kNotFound, std::string("no ") + what + " with this id")
+        .WithDetail(std::string(what) + "_id", id);
+  }
+  return std::move(*record.value());
+}
+
+std::string Lower(std::string text) {
+  for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+bool Matches(const v1::Listing& l, const ListingFilter& f, const std::string& text) {
+  return (f.include_inactive || l.active()) &&
+         (f.merchant_id.empty() || l.merchant_id() == f.merchant_id) &&
+         (f.category.empty() || l.category() == f.category) &&
+         (f.min_price == 0 || l.price() >= f.min_price) &&
+         (f.max_price == 0 || l.price() <= f.max_price) && (!f.in_stock_only || l.stock() > 0) &&
+         (text.empty() || Lower(l.title()).find(text) != std::string::npos);
+}
+
+}  // namespace
+
+Result<Caller> Query::Authenticate(const std::string& token_hash) const {
+  auto record = ReadRecord<v1::PrincipalRecord>(view_, Family::kTokens, token_hash);
+  if (!record.ok()) return record.status();
+  if (!record.value()) return Status(Code::kUnauthenticated, "unknown token");
+  const std::string& role = record.value()->role();
+  if (role != RoleName(Role::kMerchant) && role != RoleName(Role::kBuyer)) {
+    return Status(Code::kInternal, "token record names an unknown role");
+  }
+  return Caller{role == RoleName(Role::kMerchant) ? Role::kMerchant : Role::kBuyer,
+                record.value()->id()};
+}
+
+Result<v1::Merchant> Query::GetMerchant(const std::string& id) const {
+  return GetById<v1::Merchant>(view_, Family::kMerchants, id, "merchant");
+}
+
+Result<v1::Buyer> Query::GetBuyer(const std::string& id) const {
+  return GetById<v1::Buyer>(view_, Family::kBuyers, id, "buyer");
+}
+
+Result<v1::ListMerchantsResponse> Query::ListMerchants(std::size_t limit,
+                                                       const std::string& page_token) const {
+  return ListById(view_, Family::kMerchants, PagedList::kMerchants, limit, page_token,
+                  &v1::ListMerchantsResponse::add_merchants);
+}
+
+Result<v1::ListBuyersResponse> Query::ListBuyers(std::size_t limit,
+                                                 const std::string& page_token) const {
+  return ListById(view_, Family::kBuyers, PagedList::kBuyers, limit, page_token,
+                  &v1::ListBuyersResponse::add_buyers);
+}
+
+Result<v1::Listing> Query::GetListing(const std::string& id) const {
+  return GetById<v1::Listing>(view_, Family::kListings, id, "listing");
+}
+
+Result<v1::ListListingsResponse> Query::SearchListings(const ListingFilter& filter,
+                                                       std::size_t limit,
+                                                       const std::string& page_token) const {
+  auto size = PageSize(limit);
+  if (!size.ok()) return size.status();
+  auto start = ResumeAfterId(PagedList::kListings, page_token);
+  if (!start.ok()) return start.status();
+  v1::ListListingsResponse response;
+  std::string text = Lower(filter.text);
+  std::size_t scanned = 0;
+  Status s = ScanRecords<v1::Listing>(
+      view_, Family::kListings, start.value(),
+      [&](std::string_view key, const v1::Listing& listing) {
+        if (Matches(listing, filter, text)) *response.add_listings() = listing;
+        bool more = static_cast<std::size_t>(response.listings_size()) < size.value() &&
+                    ++scanned < kMaxScannedRecords;
+        if (!more) response.set_next_page_token(PageToken(PagedList::kListings, key));
+        return more;
+      });
+  if (!s.ok()) return s;
+  return response;
+}
+
+}  // namespace market4::engine

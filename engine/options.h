@@ -1,0 +1,50 @@
+// Options of the engine and of the marketplace rules it enforces. Plain values, read once by
+// Engine::Open; tools/options.h fills them from flags, the environment and a config file.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+
+#include "common/limits.h"
+#include "common/status.h"
+#include "engine/clock.h"
+#include "storage/store.h"
+
+namespace market4::engine {
+
+struct MarketOptions {
+  // Platform commission on each completed order, in basis points (100 = 1 %), 0..10,000. The
+  // fee is rounded down to whole dong, so the merchant gets total - fee and fee + share =
+  // total. Fixed on each order when it is placed. Default: 100.
+  std::int64_t commission_bps = kDefaultCommissionBps;
+  // Unpaid orders expire after this and release their stock. Default: 30 minutes.
+  std::chrono::seconds pay_timeout = kPayTimeoutDefault;
+  // Shipped orders that the buyer does not confirm complete by themselves. Default: 7 days.
+  std::chrono::seconds auto_confirm_after = kAutoConfirmDefault;
+};
+
+struct EngineOptions {
+  // Where and how the ledger is stored. Default: sync = true, so an answered command
+  // survives a machine crash.
+  storage::StoreOptions store;
+  // Source of time. Not owned; must outlive the engine. Default (nullptr): the system clock.
+  Clock* clock = nullptr;
+  // Commands waiting beyond this are refused with kUnavailable. Default: 10,000.
+  std::size_t max_queued_commands = kDefaultMaxQueuedCommands;
+  // Most commands applied in one durable batch. Default: 1,000.
+  std::size_t max_batch_commands = kDefaultMaxBatchCommands;
+  // How often an idle writer wakes to run due timers (expiries). Default: 100 ms.
+  std::chrono::milliseconds tick_interval = kDefaultTickInterval;
+  // Marketplace rules: commission, payment and confirmation timeouts.
+  MarketOptions market;
+  // Check every invariant after every batch (tests); always checked at start. Default: false.
+  bool check_invariants_every_batch = false;
+  // Called on the writer thread when storage fails or an invariant breaks (M4_ASSERT or the
+  // invariant check); the engine has already stopped accepting commands. A storage failure
+  // then answers the batch's callers kUnavailable if this returns; a failed assertion exits
+  // with status 70 regardless. Default (empty): log and exit the process with status 70.
+  std::function<void(const Status&)> on_fatal;
+};
+
+}  // namespace market4::engine

@@ -1,0 +1,54 @@
+// Private to engine/: the orders the writer thread works on. Orders still in play (awaiting
+// payment, paid, shipped) stay in memory; closed ones are read back from the store when a
+// command needs them (a refund) and leave memory again once their batch is committed. Also
+// numbers orders and keeps the per-buyer, per-merchant and operator-wide order indexes.
+// Writer thread only.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "market4/v1/market.pb.h"
+#include "storage/store.h"
+
+namespace market4::engine {
+
+namespace v1 = ::market4::v1;
+
+// Awaiting payment, paid or shipped.
+bool IsOpen(v1::OrderStatus status);
+
+class OrderBook {
+ public:
+  explicit OrderBook(storage::Store* store) : store_(store) {}
+
+  // Loads every open order (through the open_orders index) and the order counter.
+  Status Load();
+  // The order (nullptr if there is none), from memory or the store.
+  Result<v1::Order*> Find(const std::string& id);
+  // Records `order` as it now is, in memory and in `batch`.
+  void Put(const v1::Order& order, storage::Batch* batch);
+  // Numbers a new order and indexes it under its buyer, its merchant and the operator.
+  void Index(const v1::Order& order, storage::Batch* batch);
+  // The batch is durable: closed orders leave memory.
+  void OnCommitted();
+
+  const std::map<std::string, v1::Order>& in_memory() const { return orders_; }
+
+ private:
+  storage::Store* store_;
+  std::map<std::string, v1::Order> orders_;
+  std::vector<std::string> closed_in_batch_;
+  std::uint64_t order_number_ = 0;
+};
+
+// Order index owners: "a" for the operator's view of all orders, "b<id>" for a buyer's,
+// "m<id>" for a merchant's (storage::IndexKey(owner, order number) -> order id).
+inline constexpr char kAllOrdersOwner[] = "a";
+std::string BuyerOrdersOwner(const std::string& buyer_id);
+std::string MerchantOrdersOwner(const std::string& merchant_id);
+
+}  // namespace market4::engine

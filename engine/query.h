@@ -1,0 +1,92 @@
+// Query: every read of committed state, over one storage::ReadView. All a Query returns comes
+// from the one committed state it was made on: never half a batch, never two batches mixed,
+// whatever commits meanwhile. Make one per request (Engine::Read) and drop it soon: it pins
+// old data in RocksDB. Any thread; const methods may run concurrently on one Query.
+//
+// Lists are paged: `limit` 0 means kDefaultPageSize, more than kMaxPageSize is
+// INVALID_ARGUMENT; `page_token` is "" or a previous answer's next_page_token, opaque to
+// clients, and anything else is INVALID_ARGUMENT. An empty next_page_token means "no more".
+// Objects another tenant owns answer NOT_FOUND, as if absent.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "common/status.h"
+#include "engine/command.h"
+#include "market4/v1/ledger.pb.h"
+#include "market4/v1/market.pb.h"
+#include "storage/store.h"
+
+namespace market4::engine {
+
+// Filters of a listing search. Empty strings and zeros mean "any".
+struct ListingFilter {
+  std::string merchant_id;
+  std::string category;
+  // Case-insensitive (ASCII) substring of the title.
+  std::string text;
+  std::int64_t min_price = 0;
+  std::int64_t max_price = 0;
+  bool in_stock_only = false;
+  // Delisted listings are shown only when asked for (their merchant's own view).
+  bool include_inactive = false;
+};
+
+class Query {
+ public:
+  explicit Query(storage::ReadView view) : view_(std::move(view)) {}
+
+  // --- Ledger (ledger_query.cc) ---
+  // The account with its four balances and `available`; NOT_FOUND if there is none.
+  [[nodiscard]] Result<v1::Account> GetAccount(const std::string& id) const;
+  // Every account, in id order.
+  [[nodiscard]] Result<v1::ListAccountsResponse> ListAccounts(std::size_t limit,
+                                                              const std::string& page_token) const;
+  // A transfer and, for a pending one, where it stands now (posted, voided, expired).
+  [[nodiscard]] Result<v1::Transfer> GetTransfer(const std::string& id) const;
+  // Transfers touching an account, newest first; NOT_FOUND if the account does not exist.
+  [[nodiscard]] Result<v1::ListTransfersResponse> ListAccountTransfers(
+      const std::string& account_id, std::size_t limit, const std::string& page_token) const;
+  // Recomputes every balance from the immutable transfer history and compares it with the
+  // stored balances: OK, or INTERNAL naming the first account that differs.
+  [[nodiscard]] Status AuditHistory() const;
+
+  // --- Principals (market_query.cc) ---
+  // The merchant or buyer an API token's SHA-256 (hex) belongs to; UNAUTHENTICATED if none.
+  [[nodiscard]] Result<Caller> Authenticate(const std::string& token_hash) const;
+  [[nodiscard]] Result<v1::Merchant> GetMerchant(const std::string& id) const;
+  [[nodiscard]] Result<v1::Buyer> GetBuyer(const std::string& id) const;
+  // In id order.
+  [[nodiscard]] Result<v1::ListMerchantsResponse> ListMerchants(
+      std::size_t limit, const std::string& page_token) const;
+  [[nodiscard]] Result<v1::ListBuyersResponse> ListBuyers(std::size_t limit,
+                                                          const std::string& page_token) const;
+
+  // --- Listings (market_query.cc) ---
+  // Any listing, active or not; the caller decides who may see a delisted one.
+  [[nodiscard]] Result<v1::Listing> GetListing(const std::string& id) const;
+  // Listings matching `filter`, in id order. Examines at most kMaxScannedRecords listings per
+  // call; a page may then hold fewer than `limit`, with a next_page_token to go on.
+  [[nodiscard]] Result<v1::ListListingsResponse> SearchListings(
+      const ListingFilter& filter, std::size_t limit, const std::string& page_token) const;
+
+  // --- Orders, wallets and balances (order_query.cc) ---
+  // The order if `caller` is its buyer, its merchant or an operator; else NOT_FOUND.
+  [[nodiscard]] Result<v1::Order> GetOrder(const Caller& caller, const std::string& id) const;
+  // The caller's orders (an operator's: all), newest first; `status` ORDER_STATUS_UNSPECIFIED
+  // means any. PERMISSION_DENIED for an anonymous caller.
+  [[nodiscard]] Result<v1::ListOrdersResponse> ListOrders(const Caller& caller,
+                                                          v1::OrderStatus status, std::size_t limit,
+                                                          const std::string& page_token) const;
+  // A buyer's spendable balance, the amount held by paid orders, and the latest movements.
+  [[nodiscard]] Result<v1::Wallet> GetWallet(const std::string& buyer_id) const;
+  // A merchant's available balance and the money held in escrow for its paid orders.
+  [[nodiscard]] Result<v1::MerchantBalance> GetMerchantBalance(
+      const std::string& merchant_id) const;
+
+ private:
+  storage::ReadView view_;
+};
+
+}  // namespace market4::engine
