@@ -52,7 +52,7 @@ class Query {
   // stored balances: OK, or INTERNAL naming the first account that differs.
   [[nodiscard]] Status AuditHistory() const;
 
-  // --- Principals (market_query.cc) ---
+  // --- Principals (principal_query.cc) ---
   // The merchant or buyer an API token's SHA-256 (hex) belongs to; UNAUTHENTICATED if none.
   [[nodiscard]] Result<Caller> Authenticate(const std::string& token_hash) const;
   [[nodiscard]] Result<v1::Merchant> GetMerchant(const std::string& id) const;
@@ -63,7 +63,7 @@ class Query {
   [[nodiscard]] Result<v1::ListBuyersResponse> ListBuyers(std::size_t limit,
                                                           const std::string& page_token) const;
 
-  // --- Listings (market_query.cc) ---
+  // --- Listings (principal_query.cc) ---
   // Any listing, active or not; the caller decides who may see a delisted one.
   [[nodiscard]] Result<v1::Listing> GetListing(const std::string& id) const;
   // Listings matching `filter`, in id order. Examines at most kMaxScannedRecords listings per

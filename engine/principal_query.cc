@@ -1,4 +1,4 @@
-// Marketplace reads: principals and listings. Ownership is checked next to the data.
+// Principal reads: who an API token belongs to (the token check), merchants and buyers.
 #include <algorithm>
 
 #include "common/limits.h"
@@ -44,20 +44,6 @@ Result<Record> GetById(const storage::ReadView& view, Family family, const std::
   return std::move(*record.value());
 }
 
-std::string Lower(std::string text) {
-  for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
-
-bool Matches(const v1::Listing& l, const ListingFilter& f, const std::string& text) {
-  return (f.include_inactive || l.active()) &&
-         (f.merchant_id.empty() || l.merchant_id() == f.merchant_id) &&
-         (f.category.empty() || l.category() == f.category) &&
-         (f.min_price == 0 || l.price() >= f.min_price) &&
-         (f.max_price == 0 || l.price() <= f.max_price) && (!f.in_stock_only || l.stock() > 0) &&
-         (text.empty() || Lower(l.title()).find(text) != std::string::npos);
-}
-
 }  // namespace
 
 Result<Caller> Query::Authenticate(const std::string& token_hash) const {
@@ -90,33 +76,6 @@ Result<v1::ListBuyersResponse> Query::ListBuyers(std::size_t limit,
                                                  const std::string& page_token) const {
   return ListById(view_, Family::kBuyers, PagedList::kBuyers, limit, page_token,
                   &v1::ListBuyersResponse::add_buyers);
-}
-
-Result<v1::Listing> Query::GetListing(const std::string& id) const {
-  return GetById<v1::Listing>(view_, Family::kListings, id, "listing");
-}
-
-Result<v1::ListListingsResponse> Query::SearchListings(const ListingFilter& filter,
-                                                       std::size_t limit,
-                                                       const std::string& page_token) const {
-  auto size = PageSize(limit);
-  if (!size.ok()) return size.status();
-  auto start = ResumeAfterId(PagedList::kListings, page_token);
-  if (!start.ok()) return start.status();
-  v1::ListListingsResponse response;
-  std::string text = Lower(filter.text);
-  std::size_t scanned = 0;
-  Status s = ScanRecords<v1::Listing>(
-      view_, Family::kListings, start.value(),
-      [&](std::string_view key, const v1::Listing& listing) {
-        if (Matches(listing, filter, text)) *response.add_listings() = listing;
-        bool more = static_cast<std::size_t>(response.listings_size()) < size.value() &&
-                    ++scanned < kMaxScannedRecords;
-        if (!more) response.set_next_page_token(PageToken(PagedList::kListings, key));
-        return more;
-      });
-  if (!s.ok()) return s;
-  return response;
 }
 
 }  // namespace market4::engine
