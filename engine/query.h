@@ -63,7 +63,7 @@ class Query {
   [[nodiscard]] Result<v1::ListBuyersResponse> ListBuyers(std::size_t limit,
                                                           const std::string& page_token) const;
 
-  // --- Listings (principal_query.cc) ---
+  // --- Listings (listing_query.cc) ---
   // Any listing, active or not; the caller decides who may see a delisted one.
   [[nodiscard]] Result<v1::Listing> GetListing(const std::string& id) const;
   // Listings matching `filter`, in id order. Examines at most kMaxScannedRecords listings per
