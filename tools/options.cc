@@ -1,0 +1,351 @@
+// market4d's options on CLI11. Every number is read as a signed 64-bit value and range-checked
+// before it is converted into the option structs, so "-5" for a count is refused instead of
+// wrapping, and every range shown by --help is the one enforced.
+#include "tools/options.h"
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <chrono>
+#include <cstdlib>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+namespace market4::tools {
+namespace {
+
+constexpr char kProgram[] = "market4d";
+constexpr char kDescription[] = "market4d: the market4 ledger and marketplace server";
+constexpr char kFooter[] =
+    R"(Each option may also come from the environment variable MARKET4_<OPTION> (upper
+case, dashes as underscores: MARKET4_COMMISSION_BPS=300) or from a line of the
+--config file (commission-bps = 300). A flag beats the environment, which beats
+the file, which beats the default.
+
+The operator token is MARKET4_ADMIN_TOKEN if set, else DIR/admin.token (created
+on first start, mode 0600). Send it as "Authorization: Bearer <token>".)";
+constexpr int kExitUsage = 2;
+constexpr std::size_t kHelpNameWidth = 28;
+// A description longer than this puts its range and default on a second line.
+constexpr std::size_t kHelpDescriptionWidth = 52;
+constexpr std::int64_t kMaxPort = 65'535;
+constexpr std::size_t kMaxPortDigits = 5;
+
+struct LogLevelName {
+  const char* name;
+  spdlog::level::level_enum level;
+};
+constexpr LogLevelName kLogLevels[] = {
+    {"trace", spdlog::level::trace}, {"debug", spdlog::level::debug},
+    {"info", spdlog::level::info},   {"warn", spdlog::level::warn},
+    {"error", spdlog::level::err},   {"critical", spdlog::level::critical},
+    {"off", spdlog::level::off}};
+
+// The options as typed, before conversion into DaemonOptions.
+struct Flags {
+  std::string data_dir;
+  std::string listen;
+  std::int64_t threads = 0;
+  std::int64_t max_connections = 0;
+  std::int64_t read_timeout_ms = 0;
+  std::int64_t idle_timeout_ms = 0;
+  std::int64_t max_batch = 0;
+  std::int64_t commission_bps = 0;
+  std::int64_t pay_timeout_minutes = 0;
+  std::int64_t auto_confirm_days = 0;
+  std::string log_level;
+};
+
+struct HostPort {
+  std::string host;
+  std::uint16_t port = 0;
+};
+
+bool IsHostCharacter(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_' ||
+         c == ':' || c == '%';
+}
+
+bool IsDigit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }
+
+// HOST:PORT, HOST a name or an address (IPv6 may be bracketed). Only the shape is checked
+// here; the server resolves the host when it starts.
+std::optional<HostPort> SplitListen(const std::string& text) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos) return std::nullopt;
+  std::string host = text.substr(0, colon);
+  std::string port = text.substr(colon + 1);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (host.empty() || !std::all_of(host.begin(), host.end(), IsHostCharacter)) return std::nullopt;
+  if (port.empty() || port.size() > kMaxPortDigits) return std::nullopt;
+  if (!std::all_of(port.begin(), port.end(), IsDigit)) return std::nullopt;
+  std::int64_t number = std::stoll(port);
+  if (number > kMaxPort) return std::nullopt;
+  return HostPort{host, static_cast<std::uint16_t>(number)};
+}
+
+std::string JoinListen(const std::string& host, std::uint16_t port) {
+  bool ipv6 = host.find(':') != std::string::npos;
+  return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+const char* LogLevelText(spdlog::level::level_enum level) {
+  for (const auto& entry : kLogLevels) {
+    if (entry.level == level) return entry.name;
+  }
+  return "info";
+}
+
+spdlog::level::level_enum LogLevelOf(const std::string& name) {
+  for (const auto& entry : kLogLevels) {
+    if (name == entry.name) return entry.level;
+  }
+  return spdlog::level::info;  // unreachable: --log-level accepts only the names above
+}
+
+// "commission-bps" -> "MARKET4_COMMISSION_BPS".
+std::string EnvironmentName(std::string_view flag) {
+  std::string name = kEnvironmentPrefix;
+  for (char c : flag) {
+    name.push_back(c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  }
+  return name;
+}
+
+std::string FromEnvironment(const std::string& name) {
+  const char* value = std::getenv(name.c_str());
+  return value == nullptr ? "" : value;
+}
+
+// A decimal integer from min to max. CLI11's own conversion would also take 0x10 or 0b11,
+// and its Range validator calls "abc" out of range.
+CLI::Validator WholeNumber(std::int64_t min, std::int64_t max) {
+  return CLI::Validator(
+      [min, max](std::string& text) -> std::string {
+        std::int64_t value = 0;
+        const char* end = text.data() + text.size();
+        auto [stop, error] = std::from_chars(text.data(), end, value);
+        if (!text.empty() && error == std::errc() && stop == end && value >= min && value <= max) {
+          return "";
+        }
+        return "expected a whole number from " + std::to_string(min) + " to " +
+               std::to_string(max) + ", got '" + text + "'";
+      },
+      "");
+}
+
+CLI::Validator ListenShape() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        if (SplitListen(text)) return "";
+        return "expected HOST:PORT with a port 0.." + std::to_string(kMaxPort) + ", got '" + text +
+               "'";
+      },
+      "");
+}
+
+CLI::Validator Directory() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        if (text.empty()) return "expected a directory, got an empty value";
+        if (text.rfind("--", 0) == 0) return "expected a directory, got '" + text + "'";
+        return "";
+      },
+      "");
+}
+
+// "what, range (default value)"; the range and default go on a line of their own when they
+// do not fit after the last line of `what`.
+std::string Describe(const std::string& what, const std::string& range,
+                     const std::string& default_value) {
+  std::string tail = (range.empty() ? "" : range + " ") + "(default " + default_value + ")";
+  auto last_line = what.rfind('\n');
+  std::size_t used = last_line == std::string::npos ? what.size() : what.size() - last_line - 1;
+  bool fits = used + 2 + tail.size() <= kHelpDescriptionWidth;
+  return what + (fits ? ", " : "\n") + tail;
+}
+
+CLI::Option* AddText(CLI::App& app, const std::string& flag, const char* value_name,
+                     std::string* value, const std::string& what) {
+  return app.add_option("--" + flag, *value, Describe(what, "", *value))
+      ->option_text(value_name)
+      ->envname(EnvironmentName(flag));
+}
+
+CLI::Option* AddNumber(CLI::App& app, const std::string& flag, std::int64_t* value,
+                       std::int64_t min, std::int64_t max, const std::string& what) {
+  std::string range = std::to_string(min) + ".." + std::to_string(max);
+  return app.add_option("--" + flag, *value, Describe(what, range, std::to_string(*value)))
+      ->option_text("N")
+      ->envname(EnvironmentName(flag))
+      ->check(WholeNumber(min, max));
+}
+
+void AddServerOptions(CLI::App& app, Flags* flags) {
+  AddText(app, "data-dir", "DIR", &flags->data_dir, "where the RocksDB ledger and admin.token live")
+      ->check(Directory());
+  AddText(app, "listen", "HOST:PORT", &flags->listen,
+          "address to serve HTTP on; port 0 picks a free one")
+      ->check(ListenShape());
+  AddNumber(app, "threads", &flags->threads, 1, kMaxThreads, "HTTP I/O threads");
+  AddNumber(app, "max-connections", &flags->max_connections, 1, kMaxConnections,
+            "open connections before new ones get 503");
+  AddNumber(app, "read-timeout-ms", &flags->read_timeout_ms, 1, kMaxTimeoutMs,
+            "time to receive a whole request");
+  AddNumber(app, "idle-timeout-ms", &flags->idle_timeout_ms, 1, kMaxTimeoutMs,
+            "keep-alive idle time before closing");
+  AddNumber(app, "max-batch", &flags->max_batch, 1, kMaxBatchCommands,
+            "most commands per durable batch");
+}
+
+void AddMarketOptions(CLI::App& app, Flags* flags) {
+  AddNumber(app, "commission-bps", &flags->commission_bps, 0, kMaxCommissionBps,
+            "platform commission on completed orders, in basis\npoints (100 = 1%)");
+  AddNumber(app, "pay-timeout-minutes", &flags->pay_timeout_minutes, 1, kMaxPayTimeoutMinutes,
+            "unpaid orders release their stock after N minutes");
+  AddNumber(app, "auto-confirm-days", &flags->auto_confirm_days, 1, kMaxAutoConfirmDays,
+            "shipped orders complete by themselves after N days");
+  std::vector<std::string> names;
+  for (const auto& entry : kLogLevels) names.emplace_back(entry.name);
+  std::string list;  // "trace, debug, ... or off"
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    list += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + names[i];
+  }
+  AddText(app, "log-level", "LEVEL", &flags->log_level, list)
+      ->check(CLI::IsMember(names).description(""));
+}
+
+// CLI11 2.1.2 reads the config file before the environment and keeps whichever sets an
+// option first, so the file would beat the environment. Dropping the file's keys whose
+// environment variable is set restores flag > environment > file.
+class EnvironmentFirstConfig : public CLI::ConfigTOML {
+ public:
+  explicit EnvironmentFirstConfig(const CLI::App* app) : app_(app) {}
+
+  std::vector<CLI::ConfigItem> from_config(std::istream& input) const override {
+    std::vector<CLI::ConfigItem> items = CLI::ConfigTOML::from_config(input);
+    std::erase_if(items, [this](const CLI::ConfigItem& item) { return SetInEnvironment(item); });
+    return items;
+  }
+
+ private:
+  bool SetInEnvironment(const CLI::ConfigItem& item) const {
+    if (!item.parents.empty()) return false;
+    const CLI::Option* option = app_->get_option_no_throw("--" + item.name);
+    return option != nullptr && !option->get_envname().empty() &&
+           !FromEnvironment(option->get_envname()).empty();
+  }
+
+  const CLI::App* app_;
+};
+
+// --config FILE, or MARKET4_CONFIG. CLI11 reads the config file before the environment, so
+// MARKET4_CONFIG is the option's default here; naming a file that way makes it required.
+void AddConfigOption(CLI::App& app) {
+  std::string from_environment = FromEnvironment(EnvironmentName("config"));
+  app.set_config("--config", from_environment,
+                 "read options from an INI or TOML file whose keys are\n"
+                 "the option names (default none)",
+                 !from_environment.empty())
+      ->option_text("FILE");
+  app.config_formatter(std::make_shared<EnvironmentFirstConfig>(&app));
+  app.allow_config_extras(CLI::config_extras_mode::error);
+}
+
+Flags FlagsFrom(const DaemonOptions& options) {
+  using std::chrono::duration_cast;
+  Flags flags;
+  flags.data_dir = options.data_dir;
+  flags.listen = JoinListen(options.server.host, options.server.port);
+  flags.threads = options.server.threads;
+  flags.max_connections = static_cast<std::int64_t>(options.server.max_connections);
+  flags.read_timeout_ms = options.server.read_timeout.count();
+  flags.idle_timeout_ms = options.server.idle_timeout.count();
+  flags.max_batch = static_cast<std::int64_t>(options.max_batch);
+  flags.commission_bps = options.market.commission_bps;
+  flags.pay_timeout_minutes =
+      duration_cast<std::chrono::minutes>(options.market.pay_timeout).count();
+  flags.auto_confirm_days =
+      duration_cast<std::chrono::days>(options.market.auto_confirm_after).count();
+  flags.log_level = LogLevelText(options.log_level);
+  return flags;
+}
+
+// Flags have passed their checks, so every conversion here is in range.
+void ApplyFlags(const Flags& flags, DaemonOptions* options) {
+  HostPort listen = SplitListen(flags.listen).value();
+  options->data_dir = flags.data_dir;
+  options->server.host = listen.host;
+  options->server.port = listen.port;
+  options->server.threads = static_cast<int>(flags.threads);
+  options->server.max_connections = static_cast<std::size_t>(flags.max_connections);
+  options->server.read_timeout = std::chrono::milliseconds(flags.read_timeout_ms);
+  options->server.idle_timeout = std::chrono::milliseconds(flags.idle_timeout_ms);
+  options->max_batch = static_cast<std::size_t>(flags.max_batch);
+  options->market.commission_bps = flags.commission_bps;
+  options->market.pay_timeout = std::chrono::minutes(flags.pay_timeout_minutes);
+  options->market.auto_confirm_after = std::chrono::days(flags.auto_confirm_days);
+  options->log_level = LogLevelOf(flags.log_level);
+}
+
+ParseOutcome UsageError(std::string message) {
+  std::replace(message.begin(), message.end(), '\n', ' ');
+  ParseOutcome outcome;
+  outcome.exit_code = kExitUsage;
+  outcome.err = std::string(kProgram) + ": " + message + "\nRun '" + kProgram +
+                " --help' to see every option.\n";
+  return outcome;
+}
+
+// CLI11 says "INI was not able to parse KEY" for a key that is no option.
+std::string ConfigMessage(std::string what) {
+  const std::string unknown = "INI was not able to parse ";
+  if (what.rfind(unknown, 0) == 0) what = "unknown option '" + what.substr(unknown.size()) + "'";
+  return "--config: " + what;
+}
+
+}  // namespace
+
+ParseOutcome ParseDaemonOptions(int argc, const char* const* argv, DaemonOptions* options) {
+  Flags flags = FlagsFrom(*options);
+  CLI::App app(kDescription, kProgram);
+  // --help answers as soon as it is read, even after a bad value.
+  app.set_help_flag();
+  app.add_flag_callback(
+         "-h,--help", [] { throw CLI::CallForHelp(); }, "print this help and exit")
+      ->trigger_on_parse()
+      ->configurable(false);
+  app.footer(kFooter);
+  app.get_formatter()->column_width(kHelpNameWidth);
+  // The last of a repeated flag wins, so scripts/run.sh's defaults can be overridden.
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  AddServerOptions(app, &flags);
+  AddMarketOptions(app, &flags);
+  AddConfigOption(app);
+
+  std::vector<std::string> arguments;
+  for (int i = argc - 1; i >= 1; --i) arguments.emplace_back(argv[i]);  // CLI11 wants them reversed
+  try {
+    app.parse(std::move(arguments));
+  } catch (const CLI::CallForHelp&) {
+    ParseOutcome outcome;
+    outcome.exit_code = 0;
+    outcome.out = app.help();
+    return outcome;
+  } catch (const CLI::FileError& e) {
+    return UsageError(std::string("--config: ") + e.what());
+  } catch (const CLI::ConfigError& e) {
+    return UsageError(ConfigMessage(e.what()));
+  } catch (const CLI::ParseError& e) {
+    return UsageError(e.what());
+  }
+  ApplyFlags(flags, options);
+  return ParseOutcome{};
+}
+
+}  // namespace market4::tools
