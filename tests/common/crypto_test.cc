@@ -1,0 +1,51 @@
+// SHA-256, HMAC and hex against published test vectors.
+#include "common/crypto.h"
+
+#include <gtest/gtest.h>
+
+namespace market4 {
+namespace {
+
+std::string Hex(const Sha256Digest& digest) {
+  return HexEncode(std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
+}
+
+TEST(CryptoTest, Sha256Vectors) {  // FIPS 180-2
+  EXPECT_EQ(Hex(Sha256("")), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(Hex(Sha256("abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(CryptoTest, HmacVectors) {  // RFC 4231, test case 2
+  EXPECT_EQ(HexEncode(HmacSha256("Jefe", "what do ya want for nothing?")),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  EXPECT_EQ(HexEncode(HmacSha512("Jefe", "what do ya want for nothing?")),
+            "164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea2505549758bf75c05a994a6d034f"
+            "65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737");
+}
+
+TEST(CryptoTest, HexRoundTripAndRefusals) {
+  std::string bytes;
+  ASSERT_TRUE(HexDecode("00ff7A", &bytes));
+  EXPECT_EQ(bytes, std::string("\x00\xff\x7a", 3));
+  EXPECT_EQ(HexEncode(bytes), "00ff7a");
+  EXPECT_FALSE(HexDecode("abc", &bytes));  // odd length
+  EXPECT_FALSE(HexDecode("zz", &bytes));
+}
+
+TEST(CryptoTest, ConstantTimeEqualsComparesWholeStrings) {
+  EXPECT_TRUE(ConstantTimeEquals("same", "same"));
+  EXPECT_FALSE(ConstantTimeEquals("same", "samf"));
+  EXPECT_FALSE(ConstantTimeEquals("same", "same!"));
+  EXPECT_TRUE(ConstantTimeEquals("", ""));
+}
+
+TEST(CryptoTest, RandomHexHasTheSizeAskedAndDiffers) {
+  auto a = RandomHex(16);
+  auto b = RandomHex(16);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->size(), 32u);
+  EXPECT_NE(a.value(), b.value());
+}
+
+}  // namespace
+}  // namespace market4

@@ -1,0 +1,178 @@
+// The router without sockets: route matching (wildcards, HEAD, 404/405), each route's declared
+// authentication, roles, and the engine's answers turned into HTTP. A real engine on RocksDB.
+#include "gateway/router.h"
+
+#include <google/protobuf/util/json_util.h>
+#include <gtest/gtest.h>
+
+#include <future>
+
+#include "gateway/routes.h"
+#include "market4/v1/error.pb.h"
+#include "market4/v1/market.pb.h"
+#include "tests/test_util.h"
+
+namespace market4::gateway {
+namespace {
+
+constexpr char kOperatorToken[] = "router-test-operator-token";
+
+class RouterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    engine::EngineOptions options;
+    options.store.path = dir_.Sub("ledger");
+    options.on_fatal = [](const Status& s) { ADD_FAILURE() << s.ToString(); };
+    auto engine = engine::Engine::Open(std::move(options));
+    ASSERT_TRUE(engine.ok());
+    engine_ = std::move(engine).value();
+    router_ = std::make_unique<Router>(engine_.get(), &auth_);
+  }
+
+  HttpResponse Send(const std::string& method, const std::string& target,
+                    std::vector<std::pair<std::string, std::string>> headers = {},
+                    const std::string& body = "") {
+    HttpRequest request{method, target, std::move(headers), "rid", body};
+    std::promise<HttpResponse> answer;
+    router_->Handle(request, [&answer](HttpResponse r) { answer.set_value(std::move(r)); });
+    return answer.get_future().get();
+  }
+
+  std::string Code(const HttpResponse& response) {
+    v1::Error error;
+    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(response.body, &error).ok())
+        << response.body;
+    return error.code();
+  }
+
+  std::string Header(const HttpResponse& response, std::string_view name) {
+    for (const auto& [key, value] : response.headers) {
+      if (HeaderNameEquals(key, name)) return value;
+    }
+    return "";
+  }
+
+  // A buyer's token, made through the public route.
+  std::string NewBuyerToken() {
+    HttpResponse r = Send("POST", "/v1/buyers", {{"Content-Type", "application/json"}},
+                          R"({"name":"Chị Mai","phone":"0912345678"})");
+    EXPECT_EQ(r.status, 201) << r.body;
+    v1::CreateBuyerResponse created;
+    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(r.body, &created).ok());
+    return created.token();
+  }
+
+  testing::TempDir dir_;
+  AdminAuth auth_{kOperatorToken};
+  std::unique_ptr<engine::Engine> engine_;
+  std::unique_ptr<Router> router_;
+};
+
+TEST(RoutePatternTest, LiteralsWildcardsAndTail) {
+  std::vector<std::string> path = {"v1", "orders", "o_1", "pay"};
+  EXPECT_TRUE(MatchesPattern({"v1", "orders", "*", "pay"}, path));
+  EXPECT_FALSE(MatchesPattern({"v1", "orders", "*", "ship"}, path));
+  EXPECT_FALSE(MatchesPattern({"v1", "orders", "*"}, path));
+  EXPECT_FALSE(MatchesPattern({"v1", "orders", "*", "pay", "*"}, path));
+  EXPECT_TRUE(MatchesPattern({"v1", "**"}, path));
+  EXPECT_TRUE(MatchesPattern({"v1", "orders", "o_1", "pay", "**"}, path));  // zero segments
+  EXPECT_FALSE(MatchesPattern({"v2", "**"}, path));
+  EXPECT_TRUE(MatchesPattern({"**"}, {}));
+  EXPECT_FALSE(MatchesPattern({"v1"}, {}));
+  // "**" only means "the rest" at the end.
+  EXPECT_FALSE(MatchesPattern({"**", "pay"}, {"x", "pay"}));
+}
+
+TEST_F(RouterTest, HealthNeedsNoCredentialsAtAll) {
+  EXPECT_EQ(Send("GET", "/healthz").status, 200);
+  // A route that declares no authentication does not even look at a bad token.
+  EXPECT_EQ(Send("GET", "/healthz", {{"Authorization", "Bearer nonsense"}}).status, 200);
+}
+
+TEST_F(RouterTest, HeadIsAnsweredWhereGetIs) {
+  HttpResponse head = Send("HEAD", "/healthz");
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(Send("HEAD", "/v1/listings").status, 200);
+  HttpResponse denied = Send("HEAD", "/v1/accounts");
+  EXPECT_EQ(denied.status, 401);
+  HttpResponse not_allowed = Send("PUT", "/healthz");
+  EXPECT_EQ(not_allowed.status, 405);
+  EXPECT_EQ(Header(not_allowed, "Allow"), "GET, HEAD");
+  EXPECT_EQ(Send("HEAD", "/v1/orders/o_1/pay").status, 405);  // POST only
+}
+
+TEST_F(RouterTest, UnknownRoutesAre404) {
+  EXPECT_EQ(Code(Send("GET", "/v1/nothing")), "NOT_FOUND");
+  EXPECT_EQ(Send("GET", "/").status, 404);
+  EXPECT_EQ(Send("GET", "/v1/accounts/a/b/c").status, 404);
+}
+
+TEST_F(RouterTest, MalformedTargetIs400) {
+  HttpResponse r = Send("GET", "no-leading-slash");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(Code(r), "INVALID_ARGUMENT");
+}
+
+TEST_F(RouterTest, BearerSchemeIsCaseInsensitiveForEveryPrincipal) {
+  std::string buyer = NewBuyerToken();
+  for (const char* scheme : {"Bearer", "bearer", "BEARER", "bEaReR"}) {
+    HttpResponse me = Send("GET", "/v1/me", {{"Authorization", std::string(scheme) + " " + buyer}});
+    EXPECT_EQ(me.status, 200) << scheme << " " << me.body;
+    HttpResponse op = Send("GET", "/v1/accounts",
+                           {{"authorization", std::string(scheme) + " " + kOperatorToken}});
+    EXPECT_EQ(op.status, 200) << scheme << " " << op.body;
+  }
+  // Several spaces after the scheme are allowed (1*SP); other schemes and junk are not.
+  EXPECT_EQ(Send("GET", "/v1/me", {{"Authorization", "Bearer   " + buyer}}).status, 200);
+  for (std::string header :
+       std::vector<std::string>{"Basic " + buyer, "Bearer", "Bearer ", "Bearer" + buyer,
+                                "Bearer " + buyer + " extra", "Token " + buyer}) {
+    HttpResponse r = Send("GET", "/v1/me", {{"Authorization", header}});
+    EXPECT_EQ(r.status, 401) << header;
+    EXPECT_EQ(Header(r, "WWW-Authenticate"), "Bearer");
+  }
+}
+
+TEST_F(RouterTest, RolesAreCheckedAfterAuthentication) {
+  std::string buyer = NewBuyerToken();
+  EXPECT_EQ(Send("GET", "/v1/accounts").status, 401);  // no token on a bearer route
+  HttpResponse r = Send("GET", "/v1/accounts", {{"Authorization", "Bearer " + buyer}});
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(Code(r), "PERMISSION_DENIED");
+  // Optional-bearer routes are public but refuse a token that is not valid.
+  EXPECT_EQ(Send("GET", "/v1/listings").status, 200);
+  EXPECT_EQ(Send("GET", "/v1/listings", {{"Authorization", "Bearer not-a-token"}}).status, 401);
+}
+
+TEST_F(RouterTest, HeadersAreFoundInAnyCase) {
+  HttpResponse r = Send("POST", "/v1/buyers", {{"content-TYPE", "text/plain"}}, "x");
+  EXPECT_EQ(r.status, 415);
+  HttpRequest request{"GET", "/", {{"X-One", "1"}, {"x-one", "2"}}, "", ""};
+  EXPECT_EQ(request.Header("X-ONE"), "1");  // the first of repeated headers
+  EXPECT_EQ(request.Header("missing"), "");
+}
+
+TEST_F(RouterTest, EngineAnswersBecomeHttp) {
+  std::vector<std::pair<std::string, std::string>> op = {
+      {"Authorization", std::string("Bearer ") + kOperatorToken},
+      {"Content-Type", "application/json"}};
+  HttpResponse created = Send("POST", "/v1/accounts", op, R"({"id":"desk"})");
+  EXPECT_EQ(created.status, 201);
+  EXPECT_EQ(Header(created, "Idempotent-Replayed"), "");
+  HttpResponse again = Send("POST", "/v1/accounts", op, R"({"id":"desk"})");
+  EXPECT_EQ(again.status, 201);
+  EXPECT_EQ(Header(again, "Idempotent-Replayed"), "true");
+  EXPECT_EQ(again.body, created.body);
+  HttpResponse conflict =
+      Send("POST", "/v1/accounts", op, R"({"id":"desk","debits_must_not_exceed_credits":true})");
+  EXPECT_EQ(conflict.status, 409);
+  EXPECT_EQ(Code(conflict), "ALREADY_EXISTS");
+  HttpResponse bad_limit = Send("GET", "/v1/accounts?limit=-1", op);
+  EXPECT_EQ(bad_limit.status, 400);
+  HttpResponse bad_token = Send("GET", "/v1/accounts?page_token=garbage", op);
+  EXPECT_EQ(bad_token.status, 400);
+  EXPECT_EQ(Code(bad_token), "INVALID_ARGUMENT");
+}
+
+}  // namespace
+}  // namespace market4::gateway
