@@ -3,14 +3,15 @@
 // the account records, all read from one snapshot, so it may run while the engine commits.
 #include <map>
 
+#include "common/money.h"
 #include "engine/ledger_rules.h"
 #include "engine/query.h"
+#include "engine/records.h"
 
 namespace market4::engine {
 namespace {
 
 using storage::Family;
-__extension__ typedef __int128 Wide;  // exact sums of int64 balances
 
 struct Balances {
   Wide debits_pending = 0, debits_posted = 0, credits_pending = 0, credits_posted = 0;
@@ -47,38 +48,29 @@ void ApplyRecord(const v1::TransferRecord& r, std::map<std::string, std::int64_t
 Status Query::AuditHistory() const {
   std::map<std::string, std::int64_t> pending_amounts;
   std::map<std::string, Balances> balances;
-  Status problem;
-  Status s = view_.Scan(Family::kTransfers, "", false, std::nullopt,
-                        [&](std::string_view, std::string_view value) {
-                          v1::TransferRecord record;
-                          if (!record.ParseFromArray(value.data(), int(value.size()))) {
-                            problem = Status(Code::kInternal, "corrupt transfer record");
-                            return false;
-                          }
-                          ApplyRecord(record, pending_amounts, balances);
-                          return true;
-                        });
+  Status s =
+      ScanRecords<v1::TransferRecord>(view_, Family::kTransfers, std::nullopt,
+                                      [&](std::string_view, const v1::TransferRecord& record) {
+                                        ApplyRecord(record, pending_amounts, balances);
+                                        return true;
+                                      });
   if (!s.ok()) return s;
-  if (!problem.ok()) return problem;
-  s = view_.Scan(Family::kAccounts, "", false, std::nullopt,
-                 [&](std::string_view key, std::string_view value) {
-                   v1::AccountRecord a;
-                   if (!a.ParseFromArray(value.data(), int(value.size()))) {
-                     problem = Status(Code::kInternal, "corrupt account record");
-                     return false;
-                   }
-                   Balances expected = balances[std::string(key)];
-                   if (expected.debits_pending != a.debits_pending() ||
-                       expected.debits_posted != a.debits_posted() ||
-                       expected.credits_pending != a.credits_pending() ||
-                       expected.credits_posted != a.credits_posted()) {
-                     problem = Status(Code::kInternal, "balances differ from history")
-                                   .WithDetail("account_id", std::string(key));
-                     return false;
-                   }
-                   balances.erase(std::string(key));
-                   return true;
-                 });
+  Status problem;
+  s = ScanRecords<v1::AccountRecord>(view_, Family::kAccounts, std::nullopt,
+                                     [&](std::string_view key, const v1::AccountRecord& a) {
+                                       Balances expected = balances[std::string(key)];
+                                       if (expected.debits_pending != a.debits_pending() ||
+                                           expected.debits_posted != a.debits_posted() ||
+                                           expected.credits_pending != a.credits_pending() ||
+                                           expected.credits_posted != a.credits_posted()) {
+                                         problem =
+                                             Status(Code::kInternal, "balances differ from history")
+                                                 .WithDetail("account_id", std::string(key));
+                                         return false;
+                                       }
+                                       balances.erase(std::string(key));
+                                       return true;
+                                     });
   if (!s.ok()) return s;
   if (!problem.ok()) return problem;
   if (!balances.empty()) {

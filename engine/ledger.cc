@@ -1,14 +1,15 @@
 #include "engine/ledger.h"
 
 #include "common/assert.h"
+#include "common/money.h"
 #include "engine/context.h"
+#include "engine/records.h"
 #include "storage/keys.h"
 
 namespace market4::engine {
 namespace {
 
 using storage::Family;
-__extension__ typedef __int128 Wide;  // exact sums of int64 balances
 
 constexpr char kMetaSchemaVersion[] = "schema_version";
 constexpr char kMetaLastSequence[] = "last_sequence";
@@ -69,18 +70,11 @@ Status Ledger::Load() {
 }
 
 Status Ledger::LoadAccounts() {
-  Status parse_error;
-  Status s = store_->Scan(Family::kAccounts, "", false, std::nullopt,
-                          [&](std::string_view key, std::string_view value) {
-                            v1::AccountRecord record;
-                            if (!record.ParseFromArray(value.data(), int(value.size()))) {
-                              parse_error = Status(Code::kInternal, "corrupt account record");
-                              return false;
-                            }
-                            accounts_.emplace(std::string(key), std::move(record));
-                            return true;
-                          });
-  return s.ok() ? parse_error : s;
+  return ScanRecords<v1::AccountRecord>(*store_, Family::kAccounts, std::nullopt,
+                                        [this](std::string_view key, const v1::AccountRecord& a) {
+                                          accounts_.emplace(std::string(key), a);
+                                          return true;
+                                        });
 }
 
 Status Ledger::LoadPending() {

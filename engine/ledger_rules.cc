@@ -4,11 +4,12 @@
 
 #include <algorithm>
 
+#include "common/money.h"
+
 namespace market4::engine {
 namespace {
 
 using TimeUtil = google::protobuf::util::TimeUtil;
-__extension__ typedef __int128 Wide;  // exact sums of int64 balances
 
 constexpr std::int64_t kNanosPerSecond = 1'000'000'000;
 

@@ -6,6 +6,7 @@
 
 #include "engine/context.h"
 #include "engine/ledger.h"
+#include "engine/records.h"
 
 namespace market4::engine {
 namespace {
@@ -16,18 +17,11 @@ constexpr std::int64_t kNanosPerSecond = 1'000'000'000;
 
 template <typename Record>
 Status LoadAll(storage::Store& store, Family family, std::map<std::string, Record>* into) {
-  Status problem;
-  Status s = store.Scan(family, "", false, std::nullopt,
-                        [&](std::string_view key, std::string_view value) {
-                          Record record;
-                          if (!record.ParseFromArray(value.data(), int(value.size()))) {
-                            problem = Status(Code::kInternal, "corrupt record in storage");
-                            return false;
-                          }
-                          into->emplace(std::string(key), std::move(record));
-                          return true;
-                        });
-  return s.ok() ? problem : s;
+  return ScanRecords<Record>(store, family, std::nullopt,
+                             [into](std::string_view key, const Record& record) {
+                               into->emplace(std::string(key), record);
+                               return true;
+                             });
 }
 
 }  // namespace

@@ -5,14 +5,13 @@
 
 #include <set>
 
+#include "common/money.h"
 #include "engine/context.h"
 #include "engine/ledger.h"
 #include "engine/market.h"
 
 namespace market4::engine {
 namespace {
-
-__extension__ typedef __int128 Wide;  // exact products of int64 amounts
 
 Status WrongState(const v1::Order& order, const std::string& what) {
   return Status(Code::kFailedPrecondition,

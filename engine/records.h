@@ -25,11 +25,12 @@ Result<std::optional<Record>> ReadRecord(const storage::ReadView& view, storage:
   return std::optional<Record>(std::move(record));
 }
 
-// Visits every record of `family` whose key starts at `start` (nullopt: the first key), in
-// key order, parsed as Record. Stops when `visit` returns false.
-template <typename Record, typename Visit>
-Status ScanRecords(const storage::ReadView& view, storage::Family family,
-                   std::optional<std::string> start, Visit visit) {
+// Visits every record of `family` from `start` on (nullopt: the first key), in key order,
+// parsed as Record; `visit(key, record)` returns false to stop. A record that does not parse
+// stops the scan with kInternal. `view` is a storage::ReadView or the Store itself (at load).
+template <typename Record, typename View, typename Visit>
+Status ScanRecords(const View& view, storage::Family family, std::optional<std::string> start,
+                   Visit visit) {
   Status problem;
   Status s = view.Scan(family, "", false, start, [&](std::string_view key, std::string_view value) {
     Record record;
