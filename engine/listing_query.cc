@@ -11,18 +11,6 @@ namespace {
 
 using storage::Family;
 
-template <typename Record>
-Result<Record> GetById(const storage::ReadView& view, Family family, const std::string& id,
-                       const char* what) {
-  auto record = ReadRecord<Record>(view, family, id);
-  if (!record.ok()) return record.status();
-  if (!record.value()) {
-    return Status(Code::kNotFound, std::string("no ") + what + " with this id")
-        .WithDetail(std::string(what) + "_id", id);
-  }
-  return std::move(*record.value());
-}
-
 std::string Lower(std::string text) {
   for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return text;

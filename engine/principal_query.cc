@@ -32,18 +32,6 @@ Result<Response> ListById(const storage::ReadView& view, Family family, PagedLis
   return response;
 }
 
-template <typename Record>
-Result<Record> GetById(const storage::ReadView& view, Family family, const std::string& id,
-                       const char* what) {
-  auto record = ReadRecord<Record>(view, family, id);
-  if (!record.ok()) return record.status();
-  if (!record.value()) {
-    return Status(Code::kNotFound, std::string("no ") + what + " with this id")
-        .WithDetail(std::string(what) + "_id", id);
-  }
-  return std::move(*record.value());
-}
-
 }  // namespace
 
 Result<Caller> Query::Authenticate(const std::string& token_hash) const {

@@ -43,6 +43,19 @@ Status ScanRecords(const View& view, storage::Family family, std::optional<std::
   return s.ok() ? problem : s;
 }
 
+// The record `id` of `family`, or NOT_FOUND naming `what` ("merchant": detail merchant_id).
+template <typename Record>
+Result<Record> GetById(const storage::ReadView& view, storage::Family family, const std::string& id,
+                       const char* what) {
+  auto record = ReadRecord<Record>(view, family, id);
+  if (!record.ok()) return record.status();
+  if (!record.value()) {
+    return Status(Code::kNotFound, std::string("no ") + what + " with this id")
+        .WithDetail(std::string(what) + "_id", id);
+  }
+  return std::move(*record.value());
+}
+
 // A list request's page size: 0 means kDefaultPageSize; more than kMaxPageSize is invalid.
 Result<std::size_t> PageSize(std::size_t limit);
 

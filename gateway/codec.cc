@@ -30,20 +30,9 @@ std::string_view MediaType(std::string_view header) {
   return type;
 }
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 bool ContainsIgnoreCase(std::string_view text, std::string_view part) {
   for (std::size_t i = 0; i + part.size() <= text.size(); ++i) {
-    if (EqualsIgnoreCase(text.substr(i, part.size()), part)) return true;
+    if (AsciiEqualsIgnoreCase(text.substr(i, part.size()), part)) return true;
   }
   return false;
 }
@@ -418,8 +407,8 @@ Status DecodeJson(const std::string& body, google::protobuf::Message* message) {
 
 Result<Format> RequestFormat(std::string_view content_type) {
   std::string_view type = MediaType(content_type);
-  if (type.empty() || EqualsIgnoreCase(type, kJsonType)) return Format::kJson;
-  if (EqualsIgnoreCase(type, kProtobufType)) return Format::kBinary;
+  if (type.empty() || AsciiEqualsIgnoreCase(type, kJsonType)) return Format::kJson;
+  if (AsciiEqualsIgnoreCase(type, kProtobufType)) return Format::kBinary;
   return Status(Code::kInvalidArgument,
                 "send Content-Type: application/json (or application/x-protobuf)");
 }

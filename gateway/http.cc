@@ -4,7 +4,7 @@
 
 namespace market4::gateway {
 
-bool HeaderNameEquals(std::string_view a, std::string_view b) {
+bool AsciiEqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
     if (std::tolower(static_cast<unsigned char>(a[i])) !=

@@ -10,8 +10,8 @@
 
 namespace market4::gateway {
 
-// Header names compare case-insensitively (RFC 9110 §5.1).
-bool HeaderNameEquals(std::string_view a, std::string_view b);
+// ASCII case-insensitive equality: header names (RFC 9110 §5.1), media types, schemes.
+bool AsciiEqualsIgnoreCase(std::string_view a, std::string_view b);
 
 struct HttpRequest {
   std::string method;  // "GET", "POST", ...
@@ -24,7 +24,7 @@ struct HttpRequest {
   // The first header named `name` (any case), or "" if there is none.
   std::string_view Header(std::string_view name) const {
     for (const auto& [key, value] : headers) {
-      if (HeaderNameEquals(key, name)) return value;
+      if (AsciiEqualsIgnoreCase(key, name)) return value;
     }
     return {};
   }

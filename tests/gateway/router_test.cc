@@ -47,7 +47,7 @@ class RouterTest : public ::testing::Test {
 
   std::string Header(const HttpResponse& response, std::string_view name) {
     for (const auto& [key, value] : response.headers) {
-      if (HeaderNameEquals(key, name)) return value;
+      if (AsciiEqualsIgnoreCase(key, name)) return value;
     }
     return "";
   }
