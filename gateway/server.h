@@ -2,6 +2,9 @@
 // io_context; each connection is a session that reads one request at a time under a
 // deadline, hands it to a handler (the Router), and writes the answer when it comes. The
 // server owns its threads; Start and Stop are called from one controlling thread (main).
+// It also guards the process: request framing is strict (no smuggled requests), connections
+// are capped in total and per client address, and sockets never take the descriptors that
+// storage needs.
 #pragma once
 
 #include <chrono>
@@ -18,6 +21,22 @@ namespace market4::gateway {
 inline constexpr std::size_t kMaxBodyBytes = 64 * 1024;
 inline constexpr std::size_t kMaxHeaderBytes = 8 * 1024;
 
+// Descriptors kept free for RocksDB's table files: the store bounds max_open_files to this,
+// so that a write never fails because sockets took every descriptor.
+inline constexpr std::size_t kStorageDescriptors = 512;
+// Descriptors kept free for the rest of the process: standard streams, the listening socket,
+// the io_context's epoll, event and timer descriptors, RocksDB's log, manifest and lock files,
+// a connection being refused, and the logger's files.
+inline constexpr std::size_t kProcessDescriptors = 64;
+// Connections may use the open-file limit minus this; see Server::max_connections.
+inline constexpr std::size_t kReservedDescriptors = kStorageDescriptors + kProcessDescriptors;
+
+// Raises this process's soft open-file limit (RLIMIT_NOFILE) to its hard limit, and returns
+// the soft limit in force afterwards (unchanged if it cannot be raised; 0 if it cannot be
+// read). Server::Start calls it; main may call it earlier, before storage opens. Process-wide;
+// any thread.
+std::uint64_t RaiseOpenFileLimit();
+
 struct ServerOptions {
   // Address to listen on. Default: 127.0.0.1.
   std::string host = "127.0.0.1";
@@ -33,8 +52,14 @@ struct ServerOptions {
   std::chrono::milliseconds read_timeout{10'000};
   // How long a keep-alive connection may wait for its next request. Default: 60 s.
   std::chrono::milliseconds idle_timeout{60'000};
-  // Open connections beyond this are answered 503 and closed. Default: 1,024.
+  // Open connections beyond this are answered 503 and closed. Start lowers it to fit the
+  // open-file limit (see kReservedDescriptors). Default: 1,024.
   std::size_t max_connections = 1024;
+  // Open connections from one client beyond this are answered 503 and closed, so that one
+  // client cannot take every slot. A client is an IPv4 address or an IPv6 /64 prefix (one
+  // host commonly holds a whole /64). Behind a reverse proxy every request comes from the
+  // proxy's address: raise this to max_connections there. Default: 64.
+  std::size_t max_connections_per_address = 64;
   // On Stop, how long in-flight requests may take to finish. Default: 10 s.
   std::chrono::milliseconds shutdown_grace{10'000};
 };
@@ -51,10 +76,16 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds, listens and starts the I/O threads.
+  // Raises the open-file limit, resolves the host (a name or a numeric address), binds,
+  // listens and starts the I/O threads. A name is served on its first IPv4 address if it has
+  // one, else on its first address. Fails if the open-file limit leaves no descriptor for
+  // connections after kReservedDescriptors.
   [[nodiscard]] Status Start();
   // The bound port (useful with port 0).
   std::uint16_t port() const;
+  // The connection limit in force after Start: options.max_connections, lowered if the
+  // open-file limit minus kReservedDescriptors is smaller.
+  std::size_t max_connections() const;
   // Stops accepting, lets in-flight requests finish (up to shutdown_grace), then stops the
   // I/O threads. Idle keep-alive connections are closed.
   void Stop();
