@@ -11,12 +11,11 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include <boost/asio/buffer.hpp>
-#include <boost/beast/http.hpp>
 #include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -61,32 +60,38 @@ class RawConnection {
     return fd_ >= 0;
   }
 
-  // Reads one response; status 0 if none could be read. For a HEAD request the parser is told
-  // that no body follows the header, whatever Content-Length says.
+  // Reads one response; status 0 if none could be read. The body is Content-Length bytes (the
+  // server always sends it); for a HEAD request no body follows, whatever Content-Length says.
   ClientResponse ReadResponse(bool head_request = false) {
-    namespace http = boost::beast::http;
-    http::response_parser<http::string_body> parser;
-    parser.eager(true);
-    parser.skip(head_request);
-    while (!parser.is_done()) {
-      boost::beast::error_code ec;
-      std::size_t used = pending_.empty() ? 0 : parser.put(boost::asio::buffer(pending_), ec);
-      pending_.erase(0, used);
-      if (ec && ec != http::error::need_more) return {};
-      if (parser.is_done()) break;
-      if (used == 0 && Receive() <= 0) {
-        parser.put_eof(ec);
-        if (ec || !parser.is_done()) return {};
-      }
+    std::size_t end;
+    while ((end = pending_.find("\r\n\r\n")) == std::string::npos) {
+      if (Receive() <= 0) return {};
     }
+    std::string head = pending_.substr(0, end + 2);  // each line ends in CRLF
+    pending_.erase(0, end + 4);
     ClientResponse out;
-    out.status = static_cast<int>(parser.get().result_int());
-    for (const auto& field : parser.get()) {
-      std::string name(field.name_string());
+    std::size_t at = head.find("\r\n");
+    std::string status_line = head.substr(0, at);
+    if (status_line.rfind("HTTP/1.", 0) != 0 || status_line.size() < 12) return {};
+    out.status = std::atoi(status_line.substr(9, 3).c_str());
+    for (at += 2; at < head.size();) {
+      std::size_t line_end = head.find("\r\n", at);
+      std::string line = head.substr(at, line_end - at);
+      at = line_end + 2;
+      std::size_t colon = line.find(':');
+      if (colon == std::string::npos) return {};
+      std::string name = line.substr(0, colon);
       for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      out.headers[name] = std::string(field.value());
+      std::size_t value = line.find_first_not_of(" \t", colon + 1);
+      out.headers[name] = value == std::string::npos ? "" : line.substr(value);
     }
-    out.body = parser.get().body();
+    std::size_t length =
+        head_request ? 0 : std::strtoul(out.Header("content-length").c_str(), nullptr, 10);
+    while (pending_.size() < length) {
+      if (Receive() <= 0) return {};
+    }
+    out.body = pending_.substr(0, length);
+    pending_.erase(0, length);
     return out;
   }
 
@@ -98,7 +103,7 @@ class RawConnection {
     return n == 0 || (n < 0 && errno == ECONNRESET);
   }
 
-  const std::string& pending() const { return pending_; }
+  const std::string& pending() const { return pending_; }  // received, not yet read
 
  private:
   static sockaddr_in Address(const char* ip, std::uint16_t port) {
