@@ -1,16 +1,25 @@
 #include "gateway/server.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "gateway/codec.h"
+#include "gateway/descriptors.h"
 
 namespace market4::gateway {
 namespace {
@@ -21,8 +30,89 @@ namespace http = beast::http;
 using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
-// How much the idle wait reads at once; the parser then enforces the real limits.
-constexpr std::size_t kFirstReadBytes = 4096;
+// How much one read of a request head takes at once; the parser then enforces the real limits.
+constexpr std::size_t kReadChunkBytes = 4096;
+// How long the accept loop rests after accept failed (descriptors exhausted, most likely).
+constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
+// Refused connections are logged at most once per this interval, with a count, so that a
+// flood of connections cannot also flood the log.
+constexpr std::chrono::seconds kRefusalLogInterval{1};
+// The blank line that ends a request head.
+constexpr std::string_view kEndOfHead = "\r\n\r\n";
+
+// The address that per-client limits count: IPv4 as is (also when mapped into IPv6), IPv6 cut
+// to its /64 prefix, since one host commonly holds a whole /64.
+net::ip::address ClientKey(const net::ip::address& address) {
+  if (address.is_v4()) return address;
+  net::ip::address_v6 v6 = address.to_v6();
+  if (v6.is_v4_mapped()) return net::ip::make_address_v4(net::ip::v4_mapped, v6);
+  net::ip::address_v6::bytes_type bytes = v6.to_bytes();
+  std::fill(bytes.begin() + 8, bytes.end(), 0);
+  return net::ip::address_v6(bytes);
+}
+
+// Open connections, in total and per client. The accept loop admits, one connection at a
+// time; sessions release theirs from any I/O thread, hence the mutex.
+class ConnectionCounter {
+ public:
+  enum class Admission { kAdmitted, kServerFull, kClientFull };
+
+  Admission Admit(const net::ip::address& client, std::size_t max_total,
+                  std::size_t max_per_client) {
+    std::lock_guard lock(mutex_);
+    if (total_ >= max_total) return Admission::kServerFull;
+    auto it = per_client_.find(client);
+    if ((it == per_client_.end() ? 0 : it->second) >= max_per_client) {
+      return Admission::kClientFull;
+    }
+    ++per_client_[client];
+    ++total_;
+    return Admission::kAdmitted;
+  }
+
+  // A release without its admission is a bug in the slot bookkeeping; the count would be
+  // wrong from then on, so the process stops.
+  void Release(const net::ip::address& client) {
+    std::lock_guard lock(mutex_);
+    auto it = per_client_.find(client);
+    if (it == per_client_.end() || total_ == 0) {
+      spdlog::critical("connection released twice: {}", client.to_string());
+      std::abort();
+    }
+    if (--it->second == 0) per_client_.erase(it);
+    --total_;
+  }
+
+  std::size_t total() const {
+    std::lock_guard lock(mutex_);
+    return total_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::size_t total_ = 0;
+  std::map<net::ip::address, std::size_t> per_client_;  // only clients with open connections
+};
+
+// One admitted connection's place in the counter, given back exactly once: when the session
+// closes its socket, or at the latest when the session is destroyed.
+class ConnectionSlot {
+ public:
+  ConnectionSlot(ConnectionCounter* counter, net::ip::address client)
+      : counter_(counter), client_(client) {}
+  ConnectionSlot(ConnectionSlot&& other) noexcept
+      : counter_(std::exchange(other.counter_, nullptr)), client_(other.client_) {}
+  ConnectionSlot& operator=(ConnectionSlot&&) = delete;
+  ~ConnectionSlot() { Release(); }
+
+  void Release() {
+    if (counter_ != nullptr) std::exchange(counter_, nullptr)->Release(client_);
+  }
+
+ private:
+  ConnectionCounter* counter_;
+  net::ip::address client_;
+};
 
 }  // namespace
 
@@ -33,9 +123,16 @@ struct ServerState {
   // Owned here but destroyed explicitly by ~Server: pending handlers hold this state, so
   // destroying the io_context (and its handlers) is what breaks that cycle.
   std::unique_ptr<net::io_context> io = std::make_unique<net::io_context>();
+  // The acceptor runs on a strand of its own; its retry timer and the accept_* and refusal
+  // fields below belong to that strand too.
   std::optional<tcp::acceptor> acceptor;
+  std::optional<net::steady_timer> accept_timer;
+  std::size_t accept_failures = 0;  // in a row; 0 when the last accept worked
+  std::size_t refusals_unlogged = 0;
+  Clock::time_point last_refusal_log{};
+  std::size_t max_connections = 0;  // options.max_connections fitted to the descriptor limit
+  ConnectionCounter connections;
   std::vector<std::thread> threads;
-  std::atomic<std::size_t> connections{0};
   std::atomic<std::size_t> in_flight{0};
   std::atomic<bool> draining{false};
   std::atomic<std::uint64_t> next_request{0};
@@ -58,44 +155,132 @@ bool IsSafeRequestId(std::string_view id) {
   return true;
 }
 
+// Obsolete line folding (RFC 9112 §5.2): a header line that starts with a space or a tab
+// continues the previous one. Beast unfolds it silently, and other servers and proxies read
+// it differently, so it is refused. `head` is the request line and header lines, each ending
+// in CRLF, without the blank line.
+bool HasObsoleteLineFolding(std::string_view head) {
+  for (std::size_t i = head.find('\n'); i != std::string_view::npos && i + 1 < head.size();
+       i = head.find('\n', i + 1)) {
+    if (head[i + 1] == ' ' || head[i + 1] == '\t') return true;
+  }
+  return false;
+}
+
+using RequestParser = http::request_parser<http::string_body>;
+
+// RFC 9112 §6.1, §6.3: when a body's length is ambiguous, a second request can hide in the
+// first one's body (request smuggling). So Transfer-Encoding is accepted only as exactly
+// "chunked" (we support no other coding), never next to Content-Length, never in HTTP/1.0;
+// several Transfer-Encoding lines form one list. Returns what is wrong, if anything.
+std::optional<std::string_view> FramingProblem(const RequestParser& parser) {
+  const auto& header = parser.get();
+  auto [first, last] = header.equal_range(http::field::transfer_encoding);
+  if (first == last) return std::nullopt;
+  if (header.count(http::field::content_length) > 0) {
+    return "Transfer-Encoding and Content-Length together";
+  }
+  if (header.version() < 11) return "Transfer-Encoding in an HTTP/1.0 request";
+  std::vector<std::string_view> codings;
+  for (auto field = first; field != last; ++field) {
+    std::string_view list = field->value();
+    while (!list.empty()) {
+      std::string_view coding = list.substr(0, list.find(','));
+      list.remove_prefix(std::min(list.size(), coding.size() + 1));
+      coding.remove_prefix(std::min(coding.size(), coding.find_first_not_of(" \t")));
+      coding = coding.substr(0, coding.find_last_not_of(" \t") + 1);
+      if (!coding.empty()) codings.push_back(coding);  // empty list elements are allowed
+    }
+  }
+  if (codings.size() != 1 || !beast::iequals(codings[0], "chunked") || !parser.chunked()) {
+    return "Transfer-Encoding other than chunked";
+  }
+  return std::nullopt;
+}
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, std::shared_ptr<ServerState> state)
-      : stream_(std::move(socket)), state_(std::move(state)) {
-    ++state_->connections;
-  }
-  ~Session() { --state_->connections; }
+  Session(tcp::socket socket, std::shared_ptr<ServerState> state, ConnectionSlot slot)
+      : stream_(std::move(socket)), state_(std::move(state)), slot_(std::move(slot)) {}
 
   void Start() {
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->WaitForRequest(); });
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      self->WaitForRequest(self->state_->options.read_timeout);
+    });
   }
 
  private:
-  // Waits for the first byte of the next request under the idle timeout; the read deadline
-  // starts only when the request begins, so a slow client cannot hold a request open.
-  void WaitForRequest() {
+  // Waits up to `wait` for the first byte of the next request. A new connection gets the
+  // short read timeout, so silent connections cannot hold every slot; only a connection that
+  // already completed a request may wait the idle timeout for its next one. The read deadline
+  // starts again when the request begins, so a slow client cannot hold a request open.
+  void WaitForRequest(std::chrono::milliseconds wait) {
     if (state_->draining) return Close();
-    if (buffer_.size() > 0) return ReadRequest();
-    stream_.expires_after(state_->options.idle_timeout);
-    stream_.async_read_some(buffer_.prepare(kFirstReadBytes),
+    if (buffer_.size() > 0) return StartRequest();
+    stream_.expires_after(wait);
+    stream_.async_read_some(buffer_.prepare(kReadChunkBytes),
                             [self = shared_from_this()](beast::error_code ec, std::size_t n) {
                               if (ec) return self->Close();
                               self->buffer_.commit(n);
-                              self->ReadRequest();
+                              self->StartRequest();
                             });
   }
 
-  void ReadRequest() {
+  void StartRequest() {
     parser_.emplace();
     parser_->body_limit(state_->options.max_body_bytes);
     parser_->header_limit(static_cast<std::uint32_t>(state_->options.max_header_bytes));
-    stream_.expires_after(state_->options.read_timeout);
-    http::async_read(
-        stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
+    head_searched_ = 0;
+    stream_.expires_after(state_->options.read_timeout);  // for the whole request
+    ReadHead();
   }
 
-  void OnRead(beast::error_code ec) {
+  std::string_view Buffered() const {
+    return {static_cast<const char*>(buffer_.data().data()), buffer_.size()};
+  }
+
+  // Reads until the buffer holds the whole request head. The head is checked as raw bytes
+  // before the parser sees it, because the parser would quietly unfold obsolete folding.
+  void ReadHead() {
+    std::string_view bytes = Buffered();
+    std::size_t overlap = kEndOfHead.size() - 1;  // the end may straddle the last read
+    std::size_t from = head_searched_ < overlap ? 0 : head_searched_ - overlap;
+    std::size_t end = bytes.find(kEndOfHead, from);
+    if (end != std::string_view::npos) return ParseHead(bytes.substr(0, end + 2));
+    head_searched_ = bytes.size();
+    if (bytes.size() >= state_->options.max_header_bytes) {
+      return OnReadError(http::error::header_limit);
+    }
+    stream_.async_read_some(buffer_.prepare(kReadChunkBytes),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              if (ec) return self->Close();  // timeout, EOF or reset mid-head
+                              self->buffer_.commit(n);
+                              self->ReadHead();
+                            });
+  }
+
+  // Parses the complete head in the buffer, checks its framing, then reads the body (if any)
+  // with the same parser.
+  void ParseHead(std::string_view head) {
+    if (HasObsoleteLineFolding(head)) {
+      return RejectAndClose(400, "INVALID_ARGUMENT", "obsolete line folding in a header");
+    }
+    beast::error_code ec;
+    buffer_.consume(parser_->put(buffer_.data(), ec));
+    if (!ec && !parser_->is_header_done()) ec = http::error::bad_value;  // cannot happen
+    if (ec) return OnReadError(ec);
+    if (auto problem = FramingProblem(*parser_)) {
+      return RejectAndClose(400, "INVALID_ARGUMENT", *problem);
+    }
+    if (parser_->is_done()) return Dispatch(parser_->release());
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code read_ec, std::size_t) {
+                       if (read_ec) return self->OnReadError(read_ec);
+                       self->Dispatch(self->parser_->release());
+                     });
+  }
+
+  void OnReadError(beast::error_code ec) {
     if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
         ec == net::error::operation_aborted) {
       return Close();
@@ -110,8 +295,7 @@ class Session : public std::enable_shared_from_this<Session> {
           431, "HEADERS_TOO_LARGE",
           fmt::format("request headers exceed {} bytes", state_->options.max_header_bytes));
     }
-    if (ec) return RejectAndClose(400, "INVALID_ARGUMENT", "malformed HTTP request");
-    Dispatch(parser_->release());
+    RejectAndClose(400, "INVALID_ARGUMENT", "malformed HTTP request");
   }
 
   // One request being answered. It keeps the session alive and counts as in flight until the
@@ -135,6 +319,7 @@ class Session : public std::enable_shared_from_this<Session> {
     auto ticket = std::make_shared<Ticket>(shared_from_this(), state_);
     started_ = Clock::now();
     keep_alive_ = message.keep_alive();
+    head_request_ = message.method() == http::verb::head;
     HttpRequest request;
     request.method = std::string(message.method_string());
     request.target = std::string(message.target());
@@ -156,18 +341,34 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
+  // The answer to a HEAD request is its header alone, with the Content-Length the body would
+  // have had (RFC 9110 §9.3.2); writing the body would make the client read it as the start
+  // of the next response.
   void Write(HttpResponse response, std::shared_ptr<Ticket> ticket) {
-    auto message = std::make_shared<http::response<http::string_body>>();
-    message->result(static_cast<unsigned>(response.status));
-    message->version(11);
-    message->set(http::field::server, "market4d");
-    message->set(http::field::content_type, response.content_type);
-    message->set("X-Request-Id", request_id_);
-    for (auto& [name, value] : response.headers) message->set(name, value);
-    message->body() = std::move(response.body);
-    message->keep_alive(keep_alive_ && !state_->draining);
-    message->prepare_payload();
+    http::response_header<> header;
+    header.result(static_cast<unsigned>(response.status));
+    header.version(11);
+    header.set(http::field::server, "market4d");
+    header.set(http::field::content_type, response.content_type);
+    header.set("X-Request-Id", request_id_);
+    for (auto& [name, value] : response.headers) header.set(name, value);
     status_ = response.status;
+    bool keep_alive = keep_alive_ && !state_->draining;
+    if (head_request_) {
+      auto message = std::make_shared<http::response<http::empty_body>>(std::move(header));
+      message->content_length(response.body.size());
+      message->keep_alive(keep_alive);
+      return Send(std::move(message), std::move(ticket));
+    }
+    auto message = std::make_shared<http::response<http::string_body>>(std::move(header),
+                                                                       std::move(response.body));
+    message->keep_alive(keep_alive);
+    message->prepare_payload();
+    Send(std::move(message), std::move(ticket));
+  }
+
+  template <typename Message>
+  void Send(std::shared_ptr<Message> message, std::shared_ptr<Ticket> ticket) {
     stream_.expires_after(state_->options.read_timeout);
     http::async_write(stream_, *message,
                       [self = shared_from_this(), message, ticket = std::move(ticket)](
@@ -182,7 +383,7 @@ class Session : public std::enable_shared_from_this<Session> {
         std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started_).count();
     spdlog::info("access {} {} {} {}us rid={}", method_, target_, status_, micros, request_id_);
     if (ec || !keep_alive) return Close();
-    WaitForRequest();
+    WaitForRequest(state_->options.idle_timeout);
   }
 
   // Answers a request that could not be read, then closes: the stream position is unknown.
@@ -190,13 +391,17 @@ class Session : public std::enable_shared_from_this<Session> {
     auto ticket = std::make_shared<Ticket>(shared_from_this(), state_);
     started_ = Clock::now();
     keep_alive_ = false;
+    head_request_ = false;
     method_ = "-";
     target_ = "-";
     request_id_ = NewRequestId(*state_);
     Write(ErrorResponse(status, code, message, Format::kJson), std::move(ticket));
   }
 
+  // Gives the connection's slot back before the client can see the close, so that a client
+  // who saw it may connect again at once and be admitted.
   void Close() {
+    slot_.Release();
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
     stream_.socket().close(ignored);
@@ -204,15 +409,18 @@ class Session : public std::enable_shared_from_this<Session> {
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<RequestParser> parser_;
   std::shared_ptr<ServerState> state_;
+  ConnectionSlot slot_;
+  std::size_t head_searched_ = 0;  // bytes of the buffer already searched for kEndOfHead
   Clock::time_point started_;
   bool keep_alive_ = false;
+  bool head_request_ = false;
   int status_ = 0;
   std::string method_, target_, request_id_;
 };
 
-// Over the connection limit: a short 503 written synchronously, then close.
+// Over a connection limit: a short 503 written synchronously, then close.
 void RefuseConnection(tcp::socket socket) {
   static const std::string kBody = R"({"code":"UNAVAILABLE","message":"too many connections"})";
   static const std::string kReply =
@@ -224,20 +432,112 @@ void RefuseConnection(tcp::socket socket) {
   socket.shutdown(tcp::socket::shutdown_both, ignored);
 }
 
+void LogRefusal(ServerState& state, const net::ip::address& client, std::string_view why) {
+  ++state.refusals_unlogged;
+  auto now = Clock::now();
+  if (now - state.last_refusal_log < kRefusalLogInterval) return;
+  spdlog::warn("refused {} connection(s) since the last report; the last from {}: {} ({} open)",
+               state.refusals_unlogged, client.to_string(), why, state.connections.total());
+  state.refusals_unlogged = 0;
+  state.last_refusal_log = now;
+}
+
+// Starts a session for an accepted socket, or refuses it if the server or its client is full.
+void Admit(const std::shared_ptr<ServerState>& state, tcp::socket socket) {
+  beast::error_code ec;
+  tcp::endpoint remote = socket.remote_endpoint(ec);
+  if (ec) return;  // the client is already gone
+  net::ip::address client = ClientKey(remote.address());
+  using Admission = ConnectionCounter::Admission;
+  switch (state->connections.Admit(client, state->max_connections,
+                                   state->options.max_connections_per_address)) {
+    case Admission::kAdmitted: {
+      ConnectionSlot slot(&state->connections, client);
+      std::make_shared<Session>(std::move(socket), state, std::move(slot))->Start();
+      return;
+    }
+    case Admission::kServerFull:
+      LogRefusal(*state, client, "server full");
+      break;
+    case Admission::kClientFull:
+      LogRefusal(*state, client, "too many connections from this client");
+      break;
+  }
+  RefuseConnection(std::move(socket));
+}
+
+void Accept(std::shared_ptr<ServerState> state);
+
+// Accept failed, most likely for want of descriptors (EMFILE, ENFILE). That lasts until
+// connections close, and re-arming at once would spin a core on the same error; so the loop
+// rests a moment instead, and logs once per run of failures.
+void PauseAccepting(std::shared_ptr<ServerState> state, beast::error_code ec) {
+  if (state->accept_failures++ == 0) {
+    spdlog::warn("cannot accept connections: {}; retrying every {} ms", ec.message(),
+                 kAcceptRetryDelay.count());
+  }
+  state->accept_timer->expires_after(kAcceptRetryDelay);
+  state->accept_timer->async_wait([state](beast::error_code wait_ec) {
+    if (wait_ec || !state->acceptor->is_open()) return;
+    Accept(state);
+  });
+}
+
 void Accept(std::shared_ptr<ServerState> state) {
   state->acceptor->async_accept(
       net::make_strand(*state->io), [state](beast::error_code ec, tcp::socket socket) {
         if (ec == net::error::operation_aborted || !state->acceptor->is_open()) return;
-        if (!ec) {
-          if (state->connections >= state->options.max_connections) {
-            spdlog::warn("refusing connection: {} open", state->connections.load());
-            RefuseConnection(std::move(socket));
-          } else {
-            std::make_shared<Session>(std::move(socket), state)->Start();
-          }
+        if (ec) return PauseAccepting(state, ec);
+        if (state->accept_failures > 0) {
+          spdlog::info("accepting connections again after {} failed attempts",
+                       std::exchange(state->accept_failures, 0));
         }
+        Admit(state, std::move(socket));
         Accept(state);
       });
+}
+
+// options.max_connections, lowered to what the descriptor budget leaves for sockets.
+Result<std::size_t> ConnectionsThatFit(std::size_t wanted, std::uint64_t descriptor_limit) {
+  auto budget = PlanDescriptors(descriptor_limit);
+  if (!budget.ok()) return budget.status();
+  std::size_t fit = budget->connections;
+  if (wanted <= fit) return wanted;
+  spdlog::warn(
+      "max_connections lowered from {} to {}: the open-file limit is {}, and {} descriptors "
+      "are kept for storage and {} for the process",
+      wanted, fit, descriptor_limit, budget->storage, kProcessDescriptors);
+  return fit;
+}
+
+// Where to listen for host:port: a numeric address as it is, a name resolved, its IPv4
+// addresses first (clients told "localhost" often try 127.0.0.1 alone).
+Result<std::vector<tcp::endpoint>> ListenEndpoints(net::io_context& io, const std::string& host,
+                                                   std::uint16_t port) {
+  tcp::resolver resolver(io);
+  beast::error_code ec;
+  auto results = resolver.resolve(host, std::to_string(port),
+                                  tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+  if (ec || results.empty()) {
+    return Status(Code::kInvalidArgument,
+                  "bad listen address: " + host + (ec ? ": " + ec.message() : ""));
+  }
+  std::vector<tcp::endpoint> endpoints;
+  for (const auto& entry : results) endpoints.push_back(entry.endpoint());
+  std::stable_partition(endpoints.begin(), endpoints.end(),
+                        [](const tcp::endpoint& e) { return e.address().is_v4(); });
+  return endpoints;
+}
+
+beast::error_code Listen(tcp::acceptor& acceptor, const tcp::endpoint& endpoint) {
+  beast::error_code ec;
+  if (acceptor.is_open()) acceptor.close(ec);
+  if (acceptor.open(endpoint.protocol(), ec); !ec) {
+    acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  }
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
+  return ec;
 }
 
 }  // namespace
@@ -245,28 +545,33 @@ void Accept(std::shared_ptr<ServerState> state) {
 Server::Server(ServerOptions options, Handler handler) : state_(std::make_shared<ServerState>()) {
   state_->options = std::move(options);
   state_->handler = std::move(handler);
+  state_->max_connections = state_->options.max_connections;
 }
 
 Server::~Server() {
   Stop();
+  state_->accept_timer.reset();
   state_->acceptor.reset();
   state_->io.reset();
 }
 
 Status Server::Start() {
-  beast::error_code ec;
-  auto address = net::ip::make_address(state_->options.host, ec);
-  if (ec) return Status(Code::kInvalidArgument, "bad listen address: " + state_->options.host);
-  tcp::endpoint endpoint(address, state_->options.port);
+  auto fit = ConnectionsThatFit(state_->options.max_connections, RaiseOpenFileLimit());
+  if (!fit.ok()) return fit.status();
+  state_->max_connections = fit.value();
+  const std::string& host = state_->options.host;
+  auto endpoints = ListenEndpoints(*state_->io, host, state_->options.port);
+  if (!endpoints.ok()) return endpoints.status();
   auto& acceptor = state_->acceptor.emplace(net::make_strand(*state_->io));
-  if (acceptor.open(endpoint.protocol(), ec); !ec) {
-    acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  beast::error_code ec;
+  for (const tcp::endpoint& endpoint : endpoints.value()) {
+    if (!(ec = Listen(acceptor, endpoint))) break;
   }
-  if (!ec) acceptor.bind(endpoint, ec);
-  if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
-  if (ec)
-    return Status(Code::kIoError, "cannot listen on " + state_->options.host + ":" +
+  if (ec) {
+    return Status(Code::kIoError, "cannot listen on " + host + ":" +
                                       std::to_string(state_->options.port) + ": " + ec.message());
+  }
+  state_->accept_timer.emplace(acceptor.get_executor());
   state_->request_prefix = fmt::format("{:x}", Clock::now().time_since_epoch().count() & 0xffffff);
   Accept(state_);
   for (int i = 0; i < std::max(1, state_->options.threads); ++i) {
@@ -280,12 +585,15 @@ std::uint16_t Server::port() const {
   return state_->acceptor ? state_->acceptor->local_endpoint(ec).port() : 0;
 }
 
+std::size_t Server::max_connections() const { return state_->max_connections; }
+
 void Server::Stop() {
   if (state_->threads.empty()) return;
   state_->draining = true;
   net::post(state_->acceptor->get_executor(), [state = state_] {
     beast::error_code ignored;
     state->acceptor->close(ignored);
+    state->accept_timer->cancel();
   });
   auto deadline = Clock::now() + state_->options.shutdown_grace;
   while (state_->in_flight > 0 && Clock::now() < deadline) {

@@ -2,6 +2,9 @@
 // io_context; each connection is a session that reads one request at a time under a
 // deadline, hands it to a handler (the Router), and writes the answer when it comes. The
 // server owns its threads; Start and Stop are called from one controlling thread (main).
+// It also guards the process: request framing is strict (no smuggled requests), connections
+// are capped in total and per client address, and sockets never take the descriptors that
+// storage needs.
 #pragma once
 
 #include <chrono>
@@ -31,8 +34,14 @@ struct ServerOptions {
   std::chrono::milliseconds read_timeout{10'000};
   // How long a keep-alive connection may wait for its next request. Default: 60 s.
   std::chrono::milliseconds idle_timeout{60'000};
-  // Open connections beyond this are answered 503 and closed. Default: 1,024.
+  // Open connections beyond this are answered 503 and closed. Start lowers it to fit the
+  // open-file limit (see the descriptor budget (gateway/descriptors.h)). Default: 1,024.
   std::size_t max_connections = 1024;
+  // Open connections from one client beyond this are answered 503 and closed, so that one
+  // client cannot take every slot. A client is an IPv4 address or an IPv6 /64 prefix (one
+  // host commonly holds a whole /64). Behind a reverse proxy every request comes from the
+  // proxy's address: raise this to max_connections there. Default: 64.
+  std::size_t max_connections_per_address = 64;
   // On Stop, how long in-flight requests may take to finish. Default: 10 s.
   std::chrono::milliseconds shutdown_grace{10'000};
 };
@@ -49,10 +58,16 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds, listens and starts the I/O threads.
+  // Raises the open-file limit, resolves the host (a name or a numeric address), binds,
+  // listens and starts the I/O threads. A name is served on its first IPv4 address if it has
+  // one, else on its first address. Fails if the open-file limit leaves no descriptor for
+  // connections after the descriptor budget (gateway/descriptors.h).
   [[nodiscard]] Status Start();
   // The bound port (useful with port 0).
   std::uint16_t port() const;
+  // The connection limit in force after Start: options.max_connections, lowered if the
+  // open-file limit minus the descriptor budget (gateway/descriptors.h) is smaller.
+  std::size_t max_connections() const;
   // Stops accepting, lets in-flight requests finish (up to shutdown_grace), then stops the
   // I/O threads. Idle keep-alive connections are closed.
   void Stop();

@@ -58,6 +58,7 @@ std::size_t Batch::Count() const { return ops_.size(); }
 Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = true;
+  db_options.max_open_files = options.max_open_files;
   db_options.create_missing_column_families = true;
   db_options.paranoid_checks = true;
   std::vector<rocksdb::ColumnFamilyDescriptor> families;

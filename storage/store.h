@@ -48,6 +48,10 @@ struct StoreOptions {
   // Whether Commit fsyncs the write-ahead log before returning. With false, a machine
   // crash (not a process crash) may lose recently committed batches. Default: true.
   bool sync = true;
+  // Most table files RocksDB keeps open; the rest are opened on demand. Bounded so that
+  // sockets can never take the descriptors a write needs (gateway/descriptors.h).
+  // Default: 512.
+  int max_open_files = 512;
 };
 
 // A set of writes applied atomically by Store::Commit.

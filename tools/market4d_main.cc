@@ -10,6 +10,7 @@
 
 #include "engine/engine.h"
 #include "gateway/auth.h"
+#include "gateway/descriptors.h"
 #include "gateway/router.h"
 #include "gateway/server.h"
 #include "tools/options.h"
@@ -31,8 +32,15 @@ int Serve(const DaemonOptions& options) {
     spdlog::error("operator token: {}", auth.status().ToString());
     return 1;
   }
+  // Sockets and RocksDB share the open-file limit: split it before either opens anything.
+  auto descriptors = market4::gateway::PlanDescriptors(market4::gateway::RaiseOpenFileLimit());
+  if (!descriptors.ok()) {
+    spdlog::error("{}", descriptors.status().ToString());
+    return 1;
+  }
   market4::engine::EngineOptions engine_options;
   engine_options.store.path = options.data_dir + "/ledger";
+  engine_options.store.max_open_files = static_cast<int>(descriptors->storage);
   engine_options.max_batch_commands = options.max_batch;
   engine_options.market = options.market;
   auto engine = market4::engine::Engine::Open(std::move(engine_options));

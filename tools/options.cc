@@ -50,6 +50,7 @@ struct Flags {
   std::string listen;
   std::int64_t threads = 0;
   std::int64_t max_connections = 0;
+  std::int64_t max_connections_per_address = 0;
   std::int64_t read_timeout_ms = 0;
   std::int64_t idle_timeout_ms = 0;
   std::int64_t max_batch = 0;
@@ -195,6 +196,8 @@ void AddServerOptions(CLI::App& app, Flags* flags) {
   AddNumber(app, "threads", &flags->threads, 1, kMaxThreads, "HTTP I/O threads");
   AddNumber(app, "max-connections", &flags->max_connections, 1, kMaxConnections,
             "open connections before new ones get 503");
+  AddNumber(app, "max-connections-per-address", &flags->max_connections_per_address, 1,
+            kMaxConnections, "connections from one client address (IPv6: a /64)");
   AddNumber(app, "read-timeout-ms", &flags->read_timeout_ms, 1, kMaxTimeoutMs,
             "time to receive a whole request");
   AddNumber(app, "idle-timeout-ms", &flags->idle_timeout_ms, 1, kMaxTimeoutMs,
@@ -264,6 +267,8 @@ Flags FlagsFrom(const DaemonOptions& options) {
   flags.listen = JoinListen(options.server.host, options.server.port);
   flags.threads = options.server.threads;
   flags.max_connections = static_cast<std::int64_t>(options.server.max_connections);
+  flags.max_connections_per_address =
+      static_cast<std::int64_t>(options.server.max_connections_per_address);
   flags.read_timeout_ms = options.server.read_timeout.count();
   flags.idle_timeout_ms = options.server.idle_timeout.count();
   flags.max_batch = static_cast<std::int64_t>(options.max_batch);
@@ -284,6 +289,8 @@ void ApplyFlags(const Flags& flags, DaemonOptions* options) {
   options->server.port = listen.port;
   options->server.threads = static_cast<int>(flags.threads);
   options->server.max_connections = static_cast<std::size_t>(flags.max_connections);
+  options->server.max_connections_per_address =
+      static_cast<std::size_t>(flags.max_connections_per_address);
   options->server.read_timeout = std::chrono::milliseconds(flags.read_timeout_ms);
   options->server.idle_timeout = std::chrono::milliseconds(flags.idle_timeout_ms);
   options->max_batch = static_cast<std::size_t>(flags.max_batch);

@@ -2,12 +2,19 @@
 // on port 0, spoken to by a plain HTTP client.
 #include "gateway/server.h"
 
+#include <chrono>
+#include <vector>
+
 #include "tests/gateway/gateway_fixture.h"
+#include "tests/gateway/raw_connection.h"
 
 namespace market4::gateway {
 namespace {
 
+using testing::RawConnection;
+
 constexpr const char* kToken = kOperatorToken;
+constexpr char kHealthCheck[] = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
 
 template <typename Message>
 Message Parse(const ClientResponse& response) {
@@ -16,6 +23,27 @@ Message Parse(const ClientResponse& response) {
 
 class ServerTest : public GatewayFixture {
  protected:
+  // Replaces the fixture's server with one made from `options` on port 0, answering through
+  // the router unless another handler is given, and points client_ at it.
+  void RestartServer(ServerOptions options, Server::Handler handler = nullptr) {
+    server_->Stop();
+    options.port = 0;
+    if (!handler) {
+      handler = [this](const auto& request, auto respond) {
+        router_->Handle(request, std::move(respond));
+      };
+    }
+    server_ = std::make_unique<Server>(options, std::move(handler));
+    Status started = server_->Start();
+    ASSERT_TRUE(started.ok()) << started.ToString();
+    client_ = std::make_unique<HttpClient>("127.0.0.1", server_->port());
+  }
+
+  ClientResponse HealthCheck(RawConnection& connection) {
+    if (!connection.Send(kHealthCheck)) return {};
+    return connection.ReadResponse();
+  }
+
   ClientResponse Call(const std::string& method, const std::string& target,
                       const std::string& body = "",
                       std::map<std::string, std::string> headers = {}) {
@@ -228,15 +256,10 @@ TEST_F(ServerTest, PipelinedRequestsAreAnsweredInOrder) {
 }
 
 TEST_F(ServerTest, SlowAndIdleClientsAreDisconnected) {
-  server_->Stop();
   ServerOptions options;
-  options.port = 0;
   options.read_timeout = std::chrono::milliseconds(100);
   options.idle_timeout = std::chrono::milliseconds(100);
-  server_ = std::make_unique<Server>(options, [this](const auto& request, auto respond) {
-    router_->Handle(request, std::move(respond));
-  });
-  ASSERT_TRUE(server_->Start().ok());
+  RestartServer(options);
   // A request that never finishes: the read deadline closes the connection, no answer.
   HttpClient slow("127.0.0.1", server_->port());
   EXPECT_EQ(slow.SendRaw("GET /healthz HTTP/1.1\r\nHost: x\r\n").status, 0);
@@ -244,24 +267,153 @@ TEST_F(ServerTest, SlowAndIdleClientsAreDisconnected) {
   HttpClient idle("127.0.0.1", server_->port());
   ASSERT_EQ(idle.Send("GET", "/healthz").status, 200);
   EXPECT_EQ(idle.SendRaw("").status, 0);
-  client_ = std::make_unique<HttpClient>("127.0.0.1", server_->port());
 }
 
 TEST_F(ServerTest, ConnectionsOverTheLimitAreRefused) {
-  server_->Stop();
   ServerOptions options;
-  options.port = 0;
   options.max_connections = 1;
-  server_ = std::make_unique<Server>(options, [this](const auto& request, auto respond) {
-    router_->Handle(request, std::move(respond));
-  });
-  ASSERT_TRUE(server_->Start().ok());
+  RestartServer(options);
   HttpClient first("127.0.0.1", server_->port());
   ASSERT_EQ(first.Send("GET", "/healthz").status, 200);
   HttpClient second("127.0.0.1", server_->port());
   ClientResponse refused = second.Send("GET", "/healthz");
   EXPECT_EQ(refused.status, 503);
-  client_ = std::make_unique<HttpClient>("127.0.0.1", server_->port());
+}
+
+// Request smuggling (RFC 9112 §6.1, §6.3): each head below frames its body ambiguously, and
+// a complete POST follows it on the same connection. Before, the POST ran as a second request
+// (201). Now the first request is refused with 400 and the connection closed unread.
+TEST_F(ServerTest, AmbiguousFramingIs400AndClosesTheConnection) {
+  const std::string buyer = R"({"name":"Smuggled","phone":"0912345678"})";
+  const std::string smuggled =
+      "POST /v1/buyers HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: " +
+      std::to_string(buyer.size()) + "\r\n\r\n" + buyer;
+  const std::string end_of_chunks = "0\r\n\r\n";
+  struct Case {
+    std::string head;  // request line and header lines, without the blank line
+    std::string body;
+  };
+  const std::string get = "GET /healthz HTTP/1.1\r\nHost: x\r\n";
+  const std::vector<Case> cases = {
+      {get + "Transfer-Encoding: chunked, identity\r\n", smuggled},
+      {get + "Transfer-Encoding: xchunked\r\nContent-Length: 0\r\n", smuggled},
+      {get + "Transfer-Encoding: chunked\r\nContent-Length: 0\r\n", end_of_chunks + smuggled},
+      {get + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n", end_of_chunks + smuggled},
+      {get + "Transfer-Encoding: gzip, chunked\r\n", end_of_chunks + smuggled},
+      {get + "Transfer-Encoding: identity\r\nTransfer-Encoding: chunked\r\n",
+       end_of_chunks + smuggled},
+      {get + "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n",
+       end_of_chunks + smuggled},
+      {get + "Transfer-Encoding:\r\n", smuggled},
+      {"GET /healthz HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\n"
+       "Transfer-Encoding: chunked\r\n",
+       end_of_chunks + smuggled},
+      // Obsolete line folding: a header line that starts with a space or a tab.
+      {get + "X-Folded: a\r\n b\r\n", smuggled},
+      {get + "X-Folded: a\r\n\tb\r\n", smuggled},
+      {get + "Transfer-Encoding: identity,\r\n chunked\r\n", end_of_chunks + smuggled},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.head);
+    RawConnection connection(server_->port());
+    ASSERT_TRUE(connection.Send(c.head + "\r\n" + c.body));
+    ExpectError(connection.ReadResponse(), 400, "INVALID_ARGUMENT");
+    EXPECT_TRUE(connection.ClosedByServer()) << connection.pending();
+  }
+}
+
+TEST_F(ServerTest, ChunkedBodiesAreStillRead) {
+  const std::string buyer = R"({"name":"Chunked","phone":"0912345678"})";
+  std::string request =
+      "POST /v1/buyers HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Transfer-Encoding: Chunked\r\n\r\n";
+  for (std::size_t at = 0; at < buyer.size(); at += 16) {
+    std::string chunk = buyer.substr(at, 16);
+    request += fmt::format("{:x}\r\n{}\r\n", chunk.size(), chunk);
+  }
+  request += "0\r\n\r\n";
+  RawConnection connection(server_->port());
+  ASSERT_TRUE(connection.Send(request));
+  ClientResponse created = connection.ReadResponse();
+  EXPECT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(ParseJson<v1::CreateBuyerResponse>(created).buyer().name(), "Chunked");
+  EXPECT_EQ(HealthCheck(connection).status, 200);  // the same connection goes on
+}
+
+// A new connection that sends nothing is closed after the read timeout, not the idle timeout:
+// silent connections used to hold every slot for a minute. A connection that completed a
+// request still waits the idle timeout for its next one.
+TEST_F(ServerTest, SilentNewConnectionsAreClosedAfterTheReadTimeout) {
+  ServerOptions options;
+  options.read_timeout = std::chrono::milliseconds(100);
+  options.idle_timeout = std::chrono::hours(1);
+  options.max_connections = 3;
+  RestartServer(options);
+  RawConnection kept(server_->port());
+  ASSERT_EQ(HealthCheck(kept).status, 200);
+  std::vector<RawConnection> silent;
+  for (int i = 0; i < 2; ++i) silent.emplace_back(server_->port());
+  for (RawConnection& connection : silent) EXPECT_TRUE(connection.ClosedByServer());
+  // `kept` has now waited longer than the read timeout, and is still served.
+  EXPECT_EQ(HealthCheck(kept).status, 200);
+  // The silent connections gave their slots back before they saw the close.
+  for (int i = 0; i < 2; ++i) {
+    RawConnection fresh(server_->port());
+    EXPECT_EQ(HealthCheck(fresh).status, 200);
+  }
+}
+
+TEST_F(ServerTest, ConnectionsPerClientAddressAreCapped) {
+  ServerOptions options;
+  options.max_connections_per_address = 2;
+  RestartServer(options);
+  RawConnection first(server_->port());
+  ASSERT_EQ(HealthCheck(first).status, 200);
+  // A connection that closes gives its slot back, exactly once.
+  RawConnection closing(server_->port());
+  ASSERT_TRUE(closing.Send("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+  ASSERT_EQ(closing.ReadResponse().status, 200);
+  ASSERT_TRUE(closing.ClosedByServer());
+  RawConnection second(server_->port());
+  ASSERT_EQ(HealthCheck(second).status, 200);
+  // A third from 127.0.0.1 is refused at once, without sending anything.
+  RawConnection third(server_->port());
+  ExpectError(third.ReadResponse(), 503, "UNAVAILABLE");
+  EXPECT_TRUE(third.ClosedByServer());
+  // Another address is still served.
+  RawConnection other(server_->port(), "127.0.0.2");
+  ASSERT_TRUE(other.connected());
+  EXPECT_EQ(HealthCheck(other).status, 200);
+  // And the first two still are.
+  EXPECT_EQ(HealthCheck(first).status, 200);
+  EXPECT_EQ(HealthCheck(second).status, 200);
+}
+
+TEST_F(ServerTest, ListensOnAHostName) {
+  ServerOptions options;
+  options.host = "localhost";
+  RestartServer(options);
+  EXPECT_EQ(client_->Send("GET", "/healthz").status, 200);  // localhost's IPv4 address
+}
+
+// A HEAD answer is its header alone, with the would-be body's Content-Length. Body bytes
+// after it would be read as the start of the next response on the connection.
+TEST_F(ServerTest, HeadAnswersCarryNoBody) {
+  RestartServer(ServerOptions{}, [](const HttpRequest& request, auto respond) {
+    respond(HttpResponse{200, "text/plain", "hello " + request.method, {}});
+  });
+  RawConnection connection(server_->port());
+  ASSERT_TRUE(connection.Send("HEAD /thing HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ClientResponse head = connection.ReadResponse(/*head_request=*/true);
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.Header("content-length"), "10");  // "hello HEAD"
+  EXPECT_EQ(head.Header("content-type"), "text/plain");
+  EXPECT_EQ(head.body, "");
+  ASSERT_TRUE(connection.Send("GET /thing HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ClientResponse get = connection.ReadResponse();
+  EXPECT_EQ(get.status, 200);
+  EXPECT_EQ(get.body, "hello GET");
 }
 
 }  // namespace

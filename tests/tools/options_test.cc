@@ -27,6 +27,7 @@ const std::vector<std::string> kFlags = {"--data-dir",
                                          "--listen",
                                          "--threads",
                                          "--max-connections",
+                                         "--max-connections-per-address",
                                          "--read-timeout-ms",
                                          "--idle-timeout-ms",
                                          "--max-batch",
@@ -151,6 +152,12 @@ TEST_F(OptionsTest, Threads) { EXPECT_EQ(Parsed({"--threads", "64"}).server.thre
 
 TEST_F(OptionsTest, MaxConnections) {
   EXPECT_EQ(Parsed({"--max-connections", "1"}).server.max_connections, 1u);
+}
+
+TEST_F(OptionsTest, MaxConnectionsPerAddress) {
+  EXPECT_EQ(Parsed({"--max-connections-per-address", "7"}).server.max_connections_per_address,
+            7u);
+  Refused({"--max-connections-per-address", "0"}, "--max-connections-per-address");
 }
 
 TEST_F(OptionsTest, ReadTimeoutIsMilliseconds) {
