@@ -67,15 +67,32 @@ Result<std::size_t> PageSize(std::size_t limit) {
   return limit;
 }
 
-std::string PageToken(PagedList list, std::string_view position) {
-  return static_cast<char>(list) + HexEncode(position);
+namespace {
+
+// Hex of the first bytes of SHA-256(list, scope, position): a token that was cut, edited or
+// given out by another list (or for another account or caller) does not match.
+std::string PageCheck(PagedList list, std::string_view scope, std::string_view position) {
+  std::string input(1, static_cast<char>(list));
+  input.append(scope).push_back('\0');
+  input.append(position);
+  Sha256Digest digest = Sha256(input);
+  return HexEncode(std::string_view(reinterpret_cast<const char*>(digest.data()), kPageCheckBytes));
 }
 
-Result<std::optional<std::string>> PagePosition(PagedList list, const std::string& token) {
+}  // namespace
+
+std::string PageToken(PagedList list, std::string_view position, std::string_view scope) {
+  return static_cast<char>(list) + HexEncode(position) + PageCheck(list, scope, position);
+}
+
+Result<std::optional<std::string>> PagePosition(PagedList list, const std::string& token,
+                                                std::string_view scope) {
   if (token.empty()) return std::optional<std::string>();
+  constexpr std::size_t kCheckChars = 2 * kPageCheckBytes;
   std::string position;
-  if (token.front() != static_cast<char>(list) || token.size() < 3 ||
-      !HexDecode(std::string_view(token).substr(1), &position)) {
+  if (token.front() != static_cast<char>(list) || token.size() < 1 + 2 + kCheckChars ||
+      !HexDecode(std::string_view(token).substr(1, token.size() - 1 - kCheckChars), &position) ||
+      token.substr(token.size() - kCheckChars) != PageCheck(list, scope, position)) {
     return BadPageToken();
   }
   return std::optional<std::string>(std::move(position));
@@ -89,7 +106,7 @@ Result<std::optional<std::string>> ResumeAfterId(PagedList list, const std::stri
 
 Result<std::optional<std::string>> ResumeBelowSequence(PagedList list, std::string_view owner,
                                                        const std::string& token) {
-  auto position = PagePosition(list, token);
+  auto position = PagePosition(list, token, owner);
   if (!position.ok() || !position.value()) return position;
   auto sequence = storage::DecodeSequence(*position.value());
   if (!sequence || *sequence == 0) return BadPageToken();
@@ -156,7 +173,8 @@ Result<v1::ListTransfersResponse> Query::ListAccountTransfers(const std::string&
     if (!shown.ok()) return shown.status();
     *response.add_transfers() = std::move(shown).value();
   }
-  if (more) response.set_next_page_token(PageToken(PagedList::kTransfers, sequences.back()));
+  if (more)
+    response.set_next_page_token(PageToken(PagedList::kTransfers, sequences.back(), account_id));
   return response;
 }
 

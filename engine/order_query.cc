@@ -98,7 +98,8 @@ Result<v1::ListOrdersResponse> Query::ListOrders(const Caller& caller, v1::Order
         bool more = static_cast<std::size_t>(response.orders_size()) < size.value() &&
                     ++scanned < kMaxScannedRecords;
         if (!more) {
-          response.set_next_page_token(PageToken(PagedList::kOrders, key.substr(prefix.size())));
+          response.set_next_page_token(
+              PageToken(PagedList::kOrders, key.substr(prefix.size()), owner));
         }
         return more;
       });

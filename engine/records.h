@@ -68,11 +68,15 @@ enum class PagedList : char {
   kTransfers = 't',
   kOrders = 'o',
 };
-// An opaque token for "the next page starts after `position`" (a key or a sequence).
-std::string PageToken(PagedList list, std::string_view position);
+// Bytes of the check that ends every page token.
+inline constexpr std::size_t kPageCheckBytes = 4;
+// An opaque token for "the next page starts after `position`" (a key or a sequence) of
+// `list`, for the one account or caller `scope` whose list it is ("" for lists of everything).
+std::string PageToken(PagedList list, std::string_view position, std::string_view scope = "");
 // The position in `token`: nullopt for "" (the first page), INVALID_ARGUMENT for anything
-// that is not a token of `list`.
-Result<std::optional<std::string>> PagePosition(PagedList list, const std::string& token);
+// that is not a token this list gave out for this scope.
+Result<std::optional<std::string>> PagePosition(PagedList list, const std::string& token,
+                                                std::string_view scope = "");
 
 // By-id lists resume just after the last id shown.
 Result<std::optional<std::string>> ResumeAfterId(PagedList list, const std::string& token);

@@ -21,6 +21,7 @@ class EngineFixture : public ::testing::Test {
     options.store.sync = sync;
     options.clock = &clock_;
     options.check_invariants_every_batch = true;
+    options.market = market_options_;
     options.tick_interval = std::chrono::hours(1);  // time moves only when a test says so
     options.on_fatal = [](const Status& s) { ADD_FAILURE() << "engine fatal: " << s.ToString(); };
     auto engine = Engine::Open(std::move(options));
@@ -87,6 +88,8 @@ class EngineFixture : public ::testing::Test {
 
   testing::TempDir dir_;
   ManualClock clock_;
+  // Marketplace rules of the engine Open makes; a fixture variant sets them before Open.
+  MarketOptions market_options_;
   std::unique_ptr<Engine> engine_;
 };
 
