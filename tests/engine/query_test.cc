@@ -294,3 +294,30 @@ TEST_F(QueryTest, AuditHistoryHoldsAfterAMixOfOperations) {
 
 }  // namespace
 }  // namespace market4::engine
+
+namespace market4::engine {
+namespace {
+
+// A token names whose list it is: one account's history token is refused on another account,
+// and one buyer's order-list token on another buyer's.
+TEST_F(QueryTest, ATokenOfAnotherAccountOrCallerIsRefused) {
+  ASSERT_TRUE(Deposit("b_2", 1'000).ok());
+  ASSERT_TRUE(Deposit("b_2", 2'000).ok());
+  auto first = engine_->Read().ListAccountTransfers("b_1.wallet", 1, "");
+  ASSERT_TRUE(first.ok());
+  ASSERT_FALSE(first->next_page_token().empty());
+  EXPECT_TRUE(engine_->Read().ListAccountTransfers("b_1.wallet", 1, first->next_page_token()).ok());
+  auto other = engine_->Read().ListAccountTransfers("b_2.wallet", 1, first->next_page_token());
+  EXPECT_EQ(other.status().code(), Code::kInvalidArgument);
+
+  ASSERT_TRUE(Place("b_2", "o_b2", {{"l_1", 1}}).ok());
+  auto orders = engine_->Read().ListOrders(AsBuyer("b_1"), v1::ORDER_STATUS_UNSPECIFIED, 1, "");
+  ASSERT_TRUE(orders.ok());
+  ASSERT_FALSE(orders->next_page_token().empty());
+  auto foreign = engine_->Read().ListOrders(AsBuyer("b_2"), v1::ORDER_STATUS_UNSPECIFIED, 1,
+                                            orders->next_page_token());
+  EXPECT_EQ(foreign.status().code(), Code::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace market4::engine
