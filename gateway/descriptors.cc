@@ -25,6 +25,18 @@ Result<DescriptorBudget> PlanDescriptors(std::uint64_t limit) {
   return budget;
 }
 
+Result<std::size_t> FitConnections(std::size_t wanted, std::uint64_t descriptor_limit) {
+  auto budget = PlanDescriptors(descriptor_limit);
+  if (!budget.ok()) return budget.status();
+  std::size_t fit = budget->connections;
+  if (wanted <= fit) return wanted;
+  spdlog::warn(
+      "max_connections lowered from {} to {}: the open-file limit is {}, and {} descriptors "
+      "are kept for storage and {} for the process",
+      wanted, fit, descriptor_limit, budget->storage, kProcessDescriptors);
+  return fit;
+}
+
 std::uint64_t RaiseOpenFileLimit() {
   rlimit limit{};
   if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 0;

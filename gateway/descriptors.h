@@ -30,6 +30,9 @@ struct DescriptorBudget {
 // The split of `limit` descriptors; FAILED_PRECONDITION if it is too small to serve at all.
 [[nodiscard]] Result<DescriptorBudget> PlanDescriptors(std::uint64_t limit);
 
+// `wanted` connections, lowered (with a warning) to what the budget of `limit` leaves sockets.
+[[nodiscard]] Result<std::size_t> FitConnections(std::size_t wanted, std::uint64_t limit);
+
 // Raises the soft open-file limit to the hard limit and returns the soft limit in force
 // afterwards (unchanged if it cannot be raised; 0 if it cannot be read). Process-wide.
 std::uint64_t RaiseOpenFileLimit();

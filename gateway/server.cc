@@ -19,7 +19,10 @@
 #include <vector>
 
 #include "gateway/codec.h"
+#include "gateway/connections.h"
 #include "gateway/descriptors.h"
+#include "gateway/framing.h"
+#include "gateway/listen.h"
 
 namespace market4::gateway {
 namespace {
@@ -39,80 +42,6 @@ constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
 constexpr std::chrono::seconds kRefusalLogInterval{1};
 // The blank line that ends a request head.
 constexpr std::string_view kEndOfHead = "\r\n\r\n";
-
-// The address that per-client limits count: IPv4 as is (also when mapped into IPv6), IPv6 cut
-// to its /64 prefix, since one host commonly holds a whole /64.
-net::ip::address ClientKey(const net::ip::address& address) {
-  if (address.is_v4()) return address;
-  net::ip::address_v6 v6 = address.to_v6();
-  if (v6.is_v4_mapped()) return net::ip::make_address_v4(net::ip::v4_mapped, v6);
-  net::ip::address_v6::bytes_type bytes = v6.to_bytes();
-  std::fill(bytes.begin() + 8, bytes.end(), 0);
-  return net::ip::address_v6(bytes);
-}
-
-// Open connections, in total and per client. The accept loop admits, one connection at a
-// time; sessions release theirs from any I/O thread, hence the mutex.
-class ConnectionCounter {
- public:
-  enum class Admission { kAdmitted, kServerFull, kClientFull };
-
-  Admission Admit(const net::ip::address& client, std::size_t max_total,
-                  std::size_t max_per_client) {
-    std::lock_guard lock(mutex_);
-    if (total_ >= max_total) return Admission::kServerFull;
-    auto it = per_client_.find(client);
-    if ((it == per_client_.end() ? 0 : it->second) >= max_per_client) {
-      return Admission::kClientFull;
-    }
-    ++per_client_[client];
-    ++total_;
-    return Admission::kAdmitted;
-  }
-
-  // A release without its admission is a bug in the slot bookkeeping; the count would be
-  // wrong from then on, so the process stops.
-  void Release(const net::ip::address& client) {
-    std::lock_guard lock(mutex_);
-    auto it = per_client_.find(client);
-    if (it == per_client_.end() || total_ == 0) {
-      spdlog::critical("connection released twice: {}", client.to_string());
-      std::abort();
-    }
-    if (--it->second == 0) per_client_.erase(it);
-    --total_;
-  }
-
-  std::size_t total() const {
-    std::lock_guard lock(mutex_);
-    return total_;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::size_t total_ = 0;
-  std::map<net::ip::address, std::size_t> per_client_;  // only clients with open connections
-};
-
-// One admitted connection's place in the counter, given back exactly once: when the session
-// closes its socket, or at the latest when the session is destroyed.
-class ConnectionSlot {
- public:
-  ConnectionSlot(ConnectionCounter* counter, net::ip::address client)
-      : counter_(counter), client_(client) {}
-  ConnectionSlot(ConnectionSlot&& other) noexcept
-      : counter_(std::exchange(other.counter_, nullptr)), client_(other.client_) {}
-  ConnectionSlot& operator=(ConnectionSlot&&) = delete;
-  ~ConnectionSlot() { Release(); }
-
-  void Release() {
-    if (counter_ != nullptr) std::exchange(counter_, nullptr)->Release(client_);
-  }
-
- private:
-  ConnectionCounter* counter_;
-  net::ip::address client_;
-};
 
 }  // namespace
 
@@ -153,49 +82,6 @@ bool IsSafeRequestId(std::string_view id) {
     }
   }
   return true;
-}
-
-// Obsolete line folding (RFC 9112 §5.2): a header line that starts with a space or a tab
-// continues the previous one. Beast unfolds it silently, and other servers and proxies read
-// it differently, so it is refused. `head` is the request line and header lines, each ending
-// in CRLF, without the blank line.
-bool HasObsoleteLineFolding(std::string_view head) {
-  for (std::size_t i = head.find('\n'); i != std::string_view::npos && i + 1 < head.size();
-       i = head.find('\n', i + 1)) {
-    if (head[i + 1] == ' ' || head[i + 1] == '\t') return true;
-  }
-  return false;
-}
-
-using RequestParser = http::request_parser<http::string_body>;
-
-// RFC 9112 §6.1, §6.3: when a body's length is ambiguous, a second request can hide in the
-// first one's body (request smuggling). So Transfer-Encoding is accepted only as exactly
-// "chunked" (we support no other coding), never next to Content-Length, never in HTTP/1.0;
-// several Transfer-Encoding lines form one list. Returns what is wrong, if anything.
-std::optional<std::string_view> FramingProblem(const RequestParser& parser) {
-  const auto& header = parser.get();
-  auto [first, last] = header.equal_range(http::field::transfer_encoding);
-  if (first == last) return std::nullopt;
-  if (header.count(http::field::content_length) > 0) {
-    return "Transfer-Encoding and Content-Length together";
-  }
-  if (header.version() < 11) return "Transfer-Encoding in an HTTP/1.0 request";
-  std::vector<std::string_view> codings;
-  for (auto field = first; field != last; ++field) {
-    std::string_view list = field->value();
-    while (!list.empty()) {
-      std::string_view coding = list.substr(0, list.find(','));
-      list.remove_prefix(std::min(list.size(), coding.size() + 1));
-      coding.remove_prefix(std::min(coding.size(), coding.find_first_not_of(" \t")));
-      coding = coding.substr(0, coding.find_last_not_of(" \t") + 1);
-      if (!coding.empty()) codings.push_back(coding);  // empty list elements are allowed
-    }
-  }
-  if (codings.size() != 1 || !beast::iequals(codings[0], "chunked") || !parser.chunked()) {
-    return "Transfer-Encoding other than chunked";
-  }
-  return std::nullopt;
 }
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -497,49 +383,6 @@ void Accept(std::shared_ptr<ServerState> state) {
       });
 }
 
-// options.max_connections, lowered to what the descriptor budget leaves for sockets.
-Result<std::size_t> ConnectionsThatFit(std::size_t wanted, std::uint64_t descriptor_limit) {
-  auto budget = PlanDescriptors(descriptor_limit);
-  if (!budget.ok()) return budget.status();
-  std::size_t fit = budget->connections;
-  if (wanted <= fit) return wanted;
-  spdlog::warn(
-      "max_connections lowered from {} to {}: the open-file limit is {}, and {} descriptors "
-      "are kept for storage and {} for the process",
-      wanted, fit, descriptor_limit, budget->storage, kProcessDescriptors);
-  return fit;
-}
-
-// Where to listen for host:port: a numeric address as it is, a name resolved, its IPv4
-// addresses first (clients told "localhost" often try 127.0.0.1 alone).
-Result<std::vector<tcp::endpoint>> ListenEndpoints(net::io_context& io, const std::string& host,
-                                                   std::uint16_t port) {
-  tcp::resolver resolver(io);
-  beast::error_code ec;
-  auto results = resolver.resolve(host, std::to_string(port),
-                                  tcp::resolver::passive | tcp::resolver::numeric_service, ec);
-  if (ec || results.empty()) {
-    return Status(Code::kInvalidArgument,
-                  "bad listen address: " + host + (ec ? ": " + ec.message() : ""));
-  }
-  std::vector<tcp::endpoint> endpoints;
-  for (const auto& entry : results) endpoints.push_back(entry.endpoint());
-  std::stable_partition(endpoints.begin(), endpoints.end(),
-                        [](const tcp::endpoint& e) { return e.address().is_v4(); });
-  return endpoints;
-}
-
-beast::error_code Listen(tcp::acceptor& acceptor, const tcp::endpoint& endpoint) {
-  beast::error_code ec;
-  if (acceptor.is_open()) acceptor.close(ec);
-  if (acceptor.open(endpoint.protocol(), ec); !ec) {
-    acceptor.set_option(net::socket_base::reuse_address(true), ec);
-  }
-  if (!ec) acceptor.bind(endpoint, ec);
-  if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
-  return ec;
-}
-
 }  // namespace
 
 Server::Server(ServerOptions options, Handler handler) : state_(std::make_shared<ServerState>()) {
@@ -556,7 +399,7 @@ Server::~Server() {
 }
 
 Status Server::Start() {
-  auto fit = ConnectionsThatFit(state_->options.max_connections, RaiseOpenFileLimit());
+  auto fit = FitConnections(state_->options.max_connections, RaiseOpenFileLimit());
   if (!fit.ok()) return fit.status();
   state_->max_connections = fit.value();
   const std::string& host = state_->options.host;
