@@ -88,6 +88,10 @@ Status DecodeBinary(const std::string& body, google::protobuf::Message* message)
 Status DecodeJson(const std::string& body, google::protobuf::Message* message) {
   message->Clear();
   if (body.find_first_not_of(" \t\r\n") == std::string::npos) return Status::Ok();
+  // Said here, before protobuf's parser would quote the offending bytes back.
+  if (!engine::IsValidUtf8(body)) {
+    return Status(Code::kInvalidArgument, "body is not valid UTF-8 (RFC 8259 §8.1)");
+  }
   Status refusal;
   JsonKeys keys = ScanJsonKeys(body, *message->GetDescriptor(), &refusal);
   if (keys == JsonKeys::kRefused) return refusal;

@@ -429,6 +429,9 @@ TEST(CodecTest, ErrorBodiesAreValidUtf8) {
       Format::kJson, &merchant);
   ASSERT_EQ(status.code(), Code::kInvalidArgument);
   EXPECT_TRUE(engine::IsValidUtf8(status.message())) << status.message();
+  // Nothing of the client's text comes back, not even with the bad bytes replaced.
+  EXPECT_EQ(status.message().find("b\","), std::string::npos) << status.message();
+  EXPECT_EQ(status.message().find("\ufffd"), std::string::npos) << status.message();
   ParseErrorBody(ErrorResponse(status, Format::kJson));
 
   Status dirty = Status(Code::kInvalidArgument, "bad \xc0\xaf message")
