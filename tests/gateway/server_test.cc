@@ -341,6 +341,31 @@ TEST_F(ServerTest, ChunkedBodiesAreStillRead) {
   EXPECT_EQ(HealthCheck(connection).status, 200);  // the same connection goes on
 }
 
+// Trailer fields would arrive after the body, where a proxy in front of us never saw them
+// (an Authorization or Content-Type slipped in late): refused, and the connection closed.
+TEST_F(ServerTest, ChunkedTrailersAreRefused) {
+  RawConnection connection(server_->port());
+  ASSERT_TRUE(
+      connection.Send("POST /v1/buyers HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                      "2\r\n{}\r\n0\r\nContent-Type: application/x-protobuf\r\n\r\n"));
+  ClientResponse refused = connection.ReadResponse();
+  EXPECT_EQ(refused.status, 400) << refused.body;
+  EXPECT_NE(refused.body.find("trailer"), std::string::npos) << refused.body;
+}
+
+// Chunk extensions are not counted by the body limit; they must not grow a connection's
+// buffer without bound either.
+TEST_F(ServerTest, EndlessChunkExtensionsAreCutOff) {
+  RawConnection connection(server_->port());
+  ASSERT_TRUE(connection.Send(
+      "POST /v1/buyers HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1;"));
+  const std::string junk(64 * 1024, 'a');
+  bool refused_early = false;
+  for (int i = 0; i < 2 && !refused_early; ++i) refused_early = !connection.Send(junk);
+  ClientResponse response = connection.ReadResponse();
+  EXPECT_EQ(response.status, 413) << response.body;
+}
+
 // A new connection that sends nothing is closed after the read timeout, not the idle timeout:
 // silent connections used to hold every slot for a minute. A connection that completed a
 // request still waits the idle timeout for its next one.

@@ -1,0 +1,330 @@
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "gateway/codec.h"
+#include "gateway/connections.h"
+#include "gateway/descriptors.h"
+#include "gateway/framing.h"
+#include "gateway/listen.h"
+#include "gateway/server_state.h"
+
+namespace market4::gateway {
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = net::ip::tcp;
+
+// How much one read of a request head takes at once; the parser then enforces the real limits.
+constexpr std::size_t kReadChunkBytes = 4096;
+// Room in a connection's buffer beyond one whole request: chunk framing and the first bytes
+// of a pipelined next request.
+constexpr std::size_t kFramingSlackBytes = 16 * 1024;
+// A refused connection is drained for at most this long, or this many bytes, before closing.
+constexpr std::chrono::seconds kLingerTime{1};
+constexpr std::size_t kMaxLingerBytes = 1024 * 1024;
+// The blank line that ends a request head.
+constexpr std::string_view kEndOfHead = "\r\n\r\n";
+
+std::string NewRequestId(ServerState& state) {
+  return fmt::format("{}-{:x}", state.request_prefix, ++state.next_request);
+}
+
+bool IsSafeRequestId(std::string_view id) {
+  if (id.empty() || id.size() > kMaxRequestIdBytes) return false;
+  for (char c : id) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') {
+      return false;
+    }
+  }
+  return true;
+}
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  // The buffer never holds more than one whole request and a read's worth of the next: chunk
+  // extensions and framing bytes, which the parser's body limit does not count, cannot grow
+  // it without bound.
+  Session(tcp::socket socket, std::shared_ptr<ServerState> state, ConnectionSlot slot)
+      : stream_(std::move(socket)),
+        buffer_(state->options.max_header_bytes + state->options.max_body_bytes +
+                kFramingSlackBytes),
+        state_(std::move(state)),
+        slot_(std::move(slot)) {}
+
+  void Start() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      self->WaitForRequest(self->state_->options.read_timeout);
+    });
+  }
+
+ private:
+  // Waits up to `wait` for the first byte of the next request. A new connection gets the
+  // short read timeout, so silent connections cannot hold every slot; only a connection that
+  // already completed a request may wait the idle timeout for its next one. The read deadline
+  // starts again when the request begins, so a slow client cannot hold a request open.
+  void WaitForRequest(std::chrono::milliseconds wait) {
+    if (state_->draining) return Close();
+    if (buffer_.size() > 0) return StartRequest();
+    stream_.expires_after(wait);
+    stream_.async_read_some(buffer_.prepare(kReadChunkBytes),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              if (ec) return self->Close();
+                              self->buffer_.commit(n);
+                              self->StartRequest();
+                            });
+  }
+
+  void StartRequest() {
+    parser_.emplace();
+    parser_->body_limit(state_->options.max_body_bytes);
+    parser_->header_limit(static_cast<std::uint32_t>(state_->options.max_header_bytes));
+    head_searched_ = 0;
+    stream_.expires_after(state_->options.read_timeout);  // for the whole request
+    ReadHead();
+  }
+
+  std::string_view Buffered() const {
+    return {static_cast<const char*>(buffer_.data().data()), buffer_.size()};
+  }
+
+  // Reads until the buffer holds the whole request head. The head is checked as raw bytes
+  // before the parser sees it, because the parser would quietly unfold obsolete folding.
+  void ReadHead() {
+    std::string_view bytes = Buffered();
+    std::size_t overlap = kEndOfHead.size() - 1;  // the end may straddle the last read
+    std::size_t from = head_searched_ < overlap ? 0 : head_searched_ - overlap;
+    std::size_t end = bytes.find(kEndOfHead, from);
+    if (end != std::string_view::npos) return ParseHead(bytes.substr(0, end + 2));
+    head_searched_ = bytes.size();
+    if (bytes.size() >= state_->options.max_header_bytes) {
+      return OnReadError(http::error::header_limit);
+    }
+    stream_.async_read_some(buffer_.prepare(kReadChunkBytes),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              if (ec) return self->Close();  // timeout, EOF or reset mid-head
+                              self->buffer_.commit(n);
+                              self->ReadHead();
+                            });
+  }
+
+  // Parses the complete head in the buffer, checks its framing, then reads the body (if any)
+  // with the same parser.
+  void ParseHead(std::string_view head) {
+    if (HasObsoleteLineFolding(head)) {
+      return RejectAndClose(400, "INVALID_ARGUMENT", "obsolete line folding in a header");
+    }
+    beast::error_code ec;
+    buffer_.consume(parser_->put(buffer_.data(), ec));
+    if (!ec && !parser_->is_header_done()) ec = http::error::bad_value;  // cannot happen
+    if (ec) return OnReadError(ec);
+    if (auto problem = FramingProblem(*parser_)) {
+      return RejectAndClose(400, "INVALID_ARGUMENT", *problem);
+    }
+    if (parser_->is_done()) return Dispatch(parser_->release());
+    head_fields_ = FieldCount();
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code read_ec, std::size_t) {
+                       if (read_ec) return self->OnReadError(read_ec);
+                       // Beast adds a chunked body's trailer fields to the header, where they
+                       // would pass for headers nobody in front of us saw; none are accepted.
+                       if (self->FieldCount() != self->head_fields_) {
+                         return self->RejectAndClose(400, "INVALID_ARGUMENT",
+                                                     "trailer fields are not accepted");
+                       }
+                       self->Dispatch(self->parser_->release());
+                     });
+  }
+
+  std::size_t FieldCount() const {
+    const auto& header = parser_->get();
+    return static_cast<std::size_t>(std::distance(header.begin(), header.end()));
+  }
+
+  void OnReadError(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+        ec == net::error::operation_aborted) {
+      return Close();
+    }
+    if (ec == http::error::body_limit || ec == http::error::buffer_overflow) {
+      return RejectAndClose(
+          413, "PAYLOAD_TOO_LARGE",
+          fmt::format("request body exceeds {} bytes", state_->options.max_body_bytes));
+    }
+    if (ec == http::error::header_limit) {
+      return RejectAndClose(
+          431, "HEADERS_TOO_LARGE",
+          fmt::format("request headers exceed {} bytes", state_->options.max_header_bytes));
+    }
+    RejectAndClose(400, "INVALID_ARGUMENT", "malformed HTTP request");
+  }
+
+  // One request being answered. It keeps the session alive and counts as in flight until the
+  // last copy is gone: the engine's copy of the answer callback, the posted write, and the
+  // write itself. Server::Stop waits for the count to reach zero, so no copy can outlive the
+  // io_context that the session's socket belongs to.
+  struct Ticket {
+    Ticket(std::shared_ptr<Session> s, std::shared_ptr<ServerState> st)
+        : session(std::move(s)), state(std::move(st)) {
+      ++state->in_flight;
+    }
+    ~Ticket() {
+      session.reset();  // first, so the session is gone before Stop can see zero
+      --state->in_flight;
+    }
+    std::shared_ptr<Session> session;
+    std::shared_ptr<ServerState> state;
+  };
+
+  void Dispatch(http::request<http::string_body> message) {
+    auto ticket = std::make_shared<Ticket>(shared_from_this(), state_);
+    started_ = Clock::now();
+    keep_alive_ = message.keep_alive();
+    head_request_ = message.method() == http::verb::head;
+    HttpRequest request;
+    request.method = std::string(message.method_string());
+    request.target = std::string(message.target());
+    for (const auto& field : message) {
+      request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
+    std::string_view client_id = message["X-Request-Id"];
+    request.request_id =
+        IsSafeRequestId(client_id) ? std::string(client_id) : NewRequestId(*state_);
+    request.body = std::move(message.body());
+    method_ = request.method;
+    target_ = request.target.substr(0, request.target.find('?'));
+    request_id_ = request.request_id;
+    state_->handler(request, [ticket](HttpResponse response) {
+      net::post(ticket->session->stream_.get_executor(),
+                [ticket, response = std::move(response)]() mutable {
+                  ticket->session->Write(std::move(response), ticket);
+                });
+    });
+  }
+
+  // The answer to a HEAD request is its header alone, with the Content-Length the body would
+  // have had (RFC 9110 §9.3.2); writing the body would make the client read it as the start
+  // of the next response.
+  void Write(HttpResponse response, std::shared_ptr<Ticket> ticket) {
+    http::response_header<> header;
+    header.result(static_cast<unsigned>(response.status));
+    header.version(11);
+    header.set(http::field::server, "market4d");
+    header.set(http::field::content_type, response.content_type);
+    header.set("X-Request-Id", request_id_);
+    for (auto& [name, value] : response.headers) header.set(name, value);
+    status_ = response.status;
+    bool keep_alive = keep_alive_ && !state_->draining;
+    if (head_request_) {
+      auto message = std::make_shared<http::response<http::empty_body>>(std::move(header));
+      message->content_length(response.body.size());
+      message->keep_alive(keep_alive);
+      return Send(std::move(message), std::move(ticket));
+    }
+    auto message = std::make_shared<http::response<http::string_body>>(std::move(header),
+                                                                       std::move(response.body));
+    message->keep_alive(keep_alive);
+    message->prepare_payload();
+    Send(std::move(message), std::move(ticket));
+  }
+
+  template <typename Message>
+  void Send(std::shared_ptr<Message> message, std::shared_ptr<Ticket> ticket) {
+    stream_.expires_after(state_->options.read_timeout);
+    http::async_write(stream_, *message,
+                      [self = shared_from_this(), message, ticket = std::move(ticket)](
+                          beast::error_code ec, std::size_t) mutable {
+                        ticket.reset();
+                        self->OnWrite(ec, message->keep_alive());
+                      });
+  }
+
+  void OnWrite(beast::error_code ec, bool keep_alive) {
+    auto micros =
+        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started_).count();
+    spdlog::info("access {} {} {} {}us rid={}", method_, target_, status_, micros, request_id_);
+    if (!ec && rejected_) return Linger(0);
+    if (ec || !keep_alive) return Close();
+    WaitForRequest(state_->options.idle_timeout);
+  }
+
+  // After refusing a request whose bytes we stopped reading: stop sending, then read and drop
+  // what the client still sends, for a moment, before closing. Closing with unread bytes
+  // makes the kernel reset the connection, and a reset can destroy the refusal before the
+  // client reads it (the "lingering close" of RFC 9112 §9.6).
+  void Linger(std::size_t drained) {
+    if (drained == 0) {
+      beast::error_code ignored;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      stream_.expires_after(kLingerTime);
+    }
+    if (drained >= kMaxLingerBytes) return Close();
+    stream_.async_read_some(net::buffer(linger_buffer_), [self = shared_from_this(), drained](
+                                                             beast::error_code ec, std::size_t n) {
+      if (ec) return self->Close();
+      self->Linger(drained + n);
+    });
+  }
+
+  // Answers a request that could not be read, then closes: the stream position is unknown.
+  void RejectAndClose(int status, std::string_view code, std::string_view message) {
+    auto ticket = std::make_shared<Ticket>(shared_from_this(), state_);
+    started_ = Clock::now();
+    keep_alive_ = false;
+    head_request_ = false;
+    rejected_ = true;
+    method_ = "-";
+    target_ = "-";
+    request_id_ = NewRequestId(*state_);
+    Write(ErrorResponse(status, code, message, Format::kJson), std::move(ticket));
+  }
+
+  // Gives the connection's slot back before the client can see the close, so that a client
+  // who saw it may connect again at once and be admitted.
+  void Close() {
+    slot_.Release();
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.socket().close(ignored);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<RequestParser> parser_;
+  std::shared_ptr<ServerState> state_;
+  ConnectionSlot slot_;
+  std::size_t head_searched_ = 0;  // bytes of the buffer already searched for kEndOfHead
+  std::size_t head_fields_ = 0;    // header fields of the request being read, before its body
+  Clock::time_point started_;
+  bool keep_alive_ = false;
+  bool head_request_ = false;
+  bool rejected_ = false;  // the request was refused unread: linger, then close
+  std::array<char, 4096> linger_buffer_{};
+  int status_ = 0;
+  std::string method_, target_, request_id_;
+};
+
+}  // namespace
+
+void StartSession(tcp::socket socket, std::shared_ptr<ServerState> state, ConnectionSlot slot) {
+  std::make_shared<Session>(std::move(socket), std::move(state), std::move(slot))->Start();
+}
+
+}  // namespace market4::gateway
