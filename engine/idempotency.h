@@ -41,6 +41,13 @@ class Idempotency {
 
   void Remember(const std::string& scope, const std::string& key, const std::string& request,
                 const google::protobuf::Message& response, storage::Batch* batch);
+  // Rewrites records of the first format (version 1: keyed operation, caller, key, with other
+  // request bytes) into this one, once, at start, so that a retry sent across the upgrade
+  // still gets its first answer instead of moving money again. Where two old records fall on
+  // one new key (one key used for pay and then cancel), the first in key order keeps it and
+  // the other's retry becomes a conflict: refused, never applied twice.
+  Status UpgradeRecords(storage::Batch* batch);
+
   // The batch is durable: records are read from the store from now on.
   void OnCommitted() { uncommitted_.clear(); }
 

@@ -4,6 +4,7 @@
 #include "common/limits.h"
 #include "engine/query.h"
 #include "engine/records.h"
+#include "engine/text.h"
 #include "market4/v1/storage.pb.h"
 
 namespace market4::engine {
@@ -38,13 +39,24 @@ Result<v1::ListListingsResponse> Query::SearchListings(const ListingFilter& filt
   if (!size.ok()) return size.status();
   auto start = ResumeAfterId(PagedList::kListings, page_token);
   if (!start.ok()) return start.status();
+  ListingFilter normalized = filter;
+  for (auto [value, field] :
+       {std::pair{&normalized.text, "q"}, std::pair{&normalized.category, "category"}}) {
+    auto nfc = IsValidUtf8(*value)
+                   ? ToNfc(*value)
+                   : Result<std::string>(
+                         Status(Code::kInvalidArgument, std::string(field) + " is not valid UTF-8")
+                             .WithDetail("field", field));
+    if (!nfc.ok()) return nfc.status();
+    *value = std::move(nfc).value();
+  }
   v1::ListListingsResponse response;
-  std::string text = Lower(filter.text);
+  std::string text = Lower(normalized.text);
   std::size_t scanned = 0;
   Status s = ScanRecords<v1::Listing>(
       view_, Family::kListings, start.value(),
       [&](std::string_view key, const v1::Listing& listing) {
-        if (Matches(listing, filter, text)) *response.add_listings() = listing;
+        if (Matches(listing, normalized, text)) *response.add_listings() = listing;
         bool more = static_cast<std::size_t>(response.listings_size()) < size.value() &&
                     ++scanned < kMaxScannedRecords;
         if (!more) response.set_next_page_token(PageToken(PagedList::kListings, key));

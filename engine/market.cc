@@ -58,6 +58,7 @@ Status Market::Load(storage::Store& store, Ledger& ledger, std::int64_t now_ns,
       timers.Schedule(Timer::kAutoConfirm, id, Nanos(order.auto_confirm_at()));
     }
   }
+  if (Status s = idempotency.UpgradeRecords(batch); !s.ok()) return s;
   if (Status s = ledger.OpenAccount(kFeesAccount, true, now_ns, batch); !s.ok()) return s;
   return ledger.OpenAccount(kCashDeskAccount, false, now_ns, batch);
 }

@@ -68,7 +68,9 @@ enum class PagedList : char {
   kTransfers = 't',
   kOrders = 'o',
 };
-// Bytes of the check that ends every page token.
+// Bytes of the check that ends every page token. It is a checksum, not a secret: it catches a
+// token that was cut, mistyped or taken from another list, account or caller. Forging one
+// gains nothing: a token only says where a list the caller may read resumes.
 inline constexpr std::size_t kPageCheckBytes = 4;
 // An opaque token for "the next page starts after `position`" (a key or a sequence) of
 // `list`, for the one account or caller `scope` whose list it is ("" for lists of everything).

@@ -133,21 +133,6 @@ Tally TallyText(std::string_view nfc, bool allow_newlines) {
   return tally;
 }
 
-// `text` (valid UTF-8) in Unicode Normalization Form C.
-Result<std::string> ToNfc(std::string_view text) {
-  UErrorCode error = U_ZERO_ERROR;
-  const icu::Normalizer2* nfc = icu::Normalizer2::getNFCInstance(error);
-  if (U_FAILURE(error)) return Status(Code::kInternal, "Unicode normalization is unavailable");
-  icu::StringPiece piece(text.data(), static_cast<std::int32_t>(text.size()));
-  if (nfc->isNormalizedUTF8(piece, error) && U_SUCCESS(error)) return std::string(text);
-  error = U_ZERO_ERROR;
-  std::string normalized;
-  icu::StringByteSink<std::string> sink(&normalized, static_cast<std::int32_t>(text.size()));
-  nfc->normalizeUTF8(0, piece, sink, nullptr, error);
-  if (U_FAILURE(error)) return Status(Code::kInternal, "Unicode normalization failed");
-  return normalized;
-}
-
 Status Invalid(const TextRule& rule, std::string_view why) {
   std::string field(rule.field);
   return Status(Code::kInvalidArgument, field + " " + std::string(why)).WithDetail("field", field);
@@ -203,6 +188,20 @@ Status CheckText(std::string_view text, const TextRule& rule) {
     return Invalid(rule, "must be at most " + std::to_string(rule.max_chars) + " bytes");
   }
   return Status::Ok();
+}
+
+Result<std::string> ToNfc(std::string_view text) {
+  UErrorCode error = U_ZERO_ERROR;
+  const icu::Normalizer2* nfc = icu::Normalizer2::getNFCInstance(error);
+  if (U_FAILURE(error)) return Status(Code::kInternal, "Unicode normalization is unavailable");
+  icu::StringPiece piece(text.data(), static_cast<std::int32_t>(text.size()));
+  if (nfc->isNormalizedUTF8(piece, error) && U_SUCCESS(error)) return std::string(text);
+  error = U_ZERO_ERROR;
+  std::string normalized;
+  icu::StringByteSink<std::string> sink(&normalized, static_cast<std::int32_t>(text.size()));
+  nfc->normalizeUTF8(0, piece, sink, nullptr, error);
+  if (U_FAILURE(error)) return Status(Code::kInternal, "Unicode normalization failed");
+  return normalized;
 }
 
 }  // namespace market4::engine

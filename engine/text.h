@@ -63,4 +63,8 @@ struct TextRule {
 // text may be at most rule.max_chars bytes, the limit those callers were written against.
 Status CheckText(std::string_view text, const TextRule& rule);
 
+// `text`, which must be valid UTF-8, in Unicode Normalization Form C: how stored text is
+// compared (a search for "Rau muống" typed in NFD finds the NFC title).
+Result<std::string> ToNfc(std::string_view text);
+
 }  // namespace market4::engine

@@ -69,7 +69,8 @@ class Server {
   // open-file limit minus the descriptor budget (gateway/descriptors.h) is smaller.
   std::size_t max_connections() const;
   // Stops accepting, lets in-flight requests finish (up to shutdown_grace), then stops the
-  // I/O threads. Idle keep-alive connections are closed.
+  // I/O threads. A keep-alive connection closes after its current answer; one waiting for
+  // its next request may still send it during the grace period, and is then answered.
   void Stop();
 
  private:

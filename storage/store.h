@@ -37,7 +37,7 @@ enum class Family {
   kOrders,        // order id -> Order (as of its last change)
   kOrderIndex,    // "a" / "b"+buyer+0x00 / "m"+merchant+0x00, big-endian order number -> id
   kTokens,        // SHA-256 of an API token -> PrincipalRecord
-  kIdempotency,   // caller, operation, key -> IdempotencyRecord
+  kIdempotency,   // caller ("role:id"), 0x1f, key -> IdempotencyRecord
   kOpenOrders,    // id of an order awaiting payment, paid or shipped -> ""
 };
 inline constexpr int kFamilyCount = 14;

@@ -164,3 +164,67 @@ TEST(FingerprintTest, IsStable) {
 
 }  // namespace
 }  // namespace market4::engine
+
+namespace market4::engine {
+namespace {
+
+// Records of the first format, as the engine wrote them before keys were scoped per caller.
+void PutVersion1(storage::Store& store, const std::string& key, const std::string& request,
+                 const google::protobuf::Message& response) {
+  v1::IdempotencyRecord record;
+  record.set_version(1);
+  record.set_request(request);
+  record.set_response(response.SerializeAsString());
+  storage::Batch batch;
+  batch.Put(storage::Family::kIdempotency, key, record.SerializeAsString());
+  ASSERT_TRUE(store.Commit(batch).ok());
+}
+
+// A retry sent across the upgrade still replays: the money moves once.
+TEST_F(IdempotencyTest, FirstFormatRecordsAreUpgradedAtStart) {
+  const char sep = '\x1f';
+  v1::Deposit deposit = AnAnswer();
+  v1::Order paid;
+  paid.set_id("o_1");
+  paid.set_status(v1::PAID);
+  v1::Order placed;
+  placed.set_id("o_2");
+  PutVersion1(*store_, std::string("deposit") + sep + "operator:" + sep + "desk-1",
+              std::string("b_1") + sep + "body", deposit);
+  PutVersion1(*store_, std::string("order") + sep + "b_1" + sep + "k-order", "order-body", placed);
+  PutVersion1(*store_, std::string("cancel") + sep + "buyer:b_1" + sep + "k-act", "o_1", paid);
+  PutVersion1(*store_, std::string("pay") + sep + "buyer:b_1" + sep + "k-act", "o_1", paid);
+
+  storage::Batch batch;
+  ASSERT_TRUE(idempotency_->UpgradeRecords(&batch).ok());
+  ASSERT_TRUE(store_->Commit(batch).ok());
+  OpenStore();
+
+  EXPECT_EQ(Stored(*idempotency_, "operator:", "desk-1", Fingerprint("deposit", "b_1", "body")),
+            deposit.DebugString());
+  auto order = idempotency_->Recall<v1::Order>("buyer:b_1", "k-order",
+                                               Fingerprint("order", "", "order-body"));
+  ASSERT_TRUE(order.ok() && order.value());
+  EXPECT_EQ(order.value()->id(), "o_2");
+  // One key had served pay and cancel: the first in key order ("cancel") keeps it, and the
+  // other becomes a conflict, never a second application.
+  auto cancel = idempotency_->Recall<v1::Order>("buyer:b_1", "k-act", Fingerprint("cancel", "o_1"));
+  ASSERT_TRUE(cancel.ok() && cancel.value());
+  EXPECT_EQ(idempotency_->Recall<v1::Order>("buyer:b_1", "k-act", Fingerprint("pay", "o_1"))
+                .status()
+                .code(),
+            Code::kIdempotencyConflict);
+  // Old keys are gone, and a second start finds nothing more to upgrade.
+  std::size_t records = 0;
+  ASSERT_TRUE(store_
+                  ->Scan(storage::Family::kIdempotency, "", false, std::nullopt,
+                         [&](std::string_view, std::string_view) { return ++records, true; })
+                  .ok());
+  EXPECT_EQ(records, 3u);
+  storage::Batch again;
+  ASSERT_TRUE(idempotency_->UpgradeRecords(&again).ok());
+  EXPECT_TRUE(again.Empty());
+}
+
+}  // namespace
+}  // namespace market4::engine

@@ -280,3 +280,33 @@ TEST_F(ListingsTest, SearchPagesWithoutDuplicatesOrGaps) {
 
 }  // namespace
 }  // namespace market4::engine
+
+namespace market4::engine {
+namespace {
+
+// Stored text is NFC; a search typed in NFD (as some phone keyboards send it) must find it,
+// by title and by category.
+TEST_F(ListingsTest, SearchComparesInNfc) {
+  const std::string nfc_title = "C\u00e1 l\u00f3c";       // "Cá lóc", precomposed
+  const std::string nfd_query = "c\u0061\u0301 lo\u0301c";  // the same, decomposed
+  const std::string nfc_category = "c\u00e1";
+  const std::string nfd_category = "c\u0061\u0301";
+  ASSERT_TRUE(AddListing("m_1", "l_1", 10'000, 5, nfc_title, nfc_category).ok());
+  ListingFilter by_title;
+  by_title.text = nfd_query;
+  auto found = engine_->Read().SearchListings(by_title, 10, "");
+  ASSERT_TRUE(found.ok()) << found.status().ToString();
+  EXPECT_EQ(found->listings_size(), 1);
+  ListingFilter by_category;
+  by_category.category = nfd_category;
+  auto in_category = engine_->Read().SearchListings(by_category, 10, "");
+  ASSERT_TRUE(in_category.ok());
+  EXPECT_EQ(in_category->listings_size(), 1);
+  ListingFilter broken;
+  broken.text = "\xc0\xaf";
+  EXPECT_EQ(engine_->Read().SearchListings(broken, 10, "").status().code(),
+            Code::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace market4::engine
