@@ -103,7 +103,9 @@ void MoveStock(Context& context, const v1::Order& order, int sign) {
     v1::Listing listing = it->second;
     std::int64_t stock = listing.stock() + sign * item.quantity();
     M4_ASSERT(stock >= 0, "stock would go negative");
-    listing.set_stock(std::min(kMaxStock, stock));
+    // Returned units are never dropped, even if the merchant meanwhile set the stock to the
+    // most a listing may be given: kMaxStock bounds what is set, not what comes back.
+    listing.set_stock(stock);
     *listing.mutable_updated_at() = At(context.now);
     PutListing(context, listing);
   }

@@ -581,3 +581,19 @@ TEST_F(OrdersWithOptionsTest, NoCommissionAndWholeCommission) {
 
 }  // namespace
 }  // namespace market4::engine
+
+namespace market4::engine {
+namespace {
+
+// Units an order reserved come back in full, even past the most a merchant may set.
+TEST_F(OrdersTest, CancelReturnsEveryUnitEvenPastTheStockCap) {
+  Ok(Place("b_1", "o_1", {{"l_1", 3}}));
+  UpdateListing restock{"m_1", "l_1", {}};
+  restock.request.set_stock(kMaxStock);
+  ASSERT_TRUE(engine_->Execute(restock).ok());
+  Ok(Act(AsBuyer("b_1"), "o_1", OrderAction::kCancel));
+  EXPECT_EQ(Stock("l_1"), kMaxStock + 3);
+}
+
+}  // namespace
+}  // namespace market4::engine
