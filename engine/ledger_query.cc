@@ -124,13 +124,17 @@ Result<v1::ListAccountsResponse> Query::ListAccounts(std::size_t limit,
   auto start = ResumeAfterId(PagedList::kAccounts, page_token);
   if (!start.ok()) return start.status();
   v1::ListAccountsResponse response;
+  std::string last;
   Status s = ScanRecords<v1::AccountRecord>(
       view_, Family::kAccounts, start.value(),
       [&](std::string_view key, const v1::AccountRecord& record) {
+        if (static_cast<std::size_t>(response.accounts_size()) == size.value()) {
+          response.set_next_page_token(PageToken(PagedList::kAccounts, last));
+          return false;  // a token only when one more account exists
+        }
         *response.add_accounts() = AccountView(record);
-        bool more = static_cast<std::size_t>(response.accounts_size()) < size.value();
-        if (!more) response.set_next_page_token(PageToken(PagedList::kAccounts, key));
-        return more;
+        last = std::string(key);
+        return true;
       });
   if (!s.ok()) return s;
   return response;

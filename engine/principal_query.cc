@@ -21,12 +21,18 @@ Result<Response> ListById(const storage::ReadView& view, Family family, PagedLis
   if (!start.ok()) return start.status();
   Response response;
   std::size_t count = 0;
+  std::string last;
+  // A token is given only when one more record exists, so a walk never ends on an empty page.
   Status s = ScanRecords<Record>(view, family, start.value(),
                                  [&](std::string_view key, const Record& record) {
+                                   if (count == size.value()) {
+                                     response.set_next_page_token(PageToken(list, last));
+                                     return false;
+                                   }
                                    *(response.*add)() = record;
-                                   bool more = ++count < size.value();
-                                   if (!more) response.set_next_page_token(PageToken(list, key));
-                                   return more;
+                                   ++count;
+                                   last = std::string(key);
+                                   return true;
                                  });
   if (!s.ok()) return s;
   return response;

@@ -321,3 +321,27 @@ TEST_F(QueryTest, ATokenOfAnotherAccountOrCallerIsRefused) {
 
 }  // namespace
 }  // namespace market4::engine
+
+namespace market4::engine {
+namespace {
+
+// A page that ends exactly at the last record says so: no token leading to an empty page.
+TEST_F(QueryTest, AFullLastPageHasNoToken) {
+  auto merchants = engine_->Read().ListMerchants(5, "");  // exactly the five merchants
+  ASSERT_TRUE(merchants.ok());
+  EXPECT_EQ(merchants->merchants_size(), 5);
+  EXPECT_EQ(merchants->next_page_token(), "");
+  auto first = engine_->Read().ListBuyers(4, "");
+  ASSERT_TRUE(first.ok());
+  ASSERT_NE(first->next_page_token(), "");
+  auto last = engine_->Read().ListBuyers(1, first->next_page_token());
+  ASSERT_TRUE(last.ok());
+  EXPECT_EQ(last->buyers_size(), 1);
+  EXPECT_EQ(last->next_page_token(), "");
+  auto all = engine_->Read().ListAccounts(kMaxPageSize, "");
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->next_page_token(), "");
+}
+
+}  // namespace
+}  // namespace market4::engine
