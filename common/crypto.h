@@ -24,6 +24,11 @@ std::string HexEncode(std::string_view bytes);
 // Bytes of lower- or upper-case hex; false on odd length or a non-hex character.
 bool HexDecode(std::string_view hex, std::string* bytes);
 
+// Standard base64 (RFC 4648 §4, with padding).
+std::string Base64Encode(std::string_view bytes);
+// Bytes of padded standard base64; false on anything else (wrong length, characters, padding).
+bool Base64Decode(std::string_view text, std::string* bytes);
+
 // Compares without leaking where they differ (only the lengths may leak).
 bool ConstantTimeEquals(std::string_view a, std::string_view b);
 

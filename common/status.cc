@@ -44,6 +44,8 @@ std::string_view CodeName(Code code) {
       return "REFUND_EXCEEDS_PAID";
     case Code::kUnavailable:
       return "UNAVAILABLE";
+    case Code::kInvalidSignature:
+      return "INVALID_SIGNATURE";
     case Code::kIoError:
       return "IO_ERROR";
     case Code::kInternal:

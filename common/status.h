@@ -32,6 +32,7 @@ enum class Code {
   kOutOfStock,            // an order asks for more units than a listing has
   kFailedPrecondition,    // the object is not in a state that allows this (e.g. pay twice)
   kRefundExceedsPaid,     // refunds would add up to more than the order's total
+  kInvalidSignature,      // a provider callback whose signature or timestamp does not verify
   kUnavailable,           // the engine is stopped or its queue is full; retry later
   kIoError,               // storage failed
   kInternal,              // a bug: an invariant did not hold

@@ -174,6 +174,7 @@ int HttpStatusFor(Code code) {
     case Code::kInvalidArgument:
       return 400;
     case Code::kUnauthenticated:
+    case Code::kInvalidSignature:
       return 401;
     case Code::kPermissionDenied:
       return 403;

@@ -32,6 +32,26 @@ TEST(CryptoTest, HexRoundTripAndRefusals) {
   EXPECT_FALSE(HexDecode("zz", &bytes));
 }
 
+TEST(CryptoTest, Base64Vectors) {  // RFC 4648 §10
+  const std::pair<const char*, const char*> vectors[] = {{"", ""},
+                                                         {"f", "Zg=="},
+                                                         {"fo", "Zm8="},
+                                                         {"foo", "Zm9v"},
+                                                         {"foob", "Zm9vYg=="},
+                                                         {"fooba", "Zm9vYmE="},
+                                                         {"foobar", "Zm9vYmFy"}};
+  for (const auto& [plain, encoded] : vectors) {
+    EXPECT_EQ(Base64Encode(plain), encoded);
+    std::string decoded;
+    ASSERT_TRUE(Base64Decode(encoded, &decoded)) << encoded;
+    EXPECT_EQ(decoded, plain);
+  }
+  std::string ignored;
+  for (const char* bad : {"Zg=", "Zg", "Z===", "Zm9v!", "Zm 9v", "=Zm9"}) {
+    EXPECT_FALSE(Base64Decode(bad, &ignored)) << bad;
+  }
+}
+
 TEST(CryptoTest, ConstantTimeEqualsComparesWholeStrings) {
   EXPECT_TRUE(ConstantTimeEquals("same", "same"));
   EXPECT_FALSE(ConstantTimeEquals("same", "samf"));

@@ -32,6 +32,7 @@ TEST(StatusTest, EveryCodeHasItsStableName) {
       {Code::kOutOfStock, "OUT_OF_STOCK"},
       {Code::kFailedPrecondition, "FAILED_PRECONDITION"},
       {Code::kRefundExceedsPaid, "REFUND_EXCEEDS_PAID"},
+      {Code::kInvalidSignature, "INVALID_SIGNATURE"},
       {Code::kUnavailable, "UNAVAILABLE"},
       {Code::kIoError, "IO_ERROR"},
       {Code::kInternal, "INTERNAL"},

@@ -390,6 +390,7 @@ TEST(CodecTest, ErrorResponseMapsEveryCode) {
       {Code::kOutOfStock, 409},
       {Code::kFailedPrecondition, 409},
       {Code::kRefundExceedsPaid, 422},
+      {Code::kInvalidSignature, 401},
       {Code::kUnavailable, 503},
       {Code::kIoError, 500},
       {Code::kInternal, 500},
