@@ -53,6 +53,11 @@ inline constexpr std::size_t kMaxUnitChars = 32;
 inline constexpr std::size_t kMinPhoneDigits = 8;
 inline constexpr std::size_t kMaxPhoneDigits = 15;
 
+// --- Payment providers ---
+inline constexpr std::size_t kMaxProviderIdBytes = 32;
+inline constexpr std::size_t kMaxProviderSecrets = 5;  // several at once during a rotation
+inline constexpr std::size_t kMinProviderKeyBytes = 16;  // 128-bit HMAC keys at least
+
 // --- Marketplace quantities (dong are whole: VND has no minor unit) ---
 inline constexpr std::size_t kMaxOrderItems = 50;
 inline constexpr std::int64_t kMaxQuantity = 1'000'000;

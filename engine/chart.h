@@ -9,8 +9,10 @@
 //   platform.fees           platform   no overdraft    commission earned
 //   platform.cash_desk      platform   -               cash taken in at the desk (debit)
 //
-// The payment rails add provider.<id> accounts (money a provider holds for the platform)
-// and their codes here, beside the deposit, without touching the order machine.
+//   provider.<id>           provider   -               money the provider holds for us (debit)
+//
+// The payment rails add their transfer codes here, beside the deposit, without touching the
+// order machine.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +25,8 @@ inline constexpr char kCashDeskAccount[] = "platform.cash_desk";
 std::string WalletAccount(const std::string& buyer_id);
 std::string AvailableAccount(const std::string& merchant_id);
 std::string EscrowAccount(const std::string& merchant_id);
+// Money a payment provider holds for the platform (debit: top-ups in, payouts out).
+std::string ProviderAccount(const std::string& provider_id);
 
 // Transfer codes of marketplace movements. Operators' own transfers use any other code.
 inline constexpr std::uint32_t kCodeDeposit = 10;          // cash desk -> wallet

@@ -18,6 +18,7 @@
 #include "common/status.h"
 #include "market4/v1/ledger.pb.h"
 #include "market4/v1/market.pb.h"
+#include "market4/v1/providers.pb.h"
 
 namespace market4::engine {
 
@@ -110,6 +111,20 @@ struct MakeDeposit {
   Answer<Reply> Apply(Context& context) const;
 };
 
+// --- Payment providers (providers.cc) ---
+struct CreateProvider {
+  using Reply = v1::Provider;
+  v1::CreateProviderRequest request;
+  Answer<Reply> Apply(Context& context) const;
+};
+// Replaces a provider's secrets (a rotation keeps the old one beside the new for a while).
+struct UpdateProviderSecrets {
+  using Reply = v1::Provider;
+  std::string provider_id;
+  v1::UpdateProviderRequest request;
+  Answer<Reply> Apply(Context& context) const;
+};
+
 // --- Listings (listings.cc) ---
 struct CreateListing {
   using Reply = v1::Listing;
@@ -162,10 +177,10 @@ struct RefundOrder {
   Answer<Reply> Apply(Context& context) const;
 };
 
-using Command =
-    std::variant<CreateAccount, CreateTransfers, PostPending, VoidPending, Tick, VerifyInvariants,
-                 CreateMerchant, CreateBuyer, MakeDeposit, CreateListing, UpdateListing,
-                 DelistListing, PlaceOrder, ActOnOrder, RefundOrder>;
+using Command = std::variant<CreateAccount, CreateTransfers, PostPending, VoidPending, Tick,
+                             VerifyInvariants, CreateMerchant, CreateBuyer, MakeDeposit,
+                             CreateListing, UpdateListing, DelistListing, PlaceOrder, ActOnOrder,
+                             RefundOrder, CreateProvider, UpdateProviderSecrets>;
 
 template <typename C>
 using ReplyOf = typename C::Reply;

@@ -29,6 +29,7 @@ Status LoadAll(storage::Store& store, Family family, std::map<std::string, Recor
 std::string WalletAccount(const std::string& buyer_id) { return buyer_id + ".wallet"; }
 std::string AvailableAccount(const std::string& merchant_id) { return merchant_id + ".available"; }
 std::string EscrowAccount(const std::string& merchant_id) { return merchant_id + ".escrow"; }
+std::string ProviderAccount(const std::string& provider_id) { return "provider." + provider_id; }
 
 const char* RoleName(Role role) {
   switch (role) {
@@ -66,6 +67,7 @@ Status Market::Load(storage::Store& store, Ledger& ledger, std::int64_t now_ns,
 void Market::OnCommitted() {
   idempotency.OnCommitted();
   orders.OnCommitted();
+  providers_in_batch.clear();
 }
 
 Status NotFound(const std::string& what, const std::string& id) {

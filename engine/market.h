@@ -21,6 +21,7 @@
 #include "engine/order_book.h"
 #include "engine/timers.h"
 #include "market4/v1/market.pb.h"
+#include "market4/v1/storage.pb.h"
 #include "storage/store.h"
 
 namespace market4::engine {
@@ -44,6 +45,8 @@ struct Market {
   OrderBook orders;
   Idempotency idempotency;
   Timers timers;
+  // Providers written by the batch being built, so a later command in it sees them.
+  std::map<std::string, v1::ProviderRecord> providers_in_batch;
 };
 
 // --- Helpers shared by the command files ---

@@ -72,4 +72,37 @@ Result<v1::ListBuyersResponse> Query::ListBuyers(std::size_t limit,
                   &v1::ListBuyersResponse::add_buyers);
 }
 
+Result<v1::ProviderRecord> Query::GetProviderRecord(const std::string& id) const {
+  return GetById<v1::ProviderRecord>(view_, Family::kProviders, id, "provider");
+}
+
+Result<v1::Provider> Query::GetProvider(const std::string& id) const {
+  auto record = GetProviderRecord(id);
+  if (!record.ok()) return record.status();
+  return record->provider();
+}
+
+Result<v1::ListProvidersResponse> Query::ListProviders(std::size_t limit,
+                                                       const std::string& page_token) const {
+  auto size = PageSize(limit);
+  if (!size.ok()) return size.status();
+  auto start = ResumeAfterId(PagedList::kProviders, page_token);
+  if (!start.ok()) return start.status();
+  v1::ListProvidersResponse response;
+  std::string last;
+  Status s = ScanRecords<v1::ProviderRecord>(
+      view_, Family::kProviders, start.value(),
+      [&](std::string_view key, const v1::ProviderRecord& record) {
+        if (static_cast<std::size_t>(response.providers_size()) == size.value()) {
+          response.set_next_page_token(PageToken(PagedList::kProviders, last));
+          return false;  // a token only when one more provider exists
+        }
+        *response.add_providers() = record.provider();  // never the secrets
+        last = std::string(key);
+        return true;
+      });
+  if (!s.ok()) return s;
+  return response;
+}
+
 }  // namespace market4::engine

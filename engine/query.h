@@ -16,6 +16,8 @@
 #include "engine/command.h"
 #include "market4/v1/ledger.pb.h"
 #include "market4/v1/market.pb.h"
+#include "market4/v1/providers.pb.h"
+#include "market4/v1/storage.pb.h"
 #include "storage/store.h"
 
 namespace market4::engine {
@@ -62,6 +64,14 @@ class Query {
       std::size_t limit, const std::string& page_token) const;
   [[nodiscard]] Result<v1::ListBuyersResponse> ListBuyers(std::size_t limit,
                                                           const std::string& page_token) const;
+
+  // --- Payment providers (principal_query.cc). Answers never carry a secret. ---
+  [[nodiscard]] Result<v1::Provider> GetProvider(const std::string& id) const;
+  [[nodiscard]] Result<v1::ListProvidersResponse> ListProviders(
+      std::size_t limit, const std::string& page_token) const;
+  // The provider with the secrets its callbacks are verified with: for the gateway's
+  // signature check only, never for an answer.
+  [[nodiscard]] Result<v1::ProviderRecord> GetProviderRecord(const std::string& id) const;
 
   // --- Listings (listing_query.cc) ---
   // Any listing, active or not; the caller decides who may see a delisted one.

@@ -67,6 +67,7 @@ enum class PagedList : char {
   kListings = 'l',
   kTransfers = 't',
   kOrders = 'o',
+  kProviders = 'p',
 };
 // Bytes of the check that ends every page token. It is a checksum, not a secret: it catches a
 // token that was cut, mistyped or taken from another list, account or caller. Forging one

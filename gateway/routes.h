@@ -59,6 +59,7 @@ bool MatchesPattern(const std::vector<const char*>& pattern, const std::vector<s
 const std::vector<Route>& SystemRoutes();
 const std::vector<Route>& LedgerRoutes();
 const std::vector<Route>& MarketRoutes();
+const std::vector<Route>& ProviderRoutes();
 
 inline void Reply(Call& call, HttpResponse response) { call.respond(std::move(response)); }
 inline void ReplyError(Call& call, const Status& status) {

@@ -39,8 +39,9 @@ enum class Family {
   kTokens,        // SHA-256 of an API token -> PrincipalRecord
   kIdempotency,   // caller ("role:id"), 0x1f, key -> IdempotencyRecord
   kOpenOrders,    // id of an order awaiting payment, paid or shipped -> ""
+  kProviders,     // provider id -> ProviderRecord
 };
-inline constexpr int kFamilyCount = 14;
+inline constexpr int kFamilyCount = 15;
 
 struct StoreOptions {
   // Directory of the RocksDB database; created if missing.

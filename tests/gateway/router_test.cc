@@ -176,3 +176,38 @@ TEST_F(RouterTest, EngineAnswersBecomeHttp) {
 
 }  // namespace
 }  // namespace market4::gateway
+
+namespace market4::gateway {
+namespace {
+
+// The provider routes are the operator's, and no answer ever carries a secret.
+TEST_F(RouterTest, ProvidersAreTheOperatorsAndSecretsNeverShow) {
+  std::vector<std::pair<std::string, std::string>> op = {
+      {"Authorization", std::string("Bearer ") + kOperatorToken},
+      {"Content-Type", "application/json"}};
+  const std::string secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+  HttpResponse created =
+      Send("POST", "/v1/providers", op,
+           R"({"id":"momo","name":"MoMo","scheme":"STANDARD_WEBHOOKS","secrets":[")" + secret +
+               R"("]})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_NE(created.body.find(R"("provider":{"id":"momo")"), std::string::npos) << created.body;
+  HttpResponse listed = Send("GET", "/v1/providers", op);
+  HttpResponse one = Send("GET", "/v1/providers/momo", op);
+  HttpResponse patched =
+      Send("PATCH", "/v1/providers/momo", op,
+           R"({"secrets":[")" + secret + R"(","whsec_c2VjcmV0LW51bWJlci10d28tZm9yLXJvdGF0aW9u"]})");
+  EXPECT_EQ(patched.status, 200) << patched.body;
+  EXPECT_NE(patched.body.find(R"("secret_count":2)"), std::string::npos) << patched.body;
+  for (const HttpResponse* r : {&created, &listed, &one, &patched}) {
+    EXPECT_EQ(r->body.find("whsec_"), std::string::npos) << r->body;
+    EXPECT_EQ(r->body.find("MfKQ9r8"), std::string::npos) << r->body;
+  }
+  std::string buyer = NewBuyerToken();
+  EXPECT_EQ(Send("GET", "/v1/providers", {{"Authorization", "Bearer " + buyer}}).status, 403);
+  EXPECT_EQ(Send("GET", "/v1/providers").status, 401);
+  EXPECT_EQ(Send("GET", "/v1/providers/nobody", op).status, 404);
+}
+
+}  // namespace
+}  // namespace market4::gateway

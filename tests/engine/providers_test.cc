@@ -1,0 +1,90 @@
+// Payment providers on the engine: registration with its ledger account, secrets kept for
+// verification but never shown, rotation, and every refusal leaving nothing behind.
+#include <gtest/gtest.h>
+
+#include "engine/chart.h"
+#include "tests/engine/engine_fixture.h"
+
+namespace market4::engine {
+namespace {
+
+constexpr char kSecret[] = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+constexpr char kOtherSecret[] = "whsec_c2VjcmV0LW51bWJlci10d28tZm9yLXJvdGF0aW9u";
+
+class ProvidersTest : public EngineFixture {
+ protected:
+  Answer<v1::Provider> Create(const std::string& id, std::vector<std::string> secrets = {kSecret},
+                              v1::ProviderScheme scheme = v1::STANDARD_WEBHOOKS) {
+    CreateProvider command;
+    command.request.set_id(id);
+    command.request.set_name("Ví MoMo");
+    command.request.set_scheme(scheme);
+    for (auto& s : secrets) command.request.add_secrets(s);
+    return engine_->Execute(command);
+  }
+};
+
+TEST_F(ProvidersTest, CreateOpensTheProviderAccountAndKeepsTheSecrets) {
+  auto created = Create("momo");
+  ASSERT_TRUE(created.ok()) << created.status.ToString();
+  EXPECT_EQ(created.value.id(), "momo");
+  EXPECT_EQ(created.value.scheme(), v1::STANDARD_WEBHOOKS);
+  EXPECT_EQ(created.value.secret_count(), 1);
+  EXPECT_TRUE(engine_->Read().GetAccount(ProviderAccount("momo")).ok());
+  auto record = engine_->Read().GetProviderRecord("momo");
+  ASSERT_TRUE(record.ok());
+  ASSERT_EQ(record->secrets_size(), 1);
+  EXPECT_EQ(record->secrets(0), kSecret);
+  // What callers see never holds a secret.
+  EXPECT_EQ(engine_->Read().GetProvider("momo")->DebugString().find("whsec_"), std::string::npos);
+  auto listed = engine_->Read().ListProviders(0, "");
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->providers_size(), 1);
+  EXPECT_EQ(listed->DebugString().find("whsec_"), std::string::npos);
+}
+
+TEST_F(ProvidersTest, RefusalsLeaveNothingBehind) {
+  EXPECT_EQ(Create("MoMo").status.code(), Code::kInvalidArgument);  // upper case
+  EXPECT_EQ(Create("").status.code(), Code::kInvalidArgument);
+  EXPECT_EQ(Create("momo", {}).status.code(), Code::kInvalidArgument);
+  EXPECT_EQ(Create("momo", {"whsec_not base64"}).status.code(), Code::kInvalidArgument);
+  EXPECT_EQ(Create("momo", {"MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}).status.code(),
+            Code::kInvalidArgument);                                                    // no prefix
+  EXPECT_EQ(Create("momo", {"whsec_c2hvcnQ="}).status.code(), Code::kInvalidArgument);  // 5 bytes
+  EXPECT_EQ(
+      Create("momo", std::vector<std::string>(kMaxProviderSecrets + 1, kSecret)).status.code(),
+      Code::kInvalidArgument);
+  EXPECT_EQ(Create("momo", {kSecret}, v1::PROVIDER_SCHEME_UNSPECIFIED).status.code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(engine_->Read().GetProvider("momo").status().code(), Code::kNotFound);
+  EXPECT_EQ(engine_->Read().GetAccount(ProviderAccount("momo")).status().code(), Code::kNotFound);
+  ASSERT_TRUE(Create("momo").ok());
+  EXPECT_EQ(Create("momo").status.code(), Code::kAlreadyExists);
+}
+
+TEST_F(ProvidersTest, SecretsAreReplacedForARotation) {
+  ASSERT_TRUE(Create("momo").ok());
+  UpdateProviderSecrets rotate{"momo", {}};
+  rotate.request.add_secrets(kSecret);
+  rotate.request.add_secrets(kOtherSecret);
+  auto rotated = engine_->Execute(rotate);
+  ASSERT_TRUE(rotated.ok()) << rotated.status.ToString();
+  EXPECT_EQ(rotated.value.secret_count(), 2);
+  UpdateProviderSecrets finish{"momo", {}};
+  finish.request.add_secrets(kOtherSecret);
+  ASSERT_TRUE(engine_->Execute(finish).ok());
+  Reopen();  // durable
+  auto record = engine_->Read().GetProviderRecord("momo");
+  ASSERT_TRUE(record.ok());
+  ASSERT_EQ(record->secrets_size(), 1);
+  EXPECT_EQ(record->secrets(0), kOtherSecret);
+  UpdateProviderSecrets unknown{"nobody", {}};
+  unknown.request.add_secrets(kSecret);
+  EXPECT_EQ(engine_->Execute(unknown).status.code(), Code::kNotFound);
+  UpdateProviderSecrets empty{"momo", {}};
+  EXPECT_EQ(engine_->Execute(empty).status.code(), Code::kInvalidArgument);
+  EXPECT_EQ(engine_->Read().GetProviderRecord("momo")->secrets(0), kOtherSecret);
+}
+
+}  // namespace
+}  // namespace market4::engine
