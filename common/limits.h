@@ -55,7 +55,7 @@ inline constexpr std::size_t kMaxPhoneDigits = 15;
 
 // --- Payment providers ---
 inline constexpr std::size_t kMaxProviderIdBytes = 32;
-inline constexpr std::size_t kMaxProviderSecrets = 5;  // several at once during a rotation
+inline constexpr std::size_t kMaxProviderSecrets = 5;    // several at once during a rotation
 inline constexpr std::size_t kMinProviderKeyBytes = 16;  // 128-bit HMAC keys at least
 
 // --- Marketplace quantities (dong are whole: VND has no minor unit) ---

@@ -59,11 +59,12 @@ int Serve(const DaemonOptions& options) {
   spdlog::info("market4d listening on {}:{} data-dir={} threads={} operator-token={}",
                options.server.host, server.port(), options.data_dir, options.server.threads,
                token_path.empty() ? std::string("$MARKET4_ADMIN_TOKEN") : token_path);
-  spdlog::info("market rules: commission {} bps, unpaid orders expire after {} s, shipped orders "
-               "complete after {} s; at most {} connections ({} per address)",
-               options.market.commission_bps, options.market.pay_timeout.count(),
-               options.market.auto_confirm_after.count(), server.max_connections(),
-               options.server.max_connections_per_address);
+  spdlog::info(
+      "market rules: commission {} bps, unpaid orders expire after {} s, shipped orders "
+      "complete after {} s; at most {} connections ({} per address)",
+      options.market.commission_bps, options.market.pay_timeout.count(),
+      options.market.auto_confirm_after.count(), server.max_connections(),
+      options.server.max_connections_per_address);
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);

@@ -287,7 +287,7 @@ namespace {
 // Stored text is NFC; a search typed in NFD (as some phone keyboards send it) must find it,
 // by title and by category.
 TEST_F(ListingsTest, SearchComparesInNfc) {
-  const std::string nfc_title = "C\u00e1 l\u00f3c";       // "Cá lóc", precomposed
+  const std::string nfc_title = "C\u00e1 l\u00f3c";         // "Cá lóc", precomposed
   const std::string nfd_query = "c\u0061\u0301 lo\u0301c";  // the same, decomposed
   const std::string nfc_category = "c\u00e1";
   const std::string nfd_category = "c\u0061\u0301";
@@ -304,8 +304,7 @@ TEST_F(ListingsTest, SearchComparesInNfc) {
   EXPECT_EQ(in_category->listings_size(), 1);
   ListingFilter broken;
   broken.text = "\xc0\xaf";
-  EXPECT_EQ(engine_->Read().SearchListings(broken, 10, "").status().code(),
-            Code::kInvalidArgument);
+  EXPECT_EQ(engine_->Read().SearchListings(broken, 10, "").status().code(), Code::kInvalidArgument);
 }
 
 }  // namespace

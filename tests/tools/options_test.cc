@@ -155,8 +155,7 @@ TEST_F(OptionsTest, MaxConnections) {
 }
 
 TEST_F(OptionsTest, MaxConnectionsPerAddress) {
-  EXPECT_EQ(Parsed({"--max-connections-per-address", "7"}).server.max_connections_per_address,
-            7u);
+  EXPECT_EQ(Parsed({"--max-connections-per-address", "7"}).server.max_connections_per_address, 7u);
   Refused({"--max-connections-per-address", "0"}, "--max-connections-per-address");
 }
 
