@@ -7,6 +7,9 @@ namespace {
 
 using storage::Family;
 
+// Present once the records are all in this version's form.
+constexpr char kMetaIdempotencyFormat[] = "idempotency_format";
+
 // Scopes are role:id and keys visible ASCII, so the unit separator cannot occur in either.
 std::string StorageKey(const std::string& scope, const std::string& key) {
   return scope + '\x1f' + key;
@@ -43,6 +46,11 @@ bool UpgradeKey(std::string_view old_key, const std::string& old_request, std::s
 }  // namespace
 
 Status Idempotency::UpgradeRecords(storage::Batch* batch) {
+  // Done once: later starts read one meta key instead of every record.
+  auto done = store_->Get(Family::kMeta, kMetaIdempotencyFormat);
+  if (!done.ok()) return done.status();
+  if (done.value()) return Status::Ok();
+  batch->Put(Family::kMeta, kMetaIdempotencyFormat, "2");
   std::map<std::string, v1::IdempotencyRecord> upgraded;
   std::vector<std::string> old_keys;
   Status problem;

@@ -181,15 +181,6 @@ Result<std::string> CleanText(std::string_view text, const TextRule& rule) {
   return nfc;
 }
 
-Status CheckText(std::string_view text, const TextRule& rule) {
-  Result<std::string> clean = CleanText(text, rule);
-  if (!clean.ok()) return clean.status();
-  if (text.size() > rule.max_chars) {
-    return Invalid(rule, "must be at most " + std::to_string(rule.max_chars) + " bytes");
-  }
-  return Status::Ok();
-}
-
 Result<std::string> ToNfc(std::string_view text) {
   UErrorCode error = U_ZERO_ERROR;
   const icu::Normalizer2* nfc = icu::Normalizer2::getNFCInstance(error);

@@ -24,8 +24,7 @@ struct TextRule {
   // The field's name as clients know it ("title"); errors name it and carry it as the
   // "field" detail.
   std::string_view field;
-  // Most Unicode code points the text may hold, counted after NFC normalization. (CheckText,
-  // the older check, also holds the raw text to this many bytes.)
+  // Most Unicode code points the text may hold, counted after NFC normalization.
   std::size_t max_chars;
   // The text must hold at least one visible character. Default: true.
   bool required = true;
@@ -58,10 +57,6 @@ struct TextRule {
 // (newer emoji). Not visible: white space, U+2800 (blank Braille), combining marks alone,
 // joiners and selectors.
 [[nodiscard]] Result<std::string> CleanText(std::string_view text, const TextRule& rule);
-
-// For callers not yet moved to CleanText: CleanText's refusals, plus the raw (not normalized)
-// text may be at most rule.max_chars bytes, the limit those callers were written against.
-Status CheckText(std::string_view text, const TextRule& rule);
 
 // `text`, which must be valid UTF-8, in Unicode Normalization Form C: how stored text is
 // compared (a search for "Rau muống" typed in NFD finds the NFC title).

@@ -35,17 +35,17 @@ TEST(TextTest, AcceptsVietnameseAndRejectsMalformedUtf8) {
 }
 
 TEST(TextTest, RulesNameTheField) {
-  EXPECT_TRUE(CheckText("Cô Ba", {"name", 200}).ok());
-  Status empty = CheckText("   ", {"name", 200});
+  EXPECT_TRUE(CleanText("Cô Ba", {"name", 200}).ok());
+  Status empty = CleanText("   ", {"name", 200}).status();
   EXPECT_EQ(empty.code(), Code::kInvalidArgument);
   EXPECT_EQ(empty.details().at("field"), "name");
-  EXPECT_TRUE(CheckText("", {"category", 64, false}).ok());
-  EXPECT_FALSE(CheckText(std::string(201, 'a'), {"title", 200}).ok());
-  EXPECT_TRUE(CheckText(std::string(200, 'a'), {"title", 200}).ok());
-  EXPECT_FALSE(CheckText("a\tb", {"title", 200}).ok());
-  EXPECT_FALSE(CheckText("a\nb", {"title", 200}).ok());
-  EXPECT_TRUE(CheckText("a\nb", {"description", 2000, false, true}).ok());
-  EXPECT_FALSE(CheckText("a\x7f", {"title", 200}).ok());
+  EXPECT_TRUE(CleanText("", {"category", 64, false}).ok());
+  EXPECT_FALSE(CleanText(std::string(201, 'a'), {"title", 200}).ok());
+  EXPECT_TRUE(CleanText(std::string(200, 'a'), {"title", 200}).ok());
+  EXPECT_FALSE(CleanText("a\tb", {"title", 200}).ok());
+  EXPECT_FALSE(CleanText("a\nb", {"title", 200}).ok());
+  EXPECT_TRUE(CleanText("a\nb", {"description", 2000, false, true}).ok());
+  EXPECT_FALSE(CleanText("a\x7f", {"title", 200}).ok());
 }
 
 TEST(TextTest, VietnameseInNfcAndNfdIsStoredAsTheSameNfcBytes) {
@@ -76,12 +76,11 @@ TEST(TextTest, LengthIsCodePointsAfterNfc) {
   EXPECT_EQ(Why(Repeat("\U0001F41F", 33), {"unit", 32}), "unit must be at most 32 characters");
 }
 
-TEST(TextTest, CheckTextStillHoldsOldCallersToBytes) {
+// Lengths are characters, not bytes: 100 Vietnamese letters of 3 bytes each fit a title.
+TEST(TextTest, LengthsAreCharactersNotBytes) {
   const std::string text = Repeat("\u1ed1", 100);  // 100 characters, 300 bytes
   EXPECT_TRUE(CleanText(text, kTitle).ok());
-  Status status = CheckText(text, kTitle);
-  EXPECT_EQ(status.message(), "title must be at most 200 bytes");
-  EXPECT_EQ(CheckText("Rau \u202egnoum\u202c", kTitle).message(),
+  EXPECT_EQ(CleanText("Rau \u202egnoum\u202c", kTitle).status().message(),
             "title must not contain bidirectional text controls");
 }
 
