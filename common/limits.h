@@ -57,6 +57,11 @@ inline constexpr std::size_t kMaxPhoneDigits = 15;
 inline constexpr std::size_t kMaxProviderIdBytes = 32;
 inline constexpr std::size_t kMaxProviderSecrets = 5;    // several at once during a rotation
 inline constexpr std::size_t kMinProviderKeyBytes = 16;  // 128-bit HMAC keys at least
+inline constexpr std::size_t kMaxProviderSecretBytes = 256;
+// A payout's destination: an e-wallet phone number or a bank account.
+inline constexpr std::size_t kMaxDestinationChars = 64;
+// An operator's note on resolving an exception.
+inline constexpr std::size_t kMaxNoteChars = 500;
 
 // --- Marketplace quantities (dong are whole: VND has no minor unit) ---
 inline constexpr std::size_t kMaxOrderItems = 50;

@@ -11,8 +11,7 @@
 //
 //   provider.<id>           provider   -               money the provider holds for us (debit)
 //
-// The payment rails add their transfer codes here, beside the deposit, without touching the
-// order machine.
+// Provider money reaches a wallet first, then follows the same paths as a cash deposit.
 #pragma once
 
 #include <cstdint>
@@ -30,9 +29,13 @@ std::string ProviderAccount(const std::string& provider_id);
 
 // Transfer codes of marketplace movements. Operators' own transfers use any other code.
 inline constexpr std::uint32_t kCodeDeposit = 10;          // cash desk -> wallet
+inline constexpr std::uint32_t kCodeTopUp = 11;            // provider -> wallet
+inline constexpr std::uint32_t kCodeProviderPayment = 12;  // provider -> wallet, for an order
+inline constexpr std::uint32_t kCodeExceptionCredit = 13;  // provider -> wallet, by an operator
 inline constexpr std::uint32_t kCodeOrderPayment = 20;     // wallet -> escrow, pending
 inline constexpr std::uint32_t kCodeOrderSettlement = 21;  // escrow -> available
 inline constexpr std::uint32_t kCodeCommission = 22;       // escrow -> platform.fees
 inline constexpr std::uint32_t kCodeRefund = 30;           // available -> wallet
+inline constexpr std::uint32_t kCodePayout = 40;           // available -> provider, pending
 
 }  // namespace market4::engine

@@ -19,6 +19,7 @@
 #include "market4/v1/ledger.pb.h"
 #include "market4/v1/market.pb.h"
 #include "market4/v1/providers.pb.h"
+#include "market4/v1/rails.pb.h"
 
 namespace market4::engine {
 
@@ -164,6 +165,9 @@ struct ActOnOrder {
   std::string order_id;
   OrderAction action;
   std::string idempotency_key;  // optional: with one, a retry gets the first answer
+  // Pay only: through this provider instead of the wallet, as payment `payment_id`.
+  std::string provider;
+  std::string payment_id;
   Answer<Reply> Apply(Context& context) const;
 };
 
@@ -177,10 +181,47 @@ struct RefundOrder {
   Answer<Reply> Apply(Context& context) const;
 };
 
+// --- Payment rails (topups.cc, payouts.cc, provider_events.cc, exceptions.cc) ---
+// A buyer asks a provider to fund the wallet; the provider's event settles it.
+struct RequestTopUp {
+  using Reply = v1::TopUp;
+  std::string buyer_id;
+  std::string id;               // tu_..., chosen by the gateway
+  std::string idempotency_key;  // required
+  v1::TopUpRequest request;
+  Answer<Reply> Apply(Context& context) const;
+};
+// A merchant withdraws from `available` through a provider.
+struct RequestPayout {
+  using Reply = v1::Payout;
+  std::string merchant_id;
+  std::string id;               // po_..., chosen by the gateway
+  std::string idempotency_key;  // required
+  v1::PayoutRequest request;
+  Answer<Reply> Apply(Context& context) const;
+};
+// A provider event whose signature the gateway verified: `event` holds what it says and how it
+// was verified (id, provider, type, reference, amount, raw content...). Applied at most once
+// per delivery id and per provider transaction; stored in any case.
+struct ReceiveProviderEvent {
+  using Reply = v1::ProviderEvent;  // as stored, with its outcome
+  v1::ProviderEvent event;
+  std::string exception_id;  // ex_..., used if the event becomes an exception
+  Answer<Reply> Apply(Context& context) const;
+};
+// An operator settles an exception, once.
+struct ResolveException {
+  using Reply = v1::ProviderException;
+  std::string exception_id;
+  v1::ResolveExceptionRequest request;
+  Answer<Reply> Apply(Context& context) const;
+};
+
 using Command = std::variant<CreateAccount, CreateTransfers, PostPending, VoidPending, Tick,
                              VerifyInvariants, CreateMerchant, CreateBuyer, MakeDeposit,
                              CreateListing, UpdateListing, DelistListing, PlaceOrder, ActOnOrder,
-                             RefundOrder, CreateProvider, UpdateProviderSecrets>;
+                             RefundOrder, CreateProvider, UpdateProviderSecrets, RequestTopUp,
+                             RequestPayout, ReceiveProviderEvent, ResolveException>;
 
 template <typename C>
 using ReplyOf = typename C::Reply;

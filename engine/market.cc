@@ -7,6 +7,7 @@
 #include "engine/context.h"
 #include "engine/ledger.h"
 #include "engine/records.h"
+#include "storage/keys.h"
 
 namespace market4::engine {
 namespace {
@@ -22,6 +23,17 @@ Status LoadAll(storage::Store& store, Family family, std::map<std::string, Recor
                                into->emplace(std::string(key), record);
                                return true;
                              });
+}
+
+Status LoadRailNumber(storage::Store& store, std::uint64_t* number) {
+  auto stored = store.Get(Family::kMeta, kMetaRailNumber);
+  if (!stored.ok()) return stored.status();
+  if (stored.value()) {
+    auto decoded = storage::DecodeSequence(*stored.value());
+    if (!decoded) return Status(Code::kInternal, "corrupt rail number");
+    *number = *decoded;
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -53,12 +65,14 @@ Status Market::Load(storage::Store& store, Ledger& ledger, std::int64_t now_ns,
     if (!s.ok()) return s;
   }
   for (const auto& [id, order] : orders.in_memory()) {
-    if (order.status() == v1::PENDING_PAYMENT) {
+    // While a payment through a provider is pending the order waits for it.
+    if (order.status() == v1::PENDING_PAYMENT && order.payment().status() != v1::PENDING) {
       timers.Schedule(Timer::kPayDeadline, id, Nanos(order.pay_by()));
     } else if (order.status() == v1::SHIPPED) {
       timers.Schedule(Timer::kAutoConfirm, id, Nanos(order.auto_confirm_at()));
     }
   }
+  if (Status s = LoadRailNumber(store, &rail_number); !s.ok()) return s;
   if (Status s = idempotency.UpgradeRecords(batch); !s.ok()) return s;
   if (Status s = ledger.OpenAccount(kFeesAccount, true, now_ns, batch); !s.ok()) return s;
   return ledger.OpenAccount(kCashDeskAccount, false, now_ns, batch);
@@ -68,6 +82,7 @@ void Market::OnCommitted() {
   idempotency.OnCommitted();
   orders.OnCommitted();
   providers_in_batch.clear();
+  staged.OnCommitted();
 }
 
 Status NotFound(const std::string& what, const std::string& id) {

@@ -19,6 +19,7 @@
 #include "engine/idempotency.h"
 #include "engine/options.h"
 #include "engine/order_book.h"
+#include "engine/rails.h"
 #include "engine/timers.h"
 #include "market4/v1/market.pb.h"
 #include "market4/v1/storage.pb.h"
@@ -30,7 +31,7 @@ class Ledger;
 
 struct Market {
   Market(storage::Store* store, MarketOptions market_options)
-      : options(market_options), orders(store), idempotency(store) {}
+      : options(market_options), orders(store), idempotency(store), staged(store) {}
 
   // Loads merchants, buyers, listings and open orders, schedules their timers, and opens
   // the platform accounts.
@@ -47,7 +48,13 @@ struct Market {
   Timers timers;
   // Providers written by the batch being built, so a later command in it sees them.
   std::map<std::string, v1::ProviderRecord> providers_in_batch;
+  // Rail records and event keys written by the batch being built (rails.h).
+  StagedRecords staged;
+  // Numbers rail index entries (meta key kMetaRailNumber).
+  std::uint64_t rail_number = 0;
 };
+
+inline constexpr char kMetaRailNumber[] = "rail_number";
 
 // --- Helpers shared by the command files ---
 Status NotFound(const std::string& what, const std::string& id);

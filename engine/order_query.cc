@@ -33,6 +33,23 @@ bool MayRead(const Caller& caller, const v1::Order& order) {
          (caller.role == Role::kMerchant && order.merchant_id() == caller.id);
 }
 
+const char* PostedKind(std::uint32_t code, bool in) {
+  switch (code) {
+    case kCodeDeposit:
+      return "deposit";
+    case kCodeTopUp:
+      return "topup";
+    case kCodeProviderPayment:
+      return "provider_payment";
+    case kCodeExceptionCredit:
+      return "exception_credit";
+    case kCodeRefund:
+      return "refund";
+    default:
+      return in ? "transfer_in" : "transfer_out";
+  }
+}
+
 // A wallet line: what the transfer did to the spendable balance. False if nothing.
 bool ToMovement(const v1::Transfer& t, const std::string& wallet, v1::Movement* m) {
   bool in = t.credit_account_id() == wallet;
@@ -41,10 +58,7 @@ bool ToMovement(const v1::Transfer& t, const std::string& wallet, v1::Movement* 
   switch (t.kind()) {
     case v1::TRANSFER_KIND_POSTED:
       m->set_amount(in ? t.amount() : -t.amount());
-      m->set_kind(t.code() == kCodeDeposit  ? "deposit"
-                  : t.code() == kCodeRefund ? "refund"
-                  : in                      ? "transfer_in"
-                                            : "transfer_out");
+      m->set_kind(PostedKind(t.code(), in));
       return true;
     case v1::TRANSFER_KIND_PENDING:
       m->set_amount(-t.amount());

@@ -13,21 +13,6 @@
 namespace market4::engine {
 namespace {
 
-Status WrongState(const v1::Order& order, const std::string& what) {
-  return Status(Code::kFailedPrecondition,
-                "the order is " + v1::OrderStatus_Name(order.status()) + "; " + what)
-      .WithDetail("status", v1::OrderStatus_Name(order.status()));
-}
-
-void AddEvent(v1::Order& order, const char* event, Actor by, std::int64_t now,
-              std::int64_t amount = 0) {
-  v1::OrderEvent* e = order.add_timeline();
-  e->set_event(event);
-  *e->mutable_at() = At(now);
-  e->set_by(ActorName(by));
-  e->set_amount(amount);
-}
-
 std::string PaymentId(const v1::Order& order) { return "o~" + order.id() + "~pay"; }
 
 // Adds one line from `listing` to `order`, or says why it cannot be ordered.
@@ -91,7 +76,7 @@ Result<v1::Order> BuildOrder(const PlaceOrder& c, Context& context) {
   order.set_status(v1::PENDING_PAYMENT);
   *order.mutable_created_at() = At(context.now);
   *order.mutable_pay_by() = At(context.now + Nanos(options.pay_timeout));
-  AddEvent(order, "CREATED", Actor::kBuyer, context.now);
+  AddOrderEvent(order, "CREATED", Actor::kBuyer, context.now);
   return order;
 }
 
@@ -111,28 +96,13 @@ void MoveStock(Context& context, const v1::Order& order, int sign) {
   }
 }
 
-Status Pay(Context& context, v1::Order& order) {
-  if (order.status() != v1::PENDING_PAYMENT) {
-    return WrongState(order, "only orders awaiting payment can be paid");
-  }
-  auto moved = context.ledger.ApplyInternal(
-      {MarketTransfer(PaymentId(order), WalletAccount(order.buyer_id()),
-                      EscrowAccount(order.merchant_id()), order.total(), kCodeOrderPayment, true)},
-      context.now, &context.batch);
-  if (!moved.ok()) return moved.status();
-  context.market.timers.Cancel(Timer::kPayDeadline, order.id());
-  order.set_status(v1::PAID);
-  AddEvent(order, "PAID", Actor::kBuyer, context.now, order.total());
-  return Status::Ok();
-}
-
 Status Ship(Context& context, v1::Order& order) {
   if (order.status() != v1::PAID) return WrongState(order, "only paid orders can be shipped");
   std::int64_t at = context.now + Nanos(context.market.options.auto_confirm_after);
   order.set_status(v1::SHIPPED);
   *order.mutable_auto_confirm_at() = At(at);
   context.market.timers.Schedule(Timer::kAutoConfirm, order.id(), at);
-  AddEvent(order, "SHIPPED", Actor::kMerchant, context.now);
+  AddOrderEvent(order, "SHIPPED", Actor::kMerchant, context.now);
   return Status::Ok();
 }
 
@@ -150,7 +120,7 @@ Status Cancel(Context& context, v1::Order& order, Actor by) {
   }
   MoveStock(context, order, +1);
   order.set_status(v1::CANCELLED);
-  AddEvent(order, "CANCELLED", by, context.now, returned);
+  AddOrderEvent(order, "CANCELLED", by, context.now, returned);
   return Status::Ok();
 }
 
@@ -181,10 +151,14 @@ bool MayAct(const Caller& caller, OrderAction action, const v1::Order& order) {
   return false;
 }
 
-Status Act(Context& context, v1::Order& order, OrderAction action, const Caller& caller) {
-  switch (action) {
+Status Act(Context& context, v1::Order& order, const ActOnOrder& command) {
+  const Caller& caller = command.caller;
+  switch (command.action) {
     case OrderAction::kPay:
-      return Pay(context, order);
+      if (!command.provider.empty()) {
+        return StartProviderPayment(context, order, command.provider, command.payment_id);
+      }
+      return PayOrder(context, order, nullptr, Actor::kBuyer);
     case OrderAction::kShip:
       return Ship(context, order);
     case OrderAction::kConfirm:
@@ -197,6 +171,38 @@ Status Act(Context& context, v1::Order& order, OrderAction action, const Caller&
 
 }  // namespace
 
+Status WrongState(const v1::Order& order, const std::string& what) {
+  return Status(Code::kFailedPrecondition,
+                "the order is " + v1::OrderStatus_Name(order.status()) + "; " + what)
+      .WithDetail("status", v1::OrderStatus_Name(order.status()));
+}
+
+void AddOrderEvent(v1::Order& order, const char* event, Actor by, std::int64_t now,
+                   std::int64_t amount) {
+  v1::OrderEvent* e = order.add_timeline();
+  e->set_event(event);
+  *e->mutable_at() = At(now);
+  e->set_by(ActorName(by));
+  e->set_amount(amount);
+}
+
+Status PayOrder(Context& context, v1::Order& order, const v1::NewTransfer* credit_first, Actor by) {
+  if (order.status() != v1::PENDING_PAYMENT) {
+    return WrongState(order, "only orders awaiting payment can be paid");
+  }
+  std::vector<Ledger::LedgerOp> ops;
+  if (credit_first != nullptr) ops.push_back(*credit_first);
+  ops.push_back(MarketTransfer(PaymentId(order), WalletAccount(order.buyer_id()),
+                               EscrowAccount(order.merchant_id()), order.total(), kCodeOrderPayment,
+                               true));
+  auto moved = context.ledger.ApplyInternal(ops, context.now, &context.batch);
+  if (!moved.ok()) return moved.status();
+  context.market.timers.Cancel(Timer::kPayDeadline, order.id());
+  order.set_status(v1::PAID);
+  AddOrderEvent(order, "PAID", by, context.now, order.total());
+  return Status::Ok();
+}
+
 const char* ActorName(Actor actor) {
   switch (actor) {
     case Actor::kBuyer:
@@ -205,6 +211,8 @@ const char* ActorName(Actor actor) {
       return "merchant";
     case Actor::kOperator:
       return "operator";
+    case Actor::kProvider:
+      return "provider";
     case Actor::kSystem:
       break;
   }
@@ -252,14 +260,14 @@ Answer<v1::Order> ActOnOrder::Apply(Context& context) const {
   }
   // With a key, a retry gets the first answer rather than "already in that state".
   const std::string scope = CallerScope(caller);
-  const std::string fingerprint = Fingerprint(ActionName(action), order_id);
+  const std::string fingerprint = Fingerprint(ActionName(action), order_id, provider);
   if (!idempotency_key.empty()) {
     auto replay = market.idempotency.Recall<v1::Order>(scope, idempotency_key, fingerprint);
     if (!replay.ok()) return replay.status();
     if (replay.value()) return {std::move(*replay.value()), true};
   }
   v1::Order order = *found.value();
-  if (Status s = Act(context, order, action, caller); !s.ok()) return s;
+  if (Status s = Act(context, order, *this); !s.ok()) return s;
   market.orders.Put(order, &context.batch);
   if (!idempotency_key.empty()) {
     market.idempotency.Remember(scope, idempotency_key, fingerprint, order, &context.batch);
@@ -287,15 +295,15 @@ Status SettleOrder(Context& context, v1::Order& order, Actor by) {
   if (!moved.ok()) return moved.status();
   context.market.timers.Cancel(Timer::kAutoConfirm, order.id());
   order.set_status(v1::COMPLETED);
-  AddEvent(order, by == Actor::kSystem ? "AUTO_COMPLETED" : "COMPLETED", by, context.now,
-           order.total());
+  AddOrderEvent(order, by == Actor::kSystem ? "AUTO_COMPLETED" : "COMPLETED", by, context.now,
+                order.total());
   return Status::Ok();
 }
 
 void ExpireOrder(Context& context, v1::Order& order) {
   MoveStock(context, order, +1);
   order.set_status(v1::EXPIRED);
-  AddEvent(order, "EXPIRED", Actor::kSystem, context.now);
+  AddOrderEvent(order, "EXPIRED", Actor::kSystem, context.now);
 }
 
 }  // namespace market4::engine

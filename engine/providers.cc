@@ -6,6 +6,7 @@
 #include "engine/context.h"
 #include "engine/ledger.h"
 #include "engine/market.h"
+#include "engine/rails.h"
 #include "engine/text.h"
 #include "market4/v1/storage.pb.h"
 
@@ -23,34 +24,72 @@ bool IsValidProviderId(const std::string& id) {
   return true;
 }
 
-// Each secret is "whsec_" and the base64 of a key of at least kMinProviderKeyBytes.
-Status CheckSecrets(const google::protobuf::RepeatedPtrField<std::string>& secrets) {
+// A Standard Webhooks secret is "whsec_" and the base64 of a key of at least
+// kMinProviderKeyBytes.
+bool IsWebhookSecret(const std::string& secret) {
+  constexpr std::string_view kPrefix = "whsec_";
+  std::string key;
+  return secret.substr(0, kPrefix.size()) == kPrefix &&
+         Base64Decode(std::string_view(secret).substr(kPrefix.size()), &key) &&
+         key.size() >= kMinProviderKeyBytes;
+}
+
+// The other schemes' secrets are the provider's own key strings: printable ASCII without
+// spaces, at least kMinProviderKeyBytes long. MoMo's is "<accessKey>:<secretKey>".
+bool IsKeyString(std::string_view key) {
+  if (key.size() < kMinProviderKeyBytes || key.size() > kMaxProviderSecretBytes) return false;
+  for (char c : key) {
+    if (c <= ' ' || c > '~') return false;
+  }
+  return true;
+}
+
+bool IsSecretOf(v1::ProviderScheme scheme, const std::string& secret) {
+  switch (scheme) {
+    case v1::STANDARD_WEBHOOKS:
+      return IsWebhookSecret(secret);
+    case v1::MOMO: {
+      std::size_t colon = secret.find(':');
+      return colon != std::string::npos && colon > 0 &&
+             IsKeyString(std::string_view(secret).substr(colon + 1));
+    }
+    case v1::VNPAY:
+    case v1::ZALOPAY:
+      return IsKeyString(secret);
+    default:
+      return false;
+  }
+}
+
+const char* SecretFormat(v1::ProviderScheme scheme) {
+  switch (scheme) {
+    case v1::STANDARD_WEBHOOKS:
+      return "\"whsec_\" and the base64 of a key";
+    case v1::MOMO:
+      return "\"<accessKey>:<secretKey>\", the secret key";
+    default:
+      return "the provider's key, printable ASCII without spaces,";
+  }
+}
+
+bool IsKnownScheme(v1::ProviderScheme scheme) {
+  return scheme == v1::STANDARD_WEBHOOKS || scheme == v1::MOMO || scheme == v1::VNPAY ||
+         scheme == v1::ZALOPAY;
+}
+
+Status CheckSecrets(v1::ProviderScheme scheme,
+                    const google::protobuf::RepeatedPtrField<std::string>& secrets) {
   if (secrets.empty() || static_cast<std::size_t>(secrets.size()) > kMaxProviderSecrets) {
     return InvalidField("give 1 to " + std::to_string(kMaxProviderSecrets) + " secrets", "secrets");
   }
   for (const std::string& secret : secrets) {
-    constexpr std::string_view kPrefix = "whsec_";
-    std::string key;
-    if (secret.substr(0, kPrefix.size()) != kPrefix ||
-        !Base64Decode(std::string_view(secret).substr(kPrefix.size()), &key) ||
-        key.size() < kMinProviderKeyBytes) {
-      return InvalidField("each secret is \"whsec_\" and the base64 of at least " +
+    if (!IsSecretOf(scheme, secret)) {
+      return InvalidField(std::string("each secret is ") + SecretFormat(scheme) + " of at least " +
                               std::to_string(kMinProviderKeyBytes) + " bytes",
                           "secrets");
     }
   }
   return Status::Ok();
-}
-
-Result<std::optional<v1::ProviderRecord>> ReadProvider(Context& context, const std::string& id) {
-  auto stored = context.store.Get(Family::kProviders, id);
-  if (!stored.ok()) return stored.status();
-  if (!stored.value()) return std::optional<v1::ProviderRecord>();
-  v1::ProviderRecord record;
-  if (!record.ParseFromString(*stored.value())) {
-    return Status(Code::kInternal, "corrupt provider record");
-  }
-  return std::optional<v1::ProviderRecord>(std::move(record));
 }
 
 void PutProvider(Context& context, v1::ProviderRecord& record,
@@ -73,18 +112,13 @@ Answer<v1::Provider> CreateProvider::Apply(Context& context) const {
   }
   auto name = CleanText(r.name(), {"name", kMaxNameChars});
   if (!name.ok()) return name.status();
-  if (r.scheme() != v1::STANDARD_WEBHOOKS) {
-    return InvalidField("scheme must be STANDARD_WEBHOOKS (the others come with their adapters)",
-                        "scheme");
+  if (!IsKnownScheme(r.scheme())) {
+    return InvalidField("scheme must be STANDARD_WEBHOOKS, MOMO, VNPAY or ZALOPAY", "scheme");
   }
-  if (Status s = CheckSecrets(r.secrets()); !s.ok()) return s;
-  bool exists = context.market.providers_in_batch.count(r.id()) > 0;
-  if (!exists) {
-    auto existing = ReadProvider(context, r.id());
-    if (!existing.ok()) return existing.status();
-    exists = existing.value().has_value();
-  }
-  if (exists) {
+  if (Status s = CheckSecrets(r.scheme(), r.secrets()); !s.ok()) return s;
+  auto existing = FindProvider(context, r.id());
+  if (!existing.ok()) return existing.status();
+  if (existing.value()) {
     return Status(Code::kAlreadyExists, "a provider with this id exists")
         .WithDetail("provider_id", r.id());
   }
@@ -102,18 +136,12 @@ Answer<v1::Provider> CreateProvider::Apply(Context& context) const {
 }
 
 Answer<v1::Provider> UpdateProviderSecrets::Apply(Context& context) const {
-  v1::ProviderRecord record;
-  if (auto it = context.market.providers_in_batch.find(provider_id);
-      it != context.market.providers_in_batch.end()) {
-    record = it->second;
-  } else {
-    auto existing = IsValidProviderId(provider_id) ? ReadProvider(context, provider_id)
-                                                   : std::optional<v1::ProviderRecord>();
-    if (!existing.ok()) return existing.status();
-    if (!existing.value()) return NotFound("provider", provider_id);
-    record = std::move(*existing.value());
-  }
-  if (Status s = CheckSecrets(request.secrets()); !s.ok()) return s;
+  auto existing = IsValidProviderId(provider_id) ? FindProvider(context, provider_id)
+                                                 : std::optional<v1::ProviderRecord>();
+  if (!existing.ok()) return existing.status();
+  if (!existing.value()) return NotFound("provider", provider_id);
+  v1::ProviderRecord record = std::move(*existing.value());
+  if (Status s = CheckSecrets(record.provider().scheme(), request.secrets()); !s.ok()) return s;
   PutProvider(context, record, request.secrets());
   return record.provider();
 }

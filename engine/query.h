@@ -17,6 +17,7 @@
 #include "market4/v1/ledger.pb.h"
 #include "market4/v1/market.pb.h"
 #include "market4/v1/providers.pb.h"
+#include "market4/v1/rails.pb.h"
 #include "market4/v1/storage.pb.h"
 #include "storage/store.h"
 
@@ -94,6 +95,28 @@ class Query {
   // A merchant's available balance and the money held in escrow for its paid orders.
   [[nodiscard]] Result<v1::MerchantBalance> GetMerchantBalance(
       const std::string& merchant_id) const;
+
+  // --- Payment rails (rail_query.cc). Lists are newest first. ---
+  // The buyer's top-up; NOT_FOUND if it is another buyer's.
+  [[nodiscard]] Result<v1::TopUp> GetTopUp(const std::string& buyer_id,
+                                           const std::string& id) const;
+  [[nodiscard]] Result<v1::ListTopUpsResponse> ListTopUps(const std::string& buyer_id,
+                                                          std::size_t limit,
+                                                          const std::string& page_token) const;
+  // A payout, for its merchant or an operator; NOT_FOUND for anyone else.
+  [[nodiscard]] Result<v1::Payout> GetPayout(const Caller& caller, const std::string& id) const;
+  // A merchant's payouts, or an operator's view of all; RAIL_STATUS_UNSPECIFIED means any
+  // status. Examines at most kMaxScannedRecords payouts per page.
+  [[nodiscard]] Result<v1::ListPayoutsResponse> ListPayouts(const Caller& caller,
+                                                            v1::RailStatus status,
+                                                            std::size_t limit,
+                                                            const std::string& page_token) const;
+  // The exceptions queue (operator); EXCEPTION_STATUS_UNSPECIFIED means any status.
+  [[nodiscard]] Result<v1::ProviderException> GetException(const std::string& id) const;
+  [[nodiscard]] Result<v1::ListExceptionsResponse> ListExceptions(
+      v1::ExceptionStatus status, std::size_t limit, const std::string& page_token) const;
+  // A stored provider event with its raw content (operator).
+  [[nodiscard]] Result<v1::ProviderEvent> GetProviderEvent(const std::string& id) const;
 
  private:
   storage::ReadView view_;

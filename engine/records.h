@@ -68,6 +68,9 @@ enum class PagedList : char {
   kTransfers = 't',
   kOrders = 'o',
   kProviders = 'p',
+  kTopUps = 'u',
+  kPayouts = 'y',
+  kExceptions = 'x',
 };
 // Bytes of the check that ends every page token. It is a checksum, not a secret: it catches a
 // token that was cut, mistyped or taken from another list, account or caller. Forging one

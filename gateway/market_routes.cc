@@ -11,32 +11,6 @@ namespace {
 constexpr Authentication kBearer = Authentication::kBearer;
 constexpr Authentication kPublic = Authentication::kOptionalBearer;
 
-// A fresh random id such as "m_3f9c...". Answers 500 and returns "" if randomness fails.
-std::string NewId(Call& call, const char* prefix) {
-  auto random = RandomHex(kIdRandomBytes);
-  if (!random.ok()) {
-    ReplyError(call, random.status());
-    return "";
-  }
-  return prefix + random.value();
-}
-
-// The Idempotency-Key header, checked. Answers 400 and returns false if it is missing (when
-// required) or malformed.
-bool ReadIdempotencyKey(Call& call, bool required, std::string* key) {
-  *key = std::string(call.request.Header("Idempotency-Key"));
-  bool printable = true;
-  for (char c : *key) printable = printable && c > 0x20 && c < 0x7f;
-  if ((required && key->empty()) || key->size() > kMaxIdempotencyKeyBytes || !printable) {
-    ReplyError(call, Status(Code::kInvalidArgument, "send an Idempotency-Key header: 1-" +
-                                                        std::to_string(kMaxIdempotencyKeyBytes) +
-                                                        " visible ASCII characters")
-                         .WithDetail("field", "Idempotency-Key"));
-    return false;
-  }
-  return true;
-}
-
 // Creates a merchant or buyer with a fresh id and token; the token is shown only here.
 template <typename Command, typename Response, typename Principal>
 void CreatePrincipal(Call& call, engine::Engine& engine, const char* prefix,
@@ -175,10 +149,25 @@ void PlaceOrder(Call& call, engine::Engine& engine) {
   SubmitAndAnswer(call, engine, std::move(command), 201);
 }
 
+// Pays from the wallet (200), or with {"provider"} starts a payment through that provider
+// (202: the order waits for the provider's event).
+void Pay(Call& call, engine::Engine& engine) {
+  v1::PayOrderRequest request;
+  engine::ActOnOrder command{call.caller, call.path[2], engine::OrderAction::kPay, "", "", ""};
+  if (!ReadIdempotencyKey(call, false, &command.idempotency_key) || !DecodeBody(call, &request)) {
+    return;
+  }
+  if (request.provider().empty()) return SubmitAndAnswer(call, engine, std::move(command), 200);
+  command.provider = request.provider();
+  command.payment_id = NewId(call, "pi_");
+  if (command.payment_id.empty()) return;
+  SubmitAndAnswer(call, engine, std::move(command), 202);
+}
+
 template <engine::OrderAction kAction>
 void Act(Call& call, engine::Engine& engine) {
   v1::VoidPendingRequest empty;  // actions take an empty JSON object
-  engine::ActOnOrder command{call.caller, call.path[2], kAction, ""};
+  engine::ActOnOrder command{call.caller, call.path[2], kAction, "", "", ""};
   if (!ReadIdempotencyKey(call, false, &command.idempotency_key) || !DecodeBody(call, &empty)) {
     return;
   }
@@ -240,7 +229,7 @@ const std::vector<Route>& MarketRoutes() {
       {"POST", {"v1", "orders"}, kBearer, kBuyer, PlaceOrder},
       {"GET", {"v1", "orders"}, kBearer, kSignedIn, ListOrders},
       {"GET", {"v1", "orders", "*"}, kBearer, kSignedIn, GetOrder},
-      {"POST", {"v1", "orders", "*", "pay"}, kBearer, kBuyer, Act<OrderAction::kPay>},
+      {"POST", {"v1", "orders", "*", "pay"}, kBearer, kBuyer, Pay},
       {"POST", {"v1", "orders", "*", "ship"}, kBearer, kMerchant, Act<OrderAction::kShip>},
       {"POST", {"v1", "orders", "*", "confirm"}, kBearer, kBuyer, Act<OrderAction::kConfirm>},
       {"POST", {"v1", "orders", "*", "cancel"}, kBearer, kSignedIn, Act<OrderAction::kCancel>},

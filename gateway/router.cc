@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "common/crypto.h"
+#include "common/limits.h"
 #include "gateway/routes.h"
 
 namespace market4::gateway {
@@ -50,7 +52,10 @@ bool ResolveBearer(Call& call, const engine::Engine& engine, const AdminAuth& au
 
 // Answers the call and returns false unless the caller may use `route`.
 bool Admit(Call& call, const Route& route, const engine::Engine& engine, const AdminAuth& auth) {
-  if (route.authentication == Authentication::kNone) return true;
+  if (route.authentication == Authentication::kNone ||
+      route.authentication == Authentication::kProviderSignature) {
+    return true;  // a signed route's handler verifies the signature against the provider's keys
+  }
   if (!ResolveBearer(call, engine, auth)) {
     Reply(call, Unauthenticated(call));
     return false;
@@ -75,7 +80,7 @@ const Route* Find(Call& call) {
   const Route* found = nullptr;
   std::string allowed;
   for (const auto* routes :
-       {&SystemRoutes(), &LedgerRoutes(), &MarketRoutes(), &ProviderRoutes()}) {
+       {&SystemRoutes(), &LedgerRoutes(), &MarketRoutes(), &ProviderRoutes(), &RailRoutes()}) {
     for (const auto& route : *routes) {
       if (!MatchesPattern(route.pattern, call.path)) continue;
       if (!allowed.empty()) allowed += ", ";
@@ -118,6 +123,32 @@ const std::vector<Route>& SystemRoutes() {
       {"GET", {"healthz"}, Authentication::kNone, 0, Health},
   };
   return routes;
+}
+
+// A fresh random id such as "m_3f9c...". Answers 500 and returns "" if randomness fails.
+std::string NewId(Call& call, const char* prefix) {
+  auto random = RandomHex(kIdRandomBytes);
+  if (!random.ok()) {
+    ReplyError(call, random.status());
+    return "";
+  }
+  return prefix + random.value();
+}
+
+// The Idempotency-Key header, checked. Answers 400 and returns false if it is missing (when
+// required) or malformed.
+bool ReadIdempotencyKey(Call& call, bool required, std::string* key) {
+  *key = std::string(call.request.Header("Idempotency-Key"));
+  bool printable = true;
+  for (char c : *key) printable = printable && c > 0x20 && c < 0x7f;
+  if ((required && key->empty()) || key->size() > kMaxIdempotencyKeyBytes || !printable) {
+    ReplyError(call, Status(Code::kInvalidArgument, "send an Idempotency-Key header: 1-" +
+                                                        std::to_string(kMaxIdempotencyKeyBytes) +
+                                                        " visible ASCII characters")
+                         .WithDetail("field", "Idempotency-Key"));
+    return false;
+  }
+  return true;
 }
 
 bool DecodeBody(Call& call, google::protobuf::Message* message) {

@@ -30,9 +30,11 @@ struct Call {
 
 // How a route learns who calls it.
 enum class Authentication {
-  kNone,            // credentials are not looked at (health checks, signed webhooks later)
-  kOptionalBearer,  // public, but a Bearer token, if sent, must be valid and names the caller
-  kBearer,          // a valid Bearer token is required and the caller's role must be allowed
+  kNone,               // credentials are not looked at (health checks)
+  kProviderSignature,  // a provider's callback: the handler verifies its signature with the
+                       // provider's secrets (provider_schemes.h); Bearer tokens are ignored
+  kOptionalBearer,     // public, but a Bearer token, if sent, must be valid and names the caller
+  kBearer,             // a valid Bearer token is required and the caller's role must be allowed
 };
 
 // Roles a kBearer route is open to.
@@ -60,11 +62,18 @@ const std::vector<Route>& SystemRoutes();
 const std::vector<Route>& LedgerRoutes();
 const std::vector<Route>& MarketRoutes();
 const std::vector<Route>& ProviderRoutes();
+const std::vector<Route>& RailRoutes();
 
 inline void Reply(Call& call, HttpResponse response) { call.respond(std::move(response)); }
 inline void ReplyError(Call& call, const Status& status) {
   Reply(call, ErrorResponse(status, call.format));
 }
+
+// A fresh random id such as "m_3f9c...". Answers 500 and returns "" if randomness fails.
+std::string NewId(Call& call, const char* prefix);
+// The Idempotency-Key header, checked. Answers 400 and returns false if it is missing (when
+// required) or malformed.
+bool ReadIdempotencyKey(Call& call, bool required, std::string* key);
 
 // Decodes the body into `message`; on failure answers the call and returns false.
 bool DecodeBody(Call& call, google::protobuf::Message* message);

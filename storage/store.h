@@ -40,8 +40,12 @@ enum class Family {
   kIdempotency,   // caller ("role:id"), 0x1f, key -> IdempotencyRecord
   kOpenOrders,    // id of an order awaiting payment, paid or shipped -> ""
   kProviders,     // provider id -> ProviderRecord
+  kRails,         // id (tu_ / pi_ / po_ / ex_ ...) -> TopUp / ProviderPayment / Payout /
+                  // ProviderException
+  kRailIndex,     // owner ("t"+buyer, "p"+merchant, "P", "X"), 0x00, big-endian number -> id
+  kEvents,        // "e"+event id -> ProviderEvent; "w"/"t"+provider... -> event id (dedupe)
 };
-inline constexpr int kFamilyCount = 15;
+inline constexpr int kFamilyCount = 18;
 
 struct StoreOptions {
   // Directory of the RocksDB database; created if missing.

@@ -104,7 +104,7 @@ class MarketFixture : public EngineFixture {
 
   Answer<v1::Order> Act(const Caller& caller, const std::string& order_id, OrderAction action,
                         const std::string& key = "") {
-    return engine_->Execute(ActOnOrder{caller, order_id, action, key});
+    return engine_->Execute(ActOnOrder{caller, order_id, action, key, "", ""});
   }
 
   Answer<v1::Order> Refund(const std::string& merchant_id, const std::string& order_id,

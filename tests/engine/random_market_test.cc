@@ -86,7 +86,7 @@ TEST_F(RandomMarketTest, OrdersStockAndMoneyAgreeAfterEveryStep) {
     std::string who = role == Role::kBuyer ? order.buyer_id() : order.merchant_id();
     if (pick(10) == 0)
       who = role == Role::kBuyer ? buyers[pick(kBuyers)] : merchants[pick(kMerchants)];
-    return engine_->Execute(ActOnOrder{Caller{role, who}, id, action, ""});
+    return engine_->Execute(ActOnOrder{Caller{role, who}, id, action, "", "", ""});
   };
 
   auto cross_check = [&] {

@@ -1,0 +1,75 @@
+// What the payment rails' files share: staged records, rail records and their indexes,
+// providers as of this batch, and how a ledger refusal becomes an exception.
+#include "engine/rails.h"
+
+#include "common/assert.h"
+#include "engine/context.h"
+#include "engine/market.h"
+#include "storage/keys.h"
+
+namespace market4::engine {
+
+using storage::Family;
+
+Result<std::optional<std::string>> StagedRecords::Get(Family family, const std::string& key) const {
+  if (auto it = staged_.find({family, key}); it != staged_.end()) {
+    return std::optional<std::string>(it->second);
+  }
+  return store_->Get(family, key);
+}
+
+void StagedRecords::Put(Family family, const std::string& key, std::string value,
+                        storage::Batch* batch) {
+  batch->Put(family, key, value);
+  staged_[{family, key}] = std::move(value);
+}
+
+template <typename Record>
+Result<std::optional<Record>> FindRail(Context& context, const std::string& id) {
+  return ReadStaged<Record>(context.market.staged, Family::kRails, id);
+}
+template Result<std::optional<v1::TopUp>> FindRail(Context&, const std::string&);
+template Result<std::optional<v1::ProviderPayment>> FindRail(Context&, const std::string&);
+template Result<std::optional<v1::Payout>> FindRail(Context&, const std::string&);
+template Result<std::optional<v1::ProviderException>> FindRail(Context&, const std::string&);
+
+void PutRail(Context& context, const std::string& id, const google::protobuf::Message& record) {
+  context.market.staged.Put(Family::kRails, id, record.SerializeAsString(), &context.batch);
+}
+
+void IndexRail(Context& context, const std::string& id, std::initializer_list<std::string> owners) {
+  Market& market = context.market;
+  ++market.rail_number;
+  for (const std::string& owner : owners) {
+    context.batch.Put(Family::kRailIndex, storage::IndexKey(owner, market.rail_number), id);
+  }
+  context.batch.Put(Family::kMeta, kMetaRailNumber, storage::EncodeSequence(market.rail_number));
+}
+
+std::string TopUpsOwner(const std::string& buyer_id) { return "t" + buyer_id; }
+std::string PayoutsOwner(const std::string& merchant_id) { return "p" + merchant_id; }
+
+Result<std::optional<v1::ProviderRecord>> FindProvider(Context& context, const std::string& id) {
+  if (auto it = context.market.providers_in_batch.find(id);
+      it != context.market.providers_in_batch.end()) {
+    return std::optional<v1::ProviderRecord>(it->second);
+  }
+  if (id.empty() || id.find('\0') != std::string::npos) {
+    return std::optional<v1::ProviderRecord>();
+  }
+  return ReadStaged<v1::ProviderRecord>(context.market.staged, Family::kProviders, id);
+}
+
+Status RequireProvider(Context& context, const std::string& id) {
+  auto provider = FindProvider(context, id);
+  if (!provider.ok()) return provider.status();
+  if (!provider.value()) return NotFound("provider", id);
+  return Status::Ok();
+}
+
+EventEffect LedgerRefused(const Status& status) {
+  M4_ASSERT(status.code() != Code::kInternal, status.ToString());
+  return Exceptional("LEDGER_REFUSED_" + std::string(CodeName(status.code())));
+}
+
+}  // namespace market4::engine
