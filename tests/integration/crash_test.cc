@@ -14,8 +14,10 @@
 #include <thread>
 
 #include "engine/engine.h"
+#include "gateway/provider_schemes.h"
 #include "market4/v1/ledger.pb.h"
 #include "market4/v1/market.pb.h"
+#include "market4/v1/rails.pb.h"
 #include "tests/gateway/http_client.h"
 #include "tests/test_util.h"
 
@@ -310,6 +312,95 @@ TEST(CrashTest, KillNineMidMarketKeepsStockOrdersAndMoneyConsistent) {
       reader.Send("GET", "/v1/merchant/balance", "", Bearer(merchant.token())));
   EXPECT_EQ(balance.escrow(), paid_total);
   EXPECT_GE(paid_total, kAnswered * kPrice);
+}
+
+// Sends the top-up's callback as the provider would (the same delivery every time).
+ClientResponse DeliverTopUp(HttpClient& client, const std::string& top_up, std::int64_t amount) {
+  constexpr char kSecret[] = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+  gateway::CallbackFields fields;
+  fields.type = "topup.succeeded";
+  fields.reference = top_up;
+  fields.amount = amount;
+  fields.provider_txn_id = "txn-" + top_up;
+  fields.delivery_id = "msg-" + top_up;
+  fields.now_seconds = std::chrono::duration_cast<std::chrono::seconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
+  auto signed_callback = gateway::SignProviderCallback(v1::STANDARD_WEBHOOKS, kSecret, fields);
+  EXPECT_TRUE(signed_callback.ok());
+  std::map<std::string, std::string> headers(signed_callback->headers.begin(),
+                                             signed_callback->headers.end());
+  return client.Send("POST", "/v1/providers/momo/events", signed_callback->body, headers);
+}
+
+// Provider callbacks stream in and market4d is killed with SIGKILL between their arrival and
+// their answers. The provider then delivers every callback again, as it does when it saw no
+// answer: each top-up is credited exactly once, answered or not.
+TEST(CrashTest, KillNineMidCallbacksCreditsEachTopUpOnce) {
+  constexpr int kTopUps = 400, kSenders = 4, kAnsweredBeforeKill = 60;
+  constexpr std::int64_t kAmount = 1'000;
+  testing::TempDir dir;
+  std::string data_dir = dir.Sub("data");
+  std::uint16_t port = FreePort();
+  auto daemon = std::make_unique<Daemon>(data_dir, port);
+  ASSERT_TRUE(daemon->WaitReady());
+  HttpClient admin("127.0.0.1", port);
+  ASSERT_EQ(admin
+                .Send("POST", "/v1/providers",
+                      R"({"id":"momo","name":"MoMo","scheme":"STANDARD_WEBHOOKS",)"
+                      R"("secrets":["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"]})",
+                      Auth())
+                .status,
+            201);
+  auto buyer = Parse<v1::CreateBuyerResponse>(
+      admin.Send("POST", "/v1/buyers", R"({"name":"Người mua","phone":"0912345678"})"));
+  auto headers = Bearer(buyer.token());
+  std::vector<std::string> top_ups;
+  for (int i = 0; i < kTopUps; ++i) {
+    headers["Idempotency-Key"] = "topup-" + std::to_string(i);
+    top_ups.push_back(Parse<v1::TopUp>(admin.Send("POST", "/v1/wallet/topups",
+                                                  R"({"provider":"momo","amount":")" +
+                                                      std::to_string(kAmount) + R"("})",
+                                                  headers))
+                          .id());
+  }
+  std::atomic<int> answered{0};
+  std::vector<std::thread> senders;
+  for (int s = 0; s < kSenders; ++s) {
+    senders.emplace_back([&, s] {
+      HttpClient client("127.0.0.1", port);
+      for (int i = s; i < kTopUps; i += kSenders) {
+        ClientResponse r = DeliverTopUp(client, top_ups[i], kAmount);
+        if (r.status == 0) return;  // the server is gone
+        EXPECT_EQ(r.status, 204) << r.body;
+        ++answered;
+      }
+    });
+  }
+  while (answered < kAnsweredBeforeKill) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  daemon->Kill(SIGKILL);
+  for (auto& sender : senders) sender.join();
+
+  daemon = std::make_unique<Daemon>(data_dir, port);
+  ASSERT_TRUE(daemon->WaitReady());
+  HttpClient provider("127.0.0.1", port);
+  for (const auto& top_up : top_ups) EXPECT_EQ(DeliverTopUp(provider, top_up, kAmount).status, 204);
+  headers.erase("Idempotency-Key");
+  auto wallet = Parse<v1::Wallet>(provider.Send("GET", "/v1/wallet", "", headers));
+  EXPECT_EQ(wallet.balance(), kTopUps * kAmount);
+  auto account =
+      Parse<v1::Account>(provider.Send("GET", "/v1/accounts/provider.momo", "", Auth()));
+  EXPECT_EQ(account.debits_posted(), kTopUps * kAmount);
+  auto listed = Parse<v1::ListTopUpsResponse>(
+      provider.Send("GET", "/v1/wallet/topups?limit=200", "", headers));
+  EXPECT_EQ(listed.top_ups_size(), 200);
+  for (const auto& top_up : listed.top_ups()) EXPECT_EQ(top_up.status(), v1::SUCCEEDED);
+  EXPECT_EQ(daemon->Kill(SIGTERM), 0);
+  engine::EngineOptions options;
+  options.store.path = data_dir + "/ledger";
+  auto engine = engine::Engine::Open(std::move(options));
+  ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+  EXPECT_TRUE(engine.value()->Read().AuditHistory().ok());
 }
 
 }  // namespace
