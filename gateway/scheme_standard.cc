@@ -1,0 +1,116 @@
+// Standard Webhooks (standardwebhooks.com) callbacks in market4's own event format: headers
+// webhook-id, webhook-timestamp and webhook-signature (verified by gateway/webhook_signature.h)
+// over the body
+//   {"type":"topup.succeeded","data":{"reference":"tu_…","amount":"100000","provider_txn_id":"…"}}
+// where amount is whole dong, as a JSON string or integer. Answers: 204, or 503 to be retried.
+#include <charconv>
+
+#include "gateway/codec.h"
+#include "gateway/scheme_common.h"
+#include "gateway/webhook_signature.h"
+
+namespace market4::gateway {
+namespace {
+
+using google::protobuf::Struct;
+
+WebhookDelivery DeliveryOf(const HttpRequest& request) {
+  return WebhookDelivery{request.Header("webhook-id"), request.Header("webhook-timestamp"),
+                         request.Header("webhook-signature"), request.body};
+}
+
+// Which secret signed a delivery that VerifyWebhook accepted: each is tried alone, all of them.
+int SigningSecret(const std::vector<std::string>& secrets, const WebhookDelivery& delivery,
+                  std::int64_t now_seconds) {
+  int index = -1;
+  for (std::size_t i = 0; i < secrets.size(); ++i) {
+    bool verified = VerifyWebhook({secrets[i]}, delivery, now_seconds).ok();
+    if (verified && index < 0) index = static_cast<int>(i);
+  }
+  return index;
+}
+
+// The event's data fields; false unless all three are there (reference and provider_txn_id
+// non-empty, amount a whole number).
+bool ReadData(const Struct& event, ProviderNotice* notice) {
+  auto data = event.fields().find("data");
+  if (data == event.fields().end() || !data->second.has_struct_value()) return false;
+  const Struct& fields = data->second.struct_value();
+  bool has_reference = JsonScalarText(fields, "reference", &notice->reference);
+  bool has_txn_id = JsonScalarText(fields, "provider_txn_id", &notice->provider_txn_id);
+  bool has_amount = JsonWholeNumber(fields, "amount", &notice->amount);
+  if (!has_amount) notice->amount = 0;
+  return has_reference && has_txn_id && has_amount && !notice->reference.empty() &&
+         !notice->provider_txn_id.empty();
+}
+
+// Fills the notice from a verified body, or sets its problem.
+void ReadBody(const std::string& body, ProviderNotice* notice) {
+  Struct event;
+  if (!ParseJsonObject(body, &event)) {
+    notice->problem = kProblemUnreadableBody;
+    return;
+  }
+  std::string type;
+  JsonScalarText(event, "type", &type);
+  bool complete = ReadData(event, notice);
+  std::string_view kind;
+  bool succeeded = false;
+  if (!ParseEventType(type, &kind, &succeeded)) {
+    notice->problem = kProblemUnsupportedType;  // checked first: other events have other data
+  } else if (!complete) {
+    notice->problem = kProblemUnreadableBody;
+  } else if (ReferenceKind(notice->reference) != kind) {
+    notice->problem = kProblemUnsupportedReference;
+  } else {
+    notice->type = std::move(type);
+  }
+}
+
+Result<ProviderNotice> Read(const std::vector<std::string>& secrets, const HttpRequest& request,
+                            std::int64_t now_seconds) {
+  WebhookDelivery delivery = DeliveryOf(request);
+  if (Status verified = VerifyWebhook(secrets, delivery, now_seconds); !verified.ok()) {
+    return verified;
+  }
+  ProviderNotice notice;
+  notice.secret_index = SigningSecret(secrets, delivery, now_seconds);
+  notice.delivery_id = std::string(delivery.id);
+  std::from_chars(delivery.timestamp.data(), delivery.timestamp.data() + delivery.timestamp.size(),
+                  notice.signed_at);  // VerifyWebhook checked it is Unix seconds
+  ReadBody(request.body, &notice);
+  return notice;
+}
+
+std::string EventBody(const CallbackFields& fields) {
+  return "{\"type\":" + JsonQuote(fields.type) +
+         ",\"data\":{\"reference\":" + JsonQuote(fields.reference) + ",\"amount\":\"" +
+         std::to_string(fields.amount) +
+         "\",\"provider_txn_id\":" + JsonQuote(fields.provider_txn_id) + "}}";
+}
+
+Result<SignedCallback> Sign(const std::string& secret, const CallbackFields& fields) {
+  if (fields.delivery_id.empty()) {
+    return Status(Code::kInvalidArgument, "a Standard Webhooks delivery needs a webhook-id")
+        .WithDetail("field", "delivery_id");
+  }
+  SignedCallback callback;
+  callback.method = "POST";
+  callback.content_type = kJsonType;
+  callback.body = EventBody(fields);
+  auto signature = SignWebhook(secret, fields.delivery_id, fields.now_seconds, callback.body);
+  if (!signature.ok()) return signature.status();
+  callback.headers = {{"webhook-id", fields.delivery_id},
+                      {"webhook-timestamp", std::to_string(fields.now_seconds)},
+                      {"webhook-signature", std::move(signature).value()}};
+  return callback;
+}
+
+}  // namespace
+
+const SchemeOps& StandardWebhooksOps() {
+  static constexpr SchemeOps kOps{Read, Sign, NoContentUnlessRetry};
+  return kOps;
+}
+
+}  // namespace market4::gateway
