@@ -134,7 +134,8 @@ void BM_OrderLifecycleWindow(benchmark::State& state) {
                                      std::tuple{OrderAction::kShip, Role::kMerchant, "m_bench"},
                                      std::tuple{OrderAction::kConfirm, Role::kBuyer, "b_bench"}}) {
       std::vector<Command> step;
-      for (const auto& id : ids) step.push_back(ActOnOrder{Caller{role, who}, id, action, "", "", ""});
+      for (const auto& id : ids)
+        step.push_back(ActOnOrder{Caller{role, who}, id, action, "", "", ""});
       completed = std::min(completed, RunWindow(*f.engine, std::move(step)));
     }
     if (completed != window) state.SkipWithError("an order step failed");

@@ -380,6 +380,7 @@ TEST(CrashTest, KillNineMidCallbacksCreditsEachTopUpOnce) {
   while (answered < kAnsweredBeforeKill) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   daemon->Kill(SIGKILL);
   for (auto& sender : senders) sender.join();
+  std::printf("%d of %d callbacks answered before the kill\n", answered.load(), kTopUps);
 
   daemon = std::make_unique<Daemon>(data_dir, port);
   ASSERT_TRUE(daemon->WaitReady());
@@ -388,8 +389,7 @@ TEST(CrashTest, KillNineMidCallbacksCreditsEachTopUpOnce) {
   headers.erase("Idempotency-Key");
   auto wallet = Parse<v1::Wallet>(provider.Send("GET", "/v1/wallet", "", headers));
   EXPECT_EQ(wallet.balance(), kTopUps * kAmount);
-  auto account =
-      Parse<v1::Account>(provider.Send("GET", "/v1/accounts/provider.momo", "", Auth()));
+  auto account = Parse<v1::Account>(provider.Send("GET", "/v1/accounts/provider.momo", "", Auth()));
   EXPECT_EQ(account.debits_posted(), kTopUps * kAmount);
   auto listed = Parse<v1::ListTopUpsResponse>(
       provider.Send("GET", "/v1/wallet/topups?limit=200", "", headers));

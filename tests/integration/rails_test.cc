@@ -40,7 +40,8 @@ class RailsHttpTest : public GatewayFixture {
   }
 
   // Sends a callback signed as `scheme` with `secret`, over `client` (default: the fixture's).
-  ClientResponse Callback(const gateway::CallbackFields& fields, const std::string& provider = "momo",
+  ClientResponse Callback(const gateway::CallbackFields& fields,
+                          const std::string& provider = "momo",
                           v1::ProviderScheme scheme = v1::STANDARD_WEBHOOKS,
                           const std::string& secret = kSecret, HttpClient* client = nullptr) {
     auto signed_callback = gateway::SignProviderCallback(scheme, secret, fields);
@@ -70,11 +71,12 @@ class RailsHttpTest : public GatewayFixture {
     return fields;
   }
 
-  std::string TopUp(const Principal& buyer, std::int64_t amount, const std::string& provider = "momo") {
-    ClientResponse r = Send("POST", "/v1/wallet/topups", buyer.token,
-                            R"({"provider":")" + provider + R"(","amount":")" +
-                                std::to_string(amount) + R"("})",
-                            "topup-" + std::to_string(++keys_));
+  std::string TopUp(const Principal& buyer, std::int64_t amount,
+                    const std::string& provider = "momo") {
+    ClientResponse r =
+        Send("POST", "/v1/wallet/topups", buyer.token,
+             R"({"provider":")" + provider + R"(","amount":")" + std::to_string(amount) + R"("})",
+             "topup-" + std::to_string(++keys_));
     EXPECT_EQ(r.status, 201) << r.body;
     auto top_up = ParseJson<v1::TopUp>(r);
     EXPECT_EQ(top_up.status(), v1::PENDING);
@@ -90,8 +92,7 @@ class RailsHttpTest : public GatewayFixture {
   std::string Accounts() { return Send("GET", "/v1/accounts", kOperatorToken).body; }
 
   std::int64_t ProviderDebits(const std::string& provider = "momo") {
-    return ParseJson<v1::Account>(
-               Send("GET", "/v1/accounts/provider." + provider, kOperatorToken))
+    return ParseJson<v1::Account>(Send("GET", "/v1/accounts/provider." + provider, kOperatorToken))
         .debits_posted();
   }
 
@@ -262,8 +263,8 @@ TEST_F(RailsHttpTest, PayoutFailsBackThenSucceeds) {
   auto payout = ParseJson<v1::Payout>(first);
   EXPECT_EQ(payout.status(), v1::PENDING);
   EXPECT_EQ(Balance(merchant_).available(), 148'000);
-  auto pending = ParseJson<v1::ListPayoutsResponse>(
-      Send("GET", "/v1/payouts?status=PENDING", kOperatorToken));
+  auto pending =
+      ParseJson<v1::ListPayoutsResponse>(Send("GET", "/v1/payouts?status=PENDING", kOperatorToken));
   ASSERT_EQ(pending.payouts_size(), 1);
   EXPECT_EQ(Send("GET", "/v1/payouts", buyer_.token).status, 403);
   ASSERT_EQ(Callback(Fields("payout.failed", payout.id(), 50'000, "W1")).status, 204);
@@ -271,8 +272,8 @@ TEST_F(RailsHttpTest, PayoutFailsBackThenSucceeds) {
   auto second = ParseJson<v1::Payout>(Payout(50'000));
   ASSERT_EQ(Callback(Fields("payout.succeeded", second.id(), 50'000, "W2", "msg_2")).status, 204);
   EXPECT_EQ(Balance(merchant_).available(), 148'000);
-  auto mine = ParseJson<v1::ListPayoutsResponse>(
-      Send("GET", "/v1/merchant/payouts", merchant_.token));
+  auto mine =
+      ParseJson<v1::ListPayoutsResponse>(Send("GET", "/v1/merchant/payouts", merchant_.token));
   ASSERT_EQ(mine.payouts_size(), 2);
   EXPECT_EQ(mine.payouts(0).status(), v1::SUCCEEDED);
   EXPECT_EQ(mine.payouts(1).status(), v1::FAILED);
@@ -287,13 +288,13 @@ TEST_F(RailsHttpTest, TopUpsAndExceptionsCheckWhoIsCalling) {
   std::string top_up = TopUp(buyer_, 10'000);
   Principal other = NewBuyer("Chị Sáu");
   EXPECT_EQ(Send("GET", "/v1/wallet/topups/" + top_up, other.token).status, 404);
-  EXPECT_EQ(Send("POST", "/v1/wallet/topups", merchant_.token, R"({"provider":"momo","amount":"1"})",
-                 "k1")
+  EXPECT_EQ(Send("POST", "/v1/wallet/topups", merchant_.token,
+                 R"({"provider":"momo","amount":"1"})", "k1")
                 .status,
             403);
-  EXPECT_EQ(Send("POST", "/v1/wallet/topups", buyer_.token, R"({"provider":"momo","amount":"1"})")
-                .status,
-            400);  // no Idempotency-Key
+  EXPECT_EQ(
+      Send("POST", "/v1/wallet/topups", buyer_.token, R"({"provider":"momo","amount":"1"})").status,
+      400);  // no Idempotency-Key
   EXPECT_EQ(Send("GET", "/v1/exceptions", buyer_.token).status, 403);
   EXPECT_EQ(Send("GET", "/v1/exceptions", "").status, 401);
   EXPECT_EQ(Send("GET", "/v1/exceptions?status=BOGUS", kOperatorToken).status, 400);
@@ -307,18 +308,18 @@ TEST_F(RailsHttpTest, EverySchemeTopsUpThroughItsOwnCallback) {
   std::string momo = TopUp(buyer_, 10'000, "momo-ipn");
   std::string vnpay = TopUp(buyer_, 20'000, "vnpay");
   std::string zalopay = TopUp(buyer_, 30'000, "zalopay");
-  ClientResponse m = Callback(Fields("topup.succeeded", momo, 10'000, "2811"), "momo-ipn",
-                              v1::MOMO, "F8BBA842ECF85:K951B6PE1waDMi640xX08PD3vg6EkVlz");
+  ClientResponse m = Callback(Fields("topup.succeeded", momo, 10'000, "2811"), "momo-ipn", v1::MOMO,
+                              "F8BBA842ECF85:K951B6PE1waDMi640xX08PD3vg6EkVlz");
   EXPECT_EQ(m.status, 204) << m.body;
-  ClientResponse v = Callback(Fields("topup.succeeded", vnpay, 20'000, "1401"), "vnpay",
-                              v1::VNPAY, "VNPAYSANDBOXHASHSECRET0123456789");
+  ClientResponse v = Callback(Fields("topup.succeeded", vnpay, 20'000, "1401"), "vnpay", v1::VNPAY,
+                              "VNPAYSANDBOXHASHSECRET0123456789");
   EXPECT_EQ(v.status, 200);
   EXPECT_NE(v.body.find(R"("RspCode":"00")"), std::string::npos) << v.body;
-  ClientResponse vv = Callback(Fields("topup.succeeded", vnpay, 20'000, "1401"), "vnpay",
-                               v1::VNPAY, "VNPAYSANDBOXHASHSECRET0123456789");
+  ClientResponse vv = Callback(Fields("topup.succeeded", vnpay, 20'000, "1401"), "vnpay", v1::VNPAY,
+                               "VNPAYSANDBOXHASHSECRET0123456789");
   EXPECT_NE(vv.body.find(R"("RspCode":"02")"), std::string::npos) << vv.body;
-  ClientResponse z = Callback(Fields("topup.succeeded", zalopay, 30'000, "190613000002"),
-                              "zalopay", v1::ZALOPAY, "kLtgPl8HHhfvMuDHPwKfgfsY4Ydm9eIz");
+  ClientResponse z = Callback(Fields("topup.succeeded", zalopay, 30'000, "190613000002"), "zalopay",
+                              v1::ZALOPAY, "kLtgPl8HHhfvMuDHPwKfgfsY4Ydm9eIz");
   EXPECT_EQ(z.status, 200);
   EXPECT_NE(z.body.find(R"("return_code":1)"), std::string::npos) << z.body;
   // A forged VNPay IPN.
