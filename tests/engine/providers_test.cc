@@ -86,5 +86,34 @@ TEST_F(ProvidersTest, SecretsAreReplacedForARotation) {
   EXPECT_EQ(engine_->Read().GetProviderRecord("momo")->secrets(0), kOtherSecret);
 }
 
+TEST_F(ProvidersTest, EachSchemeTakesItsOwnKindOfSecret) {
+  EXPECT_TRUE(Create("momo", {"F8BBA842ECF85:K951B6PE1waDMi640xX08PD3vg6EkVlz"}, v1::MOMO).ok());
+  EXPECT_TRUE(Create("vnpay", {"VNPAYSANDBOXHASHSECRET0123456789"}, v1::VNPAY).ok());
+  EXPECT_TRUE(Create("zalopay", {"kLtgPl8HHhfvMuDHPwKfgfsY4Ydm9eIz"}, v1::ZALOPAY).ok());
+  // MoMo needs its access key and a secret key of at least kMinProviderKeyBytes.
+  EXPECT_EQ(Create("m2", {"K951B6PE1waDMi640xX08PD3vg6EkVlz"}, v1::MOMO).status.code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(Create("m2", {"F8BBA842ECF85:short"}, v1::MOMO).status.code(), Code::kInvalidArgument);
+  EXPECT_EQ(Create("m2", {":K951B6PE1waDMi640xX08PD3vg6EkVlz"}, v1::MOMO).status.code(),
+            Code::kInvalidArgument);
+  // Keys are printable ASCII without spaces, 16 to kMaxProviderSecretBytes long.
+  EXPECT_EQ(Create("v2", {"too-short"}, v1::VNPAY).status.code(), Code::kInvalidArgument);
+  EXPECT_EQ(Create("v2", {"VNPAY SANDBOX HASH SECRET 012345"}, v1::VNPAY).status.code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(Create("v2", {std::string(kMaxProviderSecretBytes + 1, 'k')}, v1::VNPAY).status.code(),
+            Code::kInvalidArgument);
+  // A Standard Webhooks secret is "whsec_" and base64; a bare key is not one.
+  EXPECT_EQ(Create("sw", {"kLtgPl8HHhfvMuDHPwKfgfsY4Ydm9eIz"}).status.code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(Create("s3", {kSecret}, static_cast<v1::ProviderScheme>(99)).status.code(),
+            Code::kInvalidArgument);
+  // Rotation checks the new secrets against the provider's own scheme.
+  UpdateProviderSecrets update{"momo", {}};
+  update.request.add_secrets(kSecret);
+  EXPECT_EQ(engine_->Execute(update).status.code(), Code::kInvalidArgument);
+  EXPECT_EQ(engine_->Read().GetProvider("m2").status().code(), Code::kNotFound);
+  EXPECT_EQ(engine_->Read().GetProvider("v2").status().code(), Code::kNotFound);
+}
+
 }  // namespace
 }  // namespace market4::engine

@@ -331,5 +331,125 @@ TEST_F(RailsHttpTest, EverySchemeTopsUpThroughItsOwnCallback) {
   EXPECT_EQ(Wallet(buyer_).balance(), 60'000);
 }
 
+// One scheme's secrets, old and new, for the tampering test.
+struct SchemeCase {
+  const char* name;
+  v1::ProviderScheme scheme;
+  const char* secret;
+  const char* rotated;
+  const char* wrong;
+  const char* txn;  // MoMo, VNPay and ZaloPay transaction ids are digits
+};
+
+class SchemeHttpTest : public RailsHttpTest, public ::testing::WithParamInterface<SchemeCase> {
+ protected:
+  // Sends a signed callback after `tamper` has changed it.
+  template <typename Tamper>
+  ClientResponse SendTampered(const gateway::CallbackFields& fields, const std::string& secret,
+                              Tamper tamper) {
+    auto signed_callback = gateway::SignProviderCallback(GetParam().scheme, secret, fields);
+    EXPECT_TRUE(signed_callback.ok()) << signed_callback.status().ToString();
+    if (!signed_callback.ok()) return {};
+    gateway::SignedCallback callback = signed_callback.value();
+    tamper(callback);
+    std::map<std::string, std::string> headers(callback.headers.begin(), callback.headers.end());
+    if (!callback.content_type.empty()) headers["Content-Type"] = callback.content_type;
+    return client_->Send(callback.method,
+                         std::string("/v1/providers/") + GetParam().name + "/events" +
+                             callback.path_and_query_suffix,
+                         callback.body, headers);
+  }
+
+  // The ledger and the exceptions queue, to compare before and after a refused delivery.
+  std::string State() { return Accounts() + Send("GET", "/v1/exceptions", kOperatorToken).body; }
+};
+
+// Replaces the first `from` in the callback's body or query with `to`.
+void ReplaceInCallback(gateway::SignedCallback& callback, const std::string& from,
+                       const std::string& to) {
+  for (std::string* text : {&callback.body, &callback.path_and_query_suffix}) {
+    std::size_t at = text->find(from);
+    if (at != std::string::npos) {
+      text->replace(at, from.size(), to);
+      return;
+    }
+  }
+  ADD_FAILURE() << "nothing to replace: " << from;
+}
+
+// Removes the signature, wherever the scheme carries it (its field renamed to one that means
+// nothing to the scheme).
+void DropSignature(gateway::SignedCallback& callback) {
+  std::erase_if(callback.headers, [](const auto& h) { return h.first == "webhook-signature"; });
+  const std::pair<const char*, const char*> renames[] = {{"\"signature\"", "\"signaturx\""},
+                                                         {"\"mac\"", "\"max\""},
+                                                         {"vnp_SecureHash=", "xnp_SecureHash="}};
+  for (const auto& [field, renamed] : renames) {
+    for (std::string* text : {&callback.body, &callback.path_and_query_suffix}) {
+      std::size_t at = text->find(field);
+      if (at != std::string::npos) text->replace(at, std::string(field).size(), renamed);
+    }
+  }
+}
+
+TEST_P(SchemeHttpTest, ForgedAlteredAndUnsignedCallbacksLeaveTheLedgerAsItWas) {
+  const SchemeCase& c = GetParam();
+  AddProvider(c.name, std::string(v1::ProviderScheme_Name(c.scheme)), c.secret);
+  std::string top_up = TopUp(buyer_, 25'000, c.name);
+  auto fields = Fields("topup.succeeded", top_up, 25'000, c.txn, "msg_scheme");
+  auto unchanged = [](gateway::SignedCallback&) {};
+  std::string before = State();
+  EXPECT_EQ(SendTampered(fields, c.wrong, unchanged).status, 401);
+  EXPECT_EQ(State(), before);
+  ClientResponse altered = SendTampered(fields, c.secret, [](gateway::SignedCallback& callback) {
+    ReplaceInCallback(callback, "25000", "25001");
+  });
+  EXPECT_EQ(altered.status, 401) << altered.body;
+  EXPECT_EQ(State(), before);
+  EXPECT_EQ(SendTampered(fields, c.secret, DropSignature).status, 401);
+  EXPECT_EQ(State(), before);
+  if (c.scheme == v1::STANDARD_WEBHOOKS) {
+    auto stale = fields;
+    stale.now_seconds -= 6 * 60;
+    EXPECT_EQ(SendTampered(stale, c.secret, unchanged).status, 401);
+    auto future = fields;
+    future.now_seconds += 6 * 60;
+    EXPECT_EQ(SendTampered(future, c.secret, unchanged).status, 401);
+    EXPECT_EQ(State(), before);
+  }
+  // Rotation: the old and the new secret are both valid; the second delivery is a duplicate.
+  ASSERT_EQ(Send("PATCH", std::string("/v1/providers/") + c.name, kOperatorToken,
+                 std::string(R"({"secrets":[")") + c.secret + R"(",")" + c.rotated + R"("]})")
+                .status,
+            200);
+  ClientResponse good = SendTampered(fields, c.rotated, unchanged);
+  EXPECT_GE(good.status, 200) << good.body;
+  EXPECT_LT(good.status, 300) << good.body;
+  EXPECT_EQ(Wallet(buyer_).balance(), 25'000);
+  ClientResponse again = SendTampered(fields, c.secret, unchanged);
+  EXPECT_LT(again.status, 300) << again.body;
+  EXPECT_EQ(Wallet(buyer_).balance(), 25'000);
+  EXPECT_EQ(ProviderDebits(c.name), 25'000);
+  EXPECT_EQ(Exceptions("").exceptions_size(), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EveryScheme, SchemeHttpTest,
+    ::testing::Values(
+        SchemeCase{"sw", v1::STANDARD_WEBHOOKS, kSecret, kNewSecret, kWrongSecret, "TXN-1"},
+        SchemeCase{"momo-ipn", v1::MOMO, "F8BBA842ECF85:K951B6PE1waDMi640xX08PD3vg6EkVlz",
+                   "F8BBA842ECF85:NEWSECRETKEYFORMOMOROTATION00001",
+                   "F8BBA842ECF85:SOMEONEELSESSECRETKEY00000000001", "2811"},
+        SchemeCase{"vnpay", v1::VNPAY, "VNPAYSANDBOXHASHSECRET0123456789",
+                   "VNPAYROTATEDHASHSECRET0123456789", "SOMEONEELSESHASHSECRET0123456789", "1401"},
+        SchemeCase{"zalopay", v1::ZALOPAY, "kLtgPl8HHhfvMuDHPwKfgfsY4Ydm9eIz",
+                   "ROTATEDKEY2FORZALOPAY00000000001", "SOMEONEELSESKEY2000000000000001",
+                   "190613000002"}),
+    [](const ::testing::TestParamInfo<SchemeCase>& info) {
+      std::string name = info.param.name;
+      std::erase(name, '-');
+      return name;
+    });
+
 }  // namespace
 }  // namespace market4
