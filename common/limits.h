@@ -79,4 +79,27 @@ inline constexpr std::chrono::seconds kMaxAutoConfirm{90 * 24 * 3600};
 // A refused auto-confirm is tried again after this.
 inline constexpr std::chrono::seconds kAutoConfirmRetry{3600};
 
+// --- QR payments (EMV QRCPS merchant-presented mode, NAPAS VietQR; common/emvco.h) ---
+// Value of one EMVCo data object, in characters (its length is written as two digits).
+inline constexpr std::size_t kMaxEmvcoValueChars = 99;
+// Transaction amount (ID 54), in characters: whole dong written in decimal.
+inline constexpr std::size_t kMaxEmvcoAmountChars = 13;
+// Merchant name (ID 59) and merchant city (ID 60), in characters.
+inline constexpr std::size_t kMaxEmvcoMerchantNameChars = 25;
+inline constexpr std::size_t kMaxEmvcoMerchantCityChars = 15;
+// Each object of the additional data template (ID 62), such as the purpose (62.08), in characters.
+inline constexpr std::size_t kMaxEmvcoAdditionalDataChars = 25;
+// A globally unique identifier (sub-ID 00 of a template in IDs 26-51), in characters.
+inline constexpr std::size_t kMaxEmvcoGuidChars = 32;
+// A bank's NAPAS BIN (the State Bank's bank identification number), in digits.
+inline constexpr std::size_t kBankBinDigits = 6;
+// A beneficiary's account number inside VietQR (NAPAS: consumer ID up to 19), in digits.
+inline constexpr std::size_t kMaxBankAccountDigits = 19;
+// The request code inside market4's stall template (ID 27, sub-ID 01), in characters.
+inline constexpr std::size_t kMaxStallRequestCodeChars = 25;
+// Longest text rendered as a QR code; every payload above is far shorter.
+inline constexpr std::size_t kMaxQrPayloadBytes = 512;
+// Most bytes of a bank memo searched for a payment code (bank memos hold a few hundred).
+inline constexpr std::size_t kMaxMemoBytes = 4'096;
+
 }  // namespace market4

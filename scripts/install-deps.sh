@@ -13,6 +13,8 @@ packages=(
   libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libicu-dev
+  libqrencode-dev
+  zbar-tools librsvg2-bin  # tests: render a QR's SVG to PNG and decode it
 )
 
 missing=()
