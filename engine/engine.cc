@@ -128,11 +128,13 @@ void Engine::ApplyBatch(std::deque<Item>& items, storage::Batch& batch) {
   if (!batch.Empty()) {
     if (Status s = store_->Commit(batch); !s.ok()) return FailStop(s, items);
   }
+  std::vector<v1::MerchantEvent> published = std::move(market_->published);
   ledger_->OnCommitted();
   market_->OnCommitted();
   if (options_.check_invariants_every_batch) {
     if (Status s = ledger_->CheckInvariants(); !s.ok()) return FailStop(s, items);
   }
+  if (!published.empty() && options_.on_merchant_events) options_.on_merchant_events(published);
   for (std::size_t i = 0; i < items.size(); ++i) items[i].done(std::move(answers[i]));
 }
 

@@ -25,12 +25,12 @@ Status LoadAll(storage::Store& store, Family family, std::map<std::string, Recor
                              });
 }
 
-Status LoadRailNumber(storage::Store& store, std::uint64_t* number) {
-  auto stored = store.Get(Family::kMeta, kMetaRailNumber);
+Status LoadNumber(storage::Store& store, const char* key, std::uint64_t* number) {
+  auto stored = store.Get(Family::kMeta, key);
   if (!stored.ok()) return stored.status();
   if (stored.value()) {
     auto decoded = storage::DecodeSequence(*stored.value());
-    if (!decoded) return Status(Code::kInternal, "corrupt rail number");
+    if (!decoded) return Status(Code::kInternal, std::string("corrupt ") + key);
     *number = *decoded;
   }
   return Status::Ok();
@@ -72,7 +72,10 @@ Status Market::Load(storage::Store& store, Ledger& ledger, std::int64_t now_ns,
       timers.Schedule(Timer::kAutoConfirm, id, Nanos(order.auto_confirm_at()));
     }
   }
-  if (Status s = LoadRailNumber(store, &rail_number); !s.ok()) return s;
+  if (Status s = LoadNumber(store, kMetaRailNumber, &rail_number); !s.ok()) return s;
+  if (Status s = LoadNumber(store, kMetaMerchantEventNumber, &merchant_event_number); !s.ok()) {
+    return s;
+  }
   if (Status s = idempotency.UpgradeRecords(batch); !s.ok()) return s;
   if (Status s = ledger.OpenAccount(kFeesAccount, true, now_ns, batch); !s.ok()) return s;
   return ledger.OpenAccount(kCashDeskAccount, false, now_ns, batch);
@@ -83,6 +86,7 @@ void Market::OnCommitted() {
   orders.OnCommitted();
   providers_in_batch.clear();
   staged.OnCommitted();
+  published.clear();
 }
 
 Status NotFound(const std::string& what, const std::string& id) {

@@ -22,6 +22,7 @@
 #include "engine/rails.h"
 #include "engine/timers.h"
 #include "market4/v1/market.pb.h"
+#include "market4/v1/stall.pb.h"
 #include "market4/v1/storage.pb.h"
 #include "storage/store.h"
 
@@ -52,7 +53,14 @@ struct Market {
   StagedRecords staged;
   // Numbers rail index entries (meta key kMetaRailNumber).
   std::uint64_t rail_number = 0;
+  // Numbers merchant events (meta key kMetaMerchantEventNumber).
+  std::uint64_t merchant_event_number = 0;
+  // Merchant events stored by the batch being built; the engine hands them on once it is
+  // durable (EngineOptions::on_merchant_events).
+  std::vector<v1::MerchantEvent> published;
 };
+
+inline constexpr char kMetaMerchantEventNumber[] = "merchant_event_number";
 
 inline constexpr char kMetaRailNumber[] = "rail_number";
 
@@ -68,6 +76,10 @@ std::string CallerScope(const Caller& caller);
 // A ledger transfer the marketplace makes (ids carry the reserved '~').
 v1::NewTransfer MarketTransfer(std::string id, std::string debit, std::string credit,
                                std::int64_t amount, std::uint32_t code, bool pending = false);
+// Stores a merchant event (payment.received, payout.updated) in the batch, numbered after
+// every earlier one, and queues it for publication once the batch is durable
+// (merchant_events.cc).
+void PublishMerchantEvent(Context& context, v1::MerchantEvent event);
 // Records `listing` in memory and in the batch.
 void PutListing(Context& context, const v1::Listing& listing);
 

@@ -5,13 +5,17 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <vector>
 
 #include "common/limits.h"
 #include "common/status.h"
 #include "engine/clock.h"
+#include "market4/v1/stall.pb.h"
 #include "storage/store.h"
 
 namespace market4::engine {
+
+namespace v1 = ::market4::v1;
 
 struct MarketOptions {
   // Platform commission on each completed order, in basis points (100 = 1 %), 0..10,000. The
@@ -45,6 +49,10 @@ struct EngineOptions {
   // then answers the batch's callers kUnavailable if this returns; a failed assertion exits
   // with status 70 regardless. Default (empty): log and exit the process with status 70.
   std::function<void(const Status&)> on_fatal;
+  // Called on the writer thread after each batch is durable, with the merchant events
+  // (payment.received, payout.updated) that batch stored, in id order; never with an empty
+  // list. It must return quickly (hand the events to other threads). Default: none.
+  std::function<void(const std::vector<v1::MerchantEvent>&)> on_merchant_events;
 };
 
 }  // namespace market4::engine

@@ -200,6 +200,14 @@ Status PayOrder(Context& context, v1::Order& order, const v1::NewTransfer* credi
   context.market.timers.Cancel(Timer::kPayDeadline, order.id());
   order.set_status(v1::PAID);
   AddOrderEvent(order, "PAID", by, context.now, order.total());
+  v1::MerchantEvent received;
+  received.set_merchant_id(order.merchant_id());
+  received.set_name("payment.received");
+  received.set_kind("order");
+  received.set_order_id(order.id());
+  received.set_amount(order.total());
+  received.set_buyer_name(context.market.buyers.at(order.buyer_id()).name());
+  PublishMerchantEvent(context, std::move(received));
   return Status::Ok();
 }
 

@@ -12,6 +12,18 @@ namespace {
 
 std::string TransferId(const v1::Payout& payout) { return "po~" + payout.id(); }
 
+// Tells the merchant's live stream where the payout stands.
+void PublishUpdate(Context& context, const v1::Payout& payout) {
+  v1::MerchantEvent updated;
+  updated.set_merchant_id(payout.merchant_id());
+  updated.set_name("payout.updated");
+  updated.set_kind("payout");
+  updated.set_payout_id(payout.id());
+  updated.set_amount(payout.amount());
+  updated.set_status(v1::RailStatus_Name(payout.status()));
+  PublishMerchantEvent(context, std::move(updated));
+}
+
 EventEffect Resolve(Context& context, v1::Payout& payout, const v1::ProviderEvent& event,
                     bool succeeded) {
   Ledger::LedgerOp op = PostPending{TransferId(payout), std::nullopt};
@@ -22,6 +34,7 @@ EventEffect Resolve(Context& context, v1::Payout& payout, const v1::ProviderEven
   payout.set_provider_txn_id(event.provider_txn_id());
   *payout.mutable_updated_at() = At(context.now);
   PutRail(context, payout.id(), payout);
+  PublishUpdate(context, payout);
   return Applied();
 }
 
@@ -69,6 +82,7 @@ Answer<v1::Payout> RequestPayout::Apply(Context& context) const {
   if (!moved.ok()) return moved.status();
   PutRail(context, id, payout);
   IndexRail(context, id, {PayoutsOwner(merchant_id), kAllPayoutsOwner});
+  PublishUpdate(context, payout);
   market.idempotency.Remember(scope, idempotency_key, fingerprint, payout, &context.batch);
   return payout;
 }

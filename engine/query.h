@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 #include "engine/command.h"
@@ -18,6 +19,7 @@
 #include "market4/v1/market.pb.h"
 #include "market4/v1/providers.pb.h"
 #include "market4/v1/rails.pb.h"
+#include "market4/v1/stall.pb.h"
 #include "market4/v1/storage.pb.h"
 #include "storage/store.h"
 
@@ -117,6 +119,12 @@ class Query {
       v1::ExceptionStatus status, std::size_t limit, const std::string& page_token) const;
   // A stored provider event with its raw content (operator).
   [[nodiscard]] Result<v1::ProviderEvent> GetProviderEvent(const std::string& id) const;
+
+  // --- The market stall (stall_query.cc) ---
+  // A merchant's events with ids above `after_id`, oldest first, at most `limit`
+  // (0: kDefaultPageSize; more than kMaxPageSize is INVALID_ARGUMENT).
+  [[nodiscard]] Result<std::vector<v1::MerchantEvent>> ListMerchantEvents(
+      const std::string& merchant_id, std::uint64_t after_id, std::size_t limit) const;
 
  private:
   storage::ReadView view_;

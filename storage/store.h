@@ -44,8 +44,9 @@ enum class Family {
                   // ProviderException
   kRailIndex,     // owner ("t"+buyer, "p"+merchant, "P", "X"), 0x00, big-endian number -> id
   kEvents,        // "e"+event id -> ProviderEvent; "w"/"t"+provider... -> event id (dedupe)
+  kMerchantEvents,  // merchant id, 0x00, big-endian event id -> MerchantEvent
 };
-inline constexpr int kFamilyCount = 18;
+inline constexpr int kFamilyCount = 19;
 
 struct StoreOptions {
   // Directory of the RocksDB database; created if missing.

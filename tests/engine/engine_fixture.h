@@ -5,6 +5,8 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
+#include <vector>
 
 #include "engine/engine.h"
 #include "tests/test_util.h"
@@ -24,6 +26,10 @@ class EngineFixture : public ::testing::Test {
     options.market = market_options_;
     options.tick_interval = std::chrono::hours(1);  // time moves only when a test says so
     options.on_fatal = [](const Status& s) { ADD_FAILURE() << "engine fatal: " << s.ToString(); };
+    options.on_merchant_events = [this](const std::vector<v1::MerchantEvent>& events) {
+      std::lock_guard lock(published_mutex_);
+      published_.insert(published_.end(), events.begin(), events.end());
+    };
     auto engine = Engine::Open(std::move(options));
     ASSERT_TRUE(engine.ok()) << engine.status().ToString();
     engine_ = std::move(engine).value();
@@ -88,6 +94,9 @@ class EngineFixture : public ::testing::Test {
 
   testing::TempDir dir_;
   ManualClock clock_;
+  // Merchant events the engine published after their batches were durable.
+  std::mutex published_mutex_;
+  std::vector<v1::MerchantEvent> published_;
   // Marketplace rules of the engine Open makes; a fixture variant sets them before Open.
   MarketOptions market_options_;
   std::unique_ptr<Engine> engine_;
