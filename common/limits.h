@@ -63,6 +63,11 @@ inline constexpr std::size_t kMaxDestinationChars = 64;
 // An operator's note on resolving an exception.
 inline constexpr std::size_t kMaxNoteChars = 500;
 
+// --- The market stall ---
+inline constexpr std::chrono::seconds kPaymentRequestDefaultLife{300};
+inline constexpr std::chrono::seconds kMaxPaymentRequestLife{24 * 3600};
+inline constexpr std::size_t kMaxStallNoteChars = 200;
+
 // --- Marketplace quantities (dong are whole: VND has no minor unit) ---
 inline constexpr std::size_t kMaxOrderItems = 50;
 inline constexpr std::int64_t kMaxQuantity = 1'000'000;

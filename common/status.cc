@@ -46,6 +46,10 @@ std::string_view CodeName(Code code) {
       return "UNAVAILABLE";
     case Code::kInvalidSignature:
       return "INVALID_SIGNATURE";
+    case Code::kAlreadyPaid:
+      return "ALREADY_PAID";
+    case Code::kExpired:
+      return "EXPIRED";
     case Code::kIoError:
       return "IO_ERROR";
     case Code::kInternal:

@@ -33,6 +33,8 @@ enum class Code {
   kFailedPrecondition,    // the object is not in a state that allows this (e.g. pay twice)
   kRefundExceedsPaid,     // refunds would add up to more than the order's total
   kInvalidSignature,      // a provider callback whose signature or timestamp does not verify
+  kAlreadyPaid,           // a one-time payment request that was paid already
+  kExpired,               // a payment request whose time ran out
   kUnavailable,           // the engine is stopped or its queue is full; retry later
   kIoError,               // storage failed
   kInternal,              // a bug: an invariant did not hold

@@ -32,10 +32,14 @@ inline constexpr std::uint32_t kCodeDeposit = 10;          // cash desk -> walle
 inline constexpr std::uint32_t kCodeTopUp = 11;            // provider -> wallet
 inline constexpr std::uint32_t kCodeProviderPayment = 12;  // provider -> wallet, for an order
 inline constexpr std::uint32_t kCodeExceptionCredit = 13;  // provider -> wallet, by an operator
+inline constexpr std::uint32_t kCodeBankTransfer = 14;     // bank -> wallet, for an order
 inline constexpr std::uint32_t kCodeOrderPayment = 20;     // wallet -> escrow, pending
 inline constexpr std::uint32_t kCodeOrderSettlement = 21;  // escrow -> available
 inline constexpr std::uint32_t kCodeCommission = 22;       // escrow -> platform.fees
 inline constexpr std::uint32_t kCodeRefund = 30;           // available -> wallet
 inline constexpr std::uint32_t kCodePayout = 40;           // available -> provider, pending
+inline constexpr std::uint32_t kCodeStallPayment = 50;     // wallet -> available, at a stall
+inline constexpr std::uint32_t kCodeStallCommission = 51;  // wallet -> platform.fees
+inline constexpr std::uint32_t kCodeStallRefund = 31;      // available -> wallet
 
 }  // namespace market4::engine

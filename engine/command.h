@@ -20,6 +20,7 @@
 #include "market4/v1/market.pb.h"
 #include "market4/v1/providers.pb.h"
 #include "market4/v1/rails.pb.h"
+#include "market4/v1/stall.pb.h"
 
 namespace market4::engine {
 
@@ -217,11 +218,42 @@ struct ResolveException {
   Answer<Reply> Apply(Context& context) const;
 };
 
-using Command = std::variant<CreateAccount, CreateTransfers, PostPending, VoidPending, Tick,
-                             VerifyInvariants, CreateMerchant, CreateBuyer, MakeDeposit,
-                             CreateListing, UpdateListing, DelistListing, PlaceOrder, ActOnOrder,
-                             RefundOrder, CreateProvider, UpdateProviderSecrets, RequestTopUp,
-                             RequestPayout, ReceiveProviderEvent, ResolveException>;
+// --- The market stall (stall.cc) ---
+// A merchant asks to be paid at the stall; the buyer scans its code.
+struct CreatePaymentRequest {
+  using Reply = v1::PaymentRequest;
+  std::string merchant_id;
+  std::string seed;  // random, chosen by the gateway; the request's code is derived from it
+  v1::CreatePaymentRequestRequest request;
+  Answer<Reply> Apply(Context& context) const;
+};
+// A buyer pays a payment request from the wallet: wallet -> merchant's available, less the
+// commission, at once (the goods change hands at the stall).
+struct PayPaymentRequest {
+  using Reply = v1::StallPayment;
+  std::string buyer_id;
+  std::string code;
+  std::string payment_id;       // sp_..., chosen by the gateway
+  std::string idempotency_key;  // required
+  v1::PayPaymentRequestRequest request;
+  Answer<Reply> Apply(Context& context) const;
+};
+// The merchant gives back part or all of a stall payment.
+struct RefundStallPayment {
+  using Reply = v1::StallPayment;
+  std::string merchant_id;
+  std::string payment_id;
+  std::string idempotency_key;  // required
+  v1::StallRefundRequest request;
+  Answer<Reply> Apply(Context& context) const;
+};
+
+using Command =
+    std::variant<CreateAccount, CreateTransfers, PostPending, VoidPending, Tick, VerifyInvariants,
+                 CreateMerchant, CreateBuyer, MakeDeposit, CreateListing, UpdateListing,
+                 DelistListing, PlaceOrder, ActOnOrder, RefundOrder, CreateProvider,
+                 UpdateProviderSecrets, RequestTopUp, RequestPayout, ReceiveProviderEvent,
+                 ResolveException, CreatePaymentRequest, PayPaymentRequest, RefundStallPayment>;
 
 template <typename C>
 using ReplyOf = typename C::Reply;

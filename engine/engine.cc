@@ -85,6 +85,8 @@ void Engine::Stop() {
 
 Query Engine::Read() const { return Query(store_->View()); }
 
+std::int64_t Engine::NowNanos() const { return clock_->NowNanos(); }
+
 void Engine::Run() {
   // Assertions on this thread reach the engine's fatal handler (tests) before the exit.
   ScopedFatalHandler fatal(options_.on_fatal);

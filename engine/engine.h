@@ -50,6 +50,8 @@ class Engine {
 
   // Reads over the state as of the last commit; any thread. Keep the Query briefly.
   [[nodiscard]] Query Read() const;
+  // The engine's clock (EngineOptions::clock): what "now" means to expiries; any thread.
+  [[nodiscard]] std::int64_t NowNanos() const;
 
  private:
   struct Item {

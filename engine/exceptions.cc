@@ -20,9 +20,10 @@ bool SameDecision(const v1::ExceptionResolution& done, const v1::ResolveExceptio
 // Moves the exception's amount to the buyer; the transfer's id, or why not.
 Result<std::string> CreditBuyer(Context& context, const v1::ProviderException& exception,
                                 const std::string& buyer_id) {
-  if (exception.type() != kTopUpSucceeded && exception.type() != kPaymentSucceeded) {
+  if (exception.type() != kTopUpSucceeded && exception.type() != kPaymentSucceeded &&
+      exception.type() != kBankCredit) {
     return Status(Code::kFailedPrecondition,
-                  "only money a provider brought in (a top-up or payment that succeeded) can be "
+                  "only money a provider brought in (a top-up, payment or bank credit) can be "
                   "credited to a buyer")
         .WithDetail("type", exception.type());
   }

@@ -77,8 +77,20 @@ Status Market::Load(storage::Store& store, Ledger& ledger, std::int64_t now_ns,
     return s;
   }
   if (Status s = idempotency.UpgradeRecords(batch); !s.ok()) return s;
+  GiveStallCodes(store, ledger, now_ns, batch);
   if (Status s = ledger.OpenAccount(kFeesAccount, true, now_ns, batch); !s.ok()) return s;
   return ledger.OpenAccount(kCashDeskAccount, false, now_ns, batch);
+}
+
+// Merchants onboarded before stall QR codes existed get theirs, once.
+void Market::GiveStallCodes(storage::Store& store, Ledger& ledger, std::int64_t now_ns,
+                            storage::Batch* batch) {
+  Context context{now_ns, *batch, store, ledger, *this};
+  for (auto& [id, merchant] : merchants) {
+    if (!merchant.stall_code().empty()) continue;
+    merchant.set_stall_code(NewStallQr(context, merchant).code());
+    batch->Put(Family::kMerchants, id, merchant.SerializeAsString());
+  }
 }
 
 void Market::OnCommitted() {

@@ -39,6 +39,8 @@ struct Market {
   Status Load(storage::Store& store, Ledger& ledger, std::int64_t now_ns, storage::Batch* batch);
   // The batch holding everything applied so far is durable.
   void OnCommitted();
+  void GiveStallCodes(storage::Store& store, Ledger& ledger, std::int64_t now_ns,
+                      storage::Batch* batch);
 
   MarketOptions options;
   std::map<std::string, v1::Merchant> merchants;

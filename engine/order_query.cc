@@ -43,8 +43,16 @@ const char* PostedKind(std::uint32_t code, bool in) {
       return "provider_payment";
     case kCodeExceptionCredit:
       return "exception_credit";
+    case kCodeBankTransfer:
+      return "bank_transfer";
     case kCodeRefund:
       return "refund";
+    case kCodeStallPayment:
+      return "stall_payment";
+    case kCodeStallCommission:
+      return "stall_commission";
+    case kCodeStallRefund:
+      return "stall_refund";
     default:
       return in ? "transfer_in" : "transfer_out";
   }

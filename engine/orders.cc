@@ -9,6 +9,7 @@
 #include "engine/context.h"
 #include "engine/ledger.h"
 #include "engine/market.h"
+#include "engine/rails.h"
 
 namespace market4::engine {
 namespace {
@@ -252,6 +253,7 @@ Answer<v1::Order> PlaceOrder::Apply(Context& context) const {
   auto order = BuildOrder(*this, context);
   if (!order.ok()) return order.status();
   MoveStock(context, order.value(), -1);
+  order->set_payment_code(ClaimPaymentCode(context, id, id));
   market.orders.Index(order.value(), &context.batch);
   market.timers.Schedule(Timer::kPayDeadline, id, Nanos(order->pay_by()));
   market.orders.Put(order.value(), &context.batch);

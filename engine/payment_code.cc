@@ -53,6 +53,34 @@ std::string FoldAscii(std::string_view memo) {
   return folded;
 }
 
+// Upper-case ASCII letters and digits of `text`, its diacritics dropped; with `spaces`, any
+// run of other characters becomes one space.
+std::string Fold(std::string_view text, bool spaces) {
+  text = text.substr(0, kMaxMemoBytes);
+  UErrorCode error = U_ZERO_ERROR;
+  const icu::Normalizer2* nfd = icu::Normalizer2::getNFDInstance(error);
+  if (U_FAILURE(error)) return FoldAscii(text);
+  icu::UnicodeString decomposed =
+      nfd->normalize(icu::UnicodeString::fromUTF8(
+                         icu::StringPiece(text.data(), static_cast<int32_t>(text.size()))),
+                     error);
+  if (U_FAILURE(error)) return FoldAscii(text);
+  std::string folded;
+  for (int32_t i = 0; i < decomposed.length(); i = decomposed.moveIndex32(i, 1)) {
+    UChar32 c = decomposed.char32At(i);
+    if (u_charType(c) == U_NON_SPACING_MARK) continue;  // the tones and vowel marks, after NFD
+    if (c == 0x0111 || c == 0x0110) c = 'D';  // đ, Đ: a stroke, which NFD does not take apart
+    c = u_toupper(c);
+    if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
+      folded.push_back(static_cast<char>(c));
+    } else if (spaces && !folded.empty() && folded.back() != ' ') {
+      folded.push_back(' ');
+    }
+  }
+  while (!folded.empty() && folded.back() == ' ') folded.pop_back();
+  return folded;
+}
+
 }  // namespace
 
 std::string PaymentCodeFrom(std::string_view seed_bytes) {
@@ -85,26 +113,18 @@ bool IsPaymentCode(std::string_view code) {
   return sum % kRadix == 0;
 }
 
-std::string FoldMemo(std::string_view memo) {
-  memo = memo.substr(0, kMaxMemoBytes);
-  UErrorCode error = U_ZERO_ERROR;
-  const icu::Normalizer2* nfd = icu::Normalizer2::getNFDInstance(error);
-  if (U_FAILURE(error)) return FoldAscii(memo);
-  // fromUTF8 turns every ill-formed sequence into U+FFFD, which folds to nothing.
-  icu::UnicodeString text = icu::UnicodeString::fromUTF8(
-      icu::StringPiece(memo.data(), static_cast<int32_t>(memo.size())));
-  icu::UnicodeString decomposed = nfd->normalize(text, error);
-  if (U_FAILURE(error)) return FoldAscii(memo);
-  std::string folded;
-  for (int32_t i = 0; i < decomposed.length(); i = decomposed.moveIndex32(i, 1)) {
-    UChar32 c = decomposed.char32At(i);
-    if (u_charType(c) == U_NON_SPACING_MARK) continue;  // the tones and vowel marks, after NFD
-    if (c == 0x0111 || c == 0x0110) c = 'D';  // đ, Đ: a stroke, which NFD does not take apart
-    c = u_toupper(c);
-    if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) folded.push_back(static_cast<char>(c));
+std::string AsciiWords(std::string_view text, std::size_t max_chars) {
+  std::string words = Fold(text, true);
+  if (words.size() > max_chars) {
+    // Cut between words where there is one: "CHO VI THANH SAP 12" -> "CHO VI THANH".
+    std::size_t space = words.rfind(' ', max_chars);
+    words.resize(space != std::string::npos && space > 0 ? space : max_chars);
   }
-  return folded;
+  while (!words.empty() && words.back() == ' ') words.pop_back();
+  return words;
 }
+
+std::string FoldMemo(std::string_view memo) { return Fold(memo, false); }
 
 std::vector<std::string> FindPaymentCodes(std::string_view memo) {
   const std::string folded = FoldMemo(memo);

@@ -39,6 +39,9 @@ bool IsPaymentCode(std::string_view code);
 // combining marks dropped, đ/Đ as D, upper-cased, and every character but A-Z and 0-9 dropped.
 // "Nguyễn Văn Á, m4ab cd" gives "NGUYENVANAM4ABCD". Only the first kMaxMemoBytes bytes count.
 std::string FoldMemo(std::string_view memo);
+// `text` as upper-case ASCII words (diacritics dropped, every run of anything else one space),
+// cut to `max_chars`: a merchant's name as a QR code and a bank show it ("Cô Ba" -> "CO BA").
+std::string AsciiWords(std::string_view text, std::size_t max_chars);
 
 // Every payment code in FoldMemo(memo), in memo order, each once. The folded text joins the
 // words, so the words around a code can form other candidates ("M4 M4..." typed twice, or a code

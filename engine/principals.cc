@@ -5,6 +5,7 @@
 #include "engine/context.h"
 #include "engine/ledger.h"
 #include "engine/market.h"
+#include "engine/rails.h"
 #include "engine/text.h"
 
 namespace market4::engine {
@@ -61,6 +62,7 @@ Answer<v1::Merchant> CreateMerchant::Apply(Context& context) const {
       return s;
     }
   }
+  merchant.set_stall_code(NewStallQr(context, merchant).code());
   context.batch.Put(Family::kMerchants, id, merchant.SerializeAsString());
   PutToken(context, token_hash, Role::kMerchant, id);
   context.market.merchants[id] = merchant;

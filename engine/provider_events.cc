@@ -48,7 +48,7 @@ void RememberDelivery(Context& context, const v1::ProviderEvent& event) {
   }
 }
 
-Result<EventEffect> Dispatch(Context& context, const v1::ProviderEvent& event) {
+Result<EventEffect> Dispatch(Context& context, v1::ProviderEvent& event) {
   if (!event.problem().empty()) return Exceptional(event.problem());
   const std::string& type = event.type();
   if (type == kTopUpSucceeded || type == kTopUpFailed) return ApplyTopUpEvent(context, event);
@@ -56,6 +56,7 @@ Result<EventEffect> Dispatch(Context& context, const v1::ProviderEvent& event) {
     return ApplyPaymentEvent(context, event);
   }
   if (type == kPayoutSucceeded || type == kPayoutFailed) return ApplyPayoutEvent(context, event);
+  if (type == kBankCredit) return ApplyBankCredit(context, event);
   return Exceptional("UNSUPPORTED_TYPE");
 }
 

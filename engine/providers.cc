@@ -47,6 +47,7 @@ bool IsKeyString(std::string_view key) {
 bool IsSecretOf(v1::ProviderScheme scheme, const std::string& secret) {
   switch (scheme) {
     case v1::STANDARD_WEBHOOKS:
+    case v1::BANK_TRANSFER:
       return IsWebhookSecret(secret);
     case v1::MOMO: {
       std::size_t colon = secret.find(':');
@@ -64,6 +65,7 @@ bool IsSecretOf(v1::ProviderScheme scheme, const std::string& secret) {
 const char* SecretFormat(v1::ProviderScheme scheme) {
   switch (scheme) {
     case v1::STANDARD_WEBHOOKS:
+    case v1::BANK_TRANSFER:
       return "\"whsec_\" and the base64 of a key";
     case v1::MOMO:
       return "\"<accessKey>:<secretKey>\", the secret key";
@@ -74,7 +76,43 @@ const char* SecretFormat(v1::ProviderScheme scheme) {
 
 bool IsKnownScheme(v1::ProviderScheme scheme) {
   return scheme == v1::STANDARD_WEBHOOKS || scheme == v1::MOMO || scheme == v1::VNPAY ||
-         scheme == v1::ZALOPAY;
+         scheme == v1::ZALOPAY || scheme == v1::BANK_TRANSFER;
+}
+
+bool AllOf(std::string_view text, std::size_t min, std::size_t max, bool (*allowed)(char)) {
+  if (text.size() < min || text.size() > max) return false;
+  for (char c : text) {
+    if (!allowed(c)) return false;
+  }
+  return true;
+}
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsNameChar(char c) { return (c >= 'A' && c <= 'Z') || IsDigit(c) || c == ' '; }
+
+// A BANK_TRANSFER provider names the collection account its VietQR codes pay into, as NAPAS
+// carries it; the other schemes have none.
+Status CheckCollectionAccount(const v1::CreateProviderRequest& r) {
+  if (r.scheme() != v1::BANK_TRANSFER) {
+    if (!r.bank_bin().empty() || !r.account_number().empty() || !r.account_name().empty()) {
+      return InvalidField("only BANK_TRANSFER providers have a collection account", "bank_bin");
+    }
+    return Status::Ok();
+  }
+  if (!AllOf(r.bank_bin(), kBankBinDigits, kBankBinDigits, IsDigit)) {
+    return InvalidField(
+        "bank_bin is the bank's " + std::to_string(kBankBinDigits) + "-digit NAPAS BIN",
+        "bank_bin");
+  }
+  if (!AllOf(r.account_number(), 1, kMaxBankAccountDigits, IsDigit)) {
+    return InvalidField("account_number is 1-" + std::to_string(kMaxBankAccountDigits) + " digits",
+                        "account_number");
+  }
+  if (!AllOf(r.account_name(), 1, kMaxEmvcoMerchantNameChars, IsNameChar)) {
+    return InvalidField("account_name is 1-" + std::to_string(kMaxEmvcoMerchantNameChars) +
+                            " capital letters, digits and spaces, as the bank shows it",
+                        "account_name");
+  }
+  return Status::Ok();
 }
 
 Status CheckSecrets(v1::ProviderScheme scheme,
@@ -113,9 +151,11 @@ Answer<v1::Provider> CreateProvider::Apply(Context& context) const {
   auto name = CleanText(r.name(), {"name", kMaxNameChars});
   if (!name.ok()) return name.status();
   if (!IsKnownScheme(r.scheme())) {
-    return InvalidField("scheme must be STANDARD_WEBHOOKS, MOMO, VNPAY or ZALOPAY", "scheme");
+    return InvalidField("scheme must be STANDARD_WEBHOOKS, MOMO, VNPAY, ZALOPAY or BANK_TRANSFER",
+                        "scheme");
   }
   if (Status s = CheckSecrets(r.scheme(), r.secrets()); !s.ok()) return s;
+  if (Status s = CheckCollectionAccount(r); !s.ok()) return s;
   auto existing = FindProvider(context, r.id());
   if (!existing.ok()) return existing.status();
   if (existing.value()) {
@@ -130,6 +170,9 @@ Answer<v1::Provider> CreateProvider::Apply(Context& context) const {
   provider->set_id(r.id());
   provider->set_name(name.value());
   provider->set_scheme(r.scheme());
+  provider->set_bank_bin(r.bank_bin());
+  provider->set_account_number(r.account_number());
+  provider->set_account_name(r.account_name());
   *provider->mutable_created_at() = At(context.now);
   PutProvider(context, record, r.secrets());
   return record.provider();

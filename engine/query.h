@@ -125,6 +125,15 @@ class Query {
   // (0: kDefaultPageSize; more than kMaxPageSize is INVALID_ARGUMENT).
   [[nodiscard]] Result<std::vector<v1::MerchantEvent>> ListMerchantEvents(
       const std::string& merchant_id, std::uint64_t after_id, std::size_t limit) const;
+  // A payment request by its code, anyone's: its status is EXPIRED once `now_ns` (the
+  // engine's clock) passed its expires_at unpaid.
+  [[nodiscard]] Result<v1::PaymentRequest> GetPaymentRequest(const std::string& code,
+                                                             std::int64_t now_ns) const;
+  // The merchant's stall payments, newest first; one of them (NOT_FOUND if another's).
+  [[nodiscard]] Result<v1::ListStallPaymentsResponse> ListStallPayments(
+      const std::string& merchant_id, std::size_t limit, const std::string& page_token) const;
+  [[nodiscard]] Result<v1::StallPayment> GetStallPayment(const std::string& merchant_id,
+                                                         const std::string& id) const;
 
  private:
   storage::ReadView view_;

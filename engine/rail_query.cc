@@ -1,5 +1,7 @@
 // Reads of the payment rails: top-ups, payouts, exceptions and stored provider events.
 // Ownership is checked next to the data: another tenant's record is NOT_FOUND.
+#include <google/protobuf/util/time_util.h>
+
 #include "common/limits.h"
 #include "engine/query.h"
 #include "engine/rails.h"
@@ -118,6 +120,38 @@ Result<v1::ListExceptionsResponse> Query::ListExceptions(v1::ExceptionStatus sta
       [](v1::ListExceptionsResponse& r, v1::ProviderException e) {
         *r.add_exceptions() = std::move(e);
       });
+}
+
+Result<v1::PaymentRequest> Query::GetPaymentRequest(const std::string& code,
+                                                    std::int64_t now_ns) const {
+  auto request = ReadRecord<v1::PaymentRequest>(view_, Family::kRails, kRequestPrefix + code);
+  if (!request.ok()) return request.status();
+  if (!request.value()) {
+    return Status(Code::kNotFound, "no payment request with this code").WithDetail("code", code);
+  }
+  v1::PaymentRequest found = std::move(*request.value());
+  if (!found.reusable() && found.status() == "OPEN" &&
+      now_ns >= google::protobuf::util::TimeUtil::TimestampToNanoseconds(found.expires_at())) {
+    found.set_status("EXPIRED");
+  }
+  return found;
+}
+
+Result<v1::ListStallPaymentsResponse> Query::ListStallPayments(
+    const std::string& merchant_id, std::size_t limit, const std::string& page_token) const {
+  return ListRails<v1::StallPayment, v1::ListStallPaymentsResponse>(
+      view_, PagedList::kStallPayments, "s" + merchant_id, limit, page_token,
+      [](const v1::StallPayment&) { return true; },
+      [](v1::ListStallPaymentsResponse& r, v1::StallPayment p) {
+        *r.add_payments() = std::move(p);
+      });
+}
+
+Result<v1::StallPayment> Query::GetStallPayment(const std::string& merchant_id,
+                                                const std::string& id) const {
+  return ReadRail<v1::StallPayment>(
+      view_, id, "payment", kStallPaymentPrefix,
+      [&](const v1::StallPayment& p) { return p.merchant_id() == merchant_id; });
 }
 
 Result<v1::ProviderEvent> Query::GetProviderEvent(const std::string& id) const {

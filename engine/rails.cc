@@ -5,6 +5,7 @@
 #include "common/assert.h"
 #include "engine/context.h"
 #include "engine/market.h"
+#include "engine/payment_code.h"
 #include "storage/keys.h"
 
 namespace market4::engine {
@@ -32,6 +33,7 @@ template Result<std::optional<v1::TopUp>> FindRail(Context&, const std::string&)
 template Result<std::optional<v1::ProviderPayment>> FindRail(Context&, const std::string&);
 template Result<std::optional<v1::Payout>> FindRail(Context&, const std::string&);
 template Result<std::optional<v1::ProviderException>> FindRail(Context&, const std::string&);
+template Result<std::optional<v1::StallPayment>> FindRail(Context&, const std::string&);
 
 void PutRail(Context& context, const std::string& id, const google::protobuf::Message& record) {
   context.market.staged.Put(Family::kRails, id, record.SerializeAsString(), &context.batch);
@@ -44,6 +46,26 @@ void IndexRail(Context& context, const std::string& id, std::initializer_list<st
     context.batch.Put(Family::kRailIndex, storage::IndexKey(owner, market.rail_number), id);
   }
   context.batch.Put(Family::kMeta, kMetaRailNumber, storage::EncodeSequence(market.rail_number));
+}
+
+namespace {
+std::string CodeKey(const std::string& code) { return "#" + code; }
+}  // namespace
+
+std::string ClaimPaymentCode(Context& context, std::string_view seed, const std::string& order_id) {
+  for (std::uint64_t attempt = 0;; ++attempt) {
+    std::string code = PaymentCodeFrom(std::string(seed) + "#" + std::to_string(attempt));
+    auto held = context.market.staged.Get(Family::kRails, CodeKey(code));
+    M4_ASSERT(held.ok(), held.status().ToString());
+    if (held.value()) continue;  // about one in 10^11 per code already given out
+    std::string owner = order_id.empty() ? kRequestPrefix + code : order_id;
+    context.market.staged.Put(Family::kRails, CodeKey(code), owner, &context.batch);
+    return code;
+  }
+}
+
+Result<std::optional<std::string>> PaymentCodeOwner(Context& context, const std::string& code) {
+  return context.market.staged.Get(Family::kRails, CodeKey(code));
 }
 
 std::string TopUpsOwner(const std::string& buyer_id) { return "t" + buyer_id; }

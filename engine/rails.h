@@ -15,7 +15,9 @@
 #include <utility>
 
 #include "common/status.h"
+#include "market4/v1/market.pb.h"
 #include "market4/v1/rails.pb.h"
+#include "market4/v1/stall.pb.h"
 #include "market4/v1/storage.pb.h"
 #include "storage/store.h"
 
@@ -66,6 +68,13 @@ std::string PayoutsOwner(const std::string& merchant_id);  // a merchant's payou
 inline constexpr char kAllPayoutsOwner[] = "P";            // every payout (operator)
 inline constexpr char kAllExceptionsOwner[] = "X";         // every exception (operator)
 
+// A payment code no order or payment request holds yet, derived from `seed` (the same seed
+// gives the same code on every replica), now held by `order_id`, or with "" by the payment
+// request of that code (kRails key kRequestPrefix + code).
+std::string ClaimPaymentCode(Context& context, std::string_view seed, const std::string& order_id);
+// Who holds `code`: an order id, kRequestPrefix + the code, or nullopt.
+Result<std::optional<std::string>> PaymentCodeOwner(Context& context, const std::string& code);
+
 // The provider as of this batch; nullopt if there is none.
 Result<std::optional<v1::ProviderRecord>> FindProvider(Context& context, const std::string& id);
 // NOT_FOUND naming the provider unless it exists.
@@ -96,6 +105,11 @@ inline constexpr char kTopUpPrefix[] = "tu_";
 inline constexpr char kPaymentPrefix[] = "pi_";
 inline constexpr char kPayoutPrefix[] = "po_";
 inline constexpr char kExceptionPrefix[] = "ex_";
+inline constexpr char kRequestPrefix[] = "rq_";  // + code: a stall payment request
+inline constexpr char kStallPaymentPrefix[] = "sp_";
+
+// A new reusable, open-amount payment request for `merchant`'s stall (stall.cc).
+v1::PaymentRequest NewStallQr(Context& context, const v1::Merchant& merchant);
 inline bool IsReferenceOf(const std::string& reference, const char* prefix) {
   return reference.rfind(prefix, 0) == 0;
 }
@@ -107,5 +121,10 @@ inline constexpr char kPaymentSucceeded[] = "payment.succeeded";
 inline constexpr char kPaymentFailed[] = "payment.failed";
 inline constexpr char kPayoutSucceeded[] = "payout.succeeded";
 inline constexpr char kPayoutFailed[] = "payout.failed";
+inline constexpr char kBankCredit[] = "bank.credit";  // BANK_TRANSFER providers
+
+// A bank transfer's credit, matched to an order by the payment code in its memo
+// (bank_credits.cc).
+Result<EventEffect> ApplyBankCredit(Context& context, v1::ProviderEvent& event);
 
 }  // namespace market4::engine

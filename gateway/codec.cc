@@ -180,7 +180,10 @@ int HttpStatusFor(Code code) {
       return 403;
     case Code::kNotFound:
       return 404;
+    case Code::kExpired:
+      return 410;
     case Code::kOutOfStock:
+    case Code::kAlreadyPaid:
     case Code::kFailedPrecondition:
     case Code::kAlreadyExists:
     case Code::kPendingNotFound:

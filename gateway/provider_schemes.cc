@@ -18,6 +18,8 @@ const SchemeOps* OpsFor(v1::ProviderScheme scheme) {
       return &VnpayOps();
     case v1::ZALOPAY:
       return &ZalopayOps();
+    case v1::BANK_TRANSFER:
+      return &BankTransferOps();
     default:
       return nullptr;
   }

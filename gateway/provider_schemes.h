@@ -39,6 +39,7 @@ struct ProviderNotice {
   // Non-empty (one of kProblem...) when the signature is good but the content cannot be read
   // or mapped; the other fields then hold what could be read.
   std::string problem;
+  std::string memo;            // bank.credit: the transfer's memo, as the bank sent it
   int secret_index = 0;        // index into secrets of the secret that verified it
   std::int64_t signed_at = 0;  // Unix seconds the provider signed at (Standard Webhooks), else 0
 };
@@ -66,6 +67,7 @@ HttpResponse AcknowledgeCallback(v1::ProviderScheme scheme, CallbackOutcome outc
 // A callback as a provider holding `secret` would send it (for market4-sim and tests).
 struct CallbackFields {
   std::string type, reference, provider_txn_id, delivery_id;
+  std::string memo;  // BANK_TRANSFER: the transfer's memo (its type is bank.credit)
   std::int64_t amount = 0;
   std::int64_t now_seconds = 0;
 };

@@ -54,8 +54,13 @@ Result<std::string> QrSvg(std::string_view payload) {
                                      /*casesensitive=*/1));
   if (code == nullptr) return Status(Code::kInternal, "libqrencode could not encode the payload");
 
-  const std::string size = std::to_string(code->width + 2 * kQrQuietZoneModules);
-  std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " + size + " " + size +
+  const int modules = code->width + 2 * kQrQuietZoneModules;
+  const std::string size = std::to_string(modules);
+  // Drawn kQrPixelsPerModule pixels a module unless the page scales it (the viewBox keeps it
+  // sharp at any size): small enough for a phone screen, large enough for a camera.
+  const std::string pixels = std::to_string(modules * kQrPixelsPerModule);
+  std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + pixels + "\" height=\"" +
+                    pixels + "\" viewBox=\"0 0 " + size + " " + size +
                     "\" shape-rendering=\"crispEdges\">";
   svg += "<rect width=\"" + size + "\" height=\"" + size + "\" fill=\"#fff\"/>";
   svg.append("<path fill=\"#000\" d=\"").append(DarkModulesPath(*code)).append("\"/>");

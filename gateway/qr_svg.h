@@ -13,6 +13,8 @@ namespace market4::gateway {
 
 // Modules of light margin on each side of the symbol (ISO/IEC 18004 asks for 4).
 inline constexpr int kQrQuietZoneModules = 4;
+// The drawn size of one module when nothing scales the SVG.
+inline constexpr int kQrPixelsPerModule = 8;
 
 // `payload` (1..kMaxQrPayloadBytes bytes, no NUL) as a QR code symbol at error correction
 // level M (15 % of the symbol may be lost), its bytes in 8-bit mode and case kept, drawn as a

@@ -122,6 +122,7 @@ engine::ReceiveProviderEvent EventOf(const Call& call, const v1::ProviderRecord&
   event.set_amount(notice.amount);
   event.set_provider_txn_id(notice.provider_txn_id);
   event.set_problem(notice.problem);
+  event.set_memo(notice.memo);
   event.set_scheme(record.provider().scheme());
   event.set_secret_index(notice.secret_index);
   event.set_signed_at(notice.signed_at);

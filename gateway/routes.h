@@ -63,6 +63,7 @@ const std::vector<Route>& LedgerRoutes();
 const std::vector<Route>& MarketRoutes();
 const std::vector<Route>& ProviderRoutes();
 const std::vector<Route>& RailRoutes();
+const std::vector<Route>& StallRoutes();
 
 inline void Reply(Call& call, HttpResponse response) { call.respond(std::move(response)); }
 inline void ReplyError(Call& call, const Status& status) {

@@ -202,4 +202,14 @@ HttpResponse JsonAnswer(std::string body) {
   return response;
 }
 
+int WebhookSigningSecret(const std::vector<std::string>& secrets, const WebhookDelivery& delivery,
+                         std::int64_t now_seconds) {
+  int index = -1;
+  for (std::size_t i = 0; i < secrets.size(); ++i) {
+    bool verified = VerifyWebhook({secrets[i]}, delivery, now_seconds).ok();
+    if (verified && index < 0) index = static_cast<int>(i);
+  }
+  return index;
+}
+
 }  // namespace market4::gateway

@@ -14,6 +14,7 @@
 #include "common/status.h"
 #include "gateway/http.h"
 #include "gateway/provider_schemes.h"
+#include "gateway/webhook_signature.h"
 
 namespace market4::gateway {
 
@@ -29,6 +30,7 @@ const SchemeOps& StandardWebhooksOps();  // scheme_standard.cc
 const SchemeOps& MomoOps();              // scheme_momo.cc
 const SchemeOps& VnpayOps();             // scheme_vnpay.cc
 const SchemeOps& ZalopayOps();           // scheme_zalopay.cc
+const SchemeOps& BankTransferOps();      // scheme_bank.cc
 
 // ---- Verifying ------------------------------------------------------------------------------
 
@@ -44,6 +46,11 @@ using MacOf = std::function<bool(const std::string& secret, std::string* mac)>;
 // secret came close.
 int MatchingSecret(const std::vector<std::string>& secrets, std::string_view received,
                    const MacOf& mac_of);
+
+// Which of `secrets` signed a Standard Webhooks delivery that VerifyWebhook accepted (each is
+// tried alone, all of them); -1 if none.
+int WebhookSigningSecret(const std::vector<std::string>& secrets, const WebhookDelivery& delivery,
+                         std::int64_t now_seconds);
 
 // The raw bytes of a hex MAC (either case) of exactly `size` bytes; false otherwise.
 bool DecodeHexMac(std::string_view hex, std::size_t size, std::string* mac);

@@ -19,17 +19,6 @@ WebhookDelivery DeliveryOf(const HttpRequest& request) {
                          request.Header("webhook-signature"), request.body};
 }
 
-// Which secret signed a delivery that VerifyWebhook accepted: each is tried alone, all of them.
-int SigningSecret(const std::vector<std::string>& secrets, const WebhookDelivery& delivery,
-                  std::int64_t now_seconds) {
-  int index = -1;
-  for (std::size_t i = 0; i < secrets.size(); ++i) {
-    bool verified = VerifyWebhook({secrets[i]}, delivery, now_seconds).ok();
-    if (verified && index < 0) index = static_cast<int>(i);
-  }
-  return index;
-}
-
 // The event's data fields; false unless all three are there (reference and provider_txn_id
 // non-empty, amount a whole number).
 bool ReadData(const Struct& event, ProviderNotice* notice) {
@@ -74,7 +63,7 @@ Result<ProviderNotice> Read(const std::vector<std::string>& secrets, const HttpR
     return verified;
   }
   ProviderNotice notice;
-  notice.secret_index = SigningSecret(secrets, delivery, now_seconds);
+  notice.secret_index = WebhookSigningSecret(secrets, delivery, now_seconds);
   notice.delivery_id = std::string(delivery.id);
   std::from_chars(delivery.timestamp.data(), delivery.timestamp.data() + delivery.timestamp.size(),
                   notice.signed_at);  // VerifyWebhook checked it is Unix seconds

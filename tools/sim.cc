@@ -25,7 +25,8 @@ struct SchemeName {
 constexpr SchemeName kSchemeNames[] = {{"standard", v1::STANDARD_WEBHOOKS},
                                        {"momo", v1::MOMO},
                                        {"vnpay", v1::VNPAY},
-                                       {"zalopay", v1::ZALOPAY}};
+                                       {"zalopay", v1::ZALOPAY},
+                                       {"bank", v1::BANK_TRANSFER}};
 
 // The options as typed.
 struct Flags {
@@ -61,20 +62,24 @@ void AddEventOptions(CLI::App* event, SimOptions* o, Flags* flags) {
   event->add_option("--provider", o->provider, "the provider's id in market4")->required();
   event->add_option("--scheme", flags->scheme, "how the provider signs")
       ->required()
-      ->check(CLI::IsMember({"standard", "momo", "vnpay", "zalopay"}));
+      ->check(CLI::IsMember({"standard", "momo", "vnpay", "zalopay", "bank"}));
   event
       ->add_option("--secret", o->secret,
-                   "whsec_<base64> | <accessKey>:<secretKey> | "
+                   "whsec_<base64> (standard, bank) | <accessKey>:<secretKey> | "
                    "vnp_HashSecret | key2")
       ->required();
-  event->add_option("--type", o->fields.type, "<topup|payment|payout>.<succeeded|failed>")
+  event
+      ->add_option("--type", o->fields.type,
+                   "<topup|payment|payout>.<succeeded|failed>, or bank.credit")
       ->required();
-  event->add_option("--reference", o->fields.reference, "tu_..., pi_... or po_...")->required();
+  event->add_option("--reference", o->fields.reference,
+                    "tu_..., pi_... or po_... (not for bank.credit)");
+  event->add_option("--memo", o->fields.memo, "bank.credit: the transfer's memo");
   event->add_option("--amount", flags->amount, "whole dong")
       ->required()
       ->check(WholeNumber(0, std::numeric_limits<std::int64_t>::max()));
   event->add_option("--provider-txn-id", o->fields.provider_txn_id,
-                    "the provider's transaction id (default: random digits)");
+                    "the provider's transaction id, or the bank_txn_id (default: random digits)");
   event->add_option("--webhook-id", o->fields.delivery_id,
                     "the delivery's id, Standard Webhooks and MoMo (default: msg_<random hex>)");
   event->add_option("--times", flags->times, "send the same delivery N times")

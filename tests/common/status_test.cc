@@ -33,6 +33,8 @@ TEST(StatusTest, EveryCodeHasItsStableName) {
       {Code::kFailedPrecondition, "FAILED_PRECONDITION"},
       {Code::kRefundExceedsPaid, "REFUND_EXCEEDS_PAID"},
       {Code::kInvalidSignature, "INVALID_SIGNATURE"},
+      {Code::kAlreadyPaid, "ALREADY_PAID"},
+      {Code::kExpired, "EXPIRED"},
       {Code::kUnavailable, "UNAVAILABLE"},
       {Code::kIoError, "IO_ERROR"},
       {Code::kInternal, "INTERNAL"},

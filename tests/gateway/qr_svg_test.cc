@@ -90,8 +90,8 @@ TEST(QrSvgTest, AReaderDecodesThePayload) {
     Result<std::string> svg = QrSvg(payload);
     ASSERT_TRUE(svg.ok()) << svg.status().ToString();
     std::ofstream(svg_path) << svg.value();
-    ShellRun render = Shell("rsvg-convert --zoom=4 --background-color=white -o '" + png_path +
-                            "' '" + svg_path + "' 2>&1");
+    ShellRun render = Shell("rsvg-convert --background-color=white -o '" + png_path + "' '" +
+                            svg_path + "' 2>&1");
     ASSERT_EQ(render.status, 0) << render.output;
     ShellRun decoded =
         Shell("zbarimg --quiet --nodbus --raw -Sdisable -Sqrcode.enable '" + png_path + "'");
@@ -155,8 +155,10 @@ TEST(QrSvgTest, DrawsLibqrencodesMatrixWithAQuietZone) {
     Result<std::string> svg = QrSvg(payload);
     ASSERT_TRUE(svg.ok());
     const std::string n = std::to_string(size);
-    EXPECT_TRUE(svg->starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " + n +
-                                 " " + n + "\" shape-rendering=\"crispEdges\">"));
+    const std::string px = std::to_string(size * kQrPixelsPerModule);
+    EXPECT_TRUE(svg->starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + px +
+                                 "\" height=\"" + px + "\" viewBox=\"0 0 " + n + " " + n +
+                                 "\" shape-rendering=\"crispEdges\">"));
     EXPECT_NE(svg->find("<rect width=\"" + n + "\" height=\"" + n + "\" fill=\"#fff\"/>"),
               std::string::npos);
     EXPECT_TRUE(svg->ends_with("</svg>\n"));
