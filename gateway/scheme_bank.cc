@@ -58,6 +58,10 @@ Result<ProviderNotice> Read(const std::vector<std::string>& secrets, const HttpR
 }
 
 Result<SignedCallback> Sign(const std::string& secret, const CallbackFields& fields) {
+  if (fields.type != kBankCredit) {
+    return Status(Code::kInvalidArgument, "a bank-transfer provider sends bank.credit only")
+        .WithDetail("field", "type");
+  }
   if (fields.delivery_id.empty() || fields.provider_txn_id.empty()) {
     return Status(Code::kInvalidArgument, "a bank credit needs a webhook-id and a bank_txn_id")
         .WithDetail("field", "delivery_id");

@@ -115,5 +115,40 @@ TEST_F(ProvidersTest, EachSchemeTakesItsOwnKindOfSecret) {
   EXPECT_EQ(engine_->Read().GetProvider("v2").status().code(), Code::kNotFound);
 }
 
+TEST_F(ProvidersTest, BankTransferProvidersNameTheirCollectionAccount) {
+  auto bank = [&](const std::string& id, const std::string& bin, const std::string& account,
+                  const std::string& name) {
+    CreateProvider command;
+    command.request.set_id(id);
+    command.request.set_name("Vietcombank");
+    command.request.set_scheme(v1::BANK_TRANSFER);
+    command.request.add_secrets(kSecret);
+    command.request.set_bank_bin(bin);
+    command.request.set_account_number(account);
+    command.request.set_account_name(name);
+    return engine_->Execute(command);
+  };
+  auto created = bank("vcb", "970436", "0011001234567", "HTX CHO VI THANH");
+  ASSERT_TRUE(created.ok()) << created.status.ToString();
+  EXPECT_EQ(created.value.bank_bin(), "970436");
+  EXPECT_EQ(engine_->Read().GetProvider("vcb")->account_name(), "HTX CHO VI THANH");
+  EXPECT_EQ(bank("b1", "97043", "0011001234567", "HTX").status.code(), Code::kInvalidArgument);
+  EXPECT_EQ(bank("b1", "970436", "00110012345x", "HTX").status.code(), Code::kInvalidArgument);
+  EXPECT_EQ(bank("b1", "970436", std::string(20, '1'), "HTX").status.code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(bank("b1", "970436", "001", "htx chợ").status.code(), Code::kInvalidArgument);
+  EXPECT_EQ(bank("b1", "970436", "001", std::string(26, 'A')).status.code(),
+            Code::kInvalidArgument);
+  // Only bank-transfer providers have an account.
+  CreateProvider wallet;
+  wallet.request.set_id("momo");
+  wallet.request.set_name("MoMo");
+  wallet.request.set_scheme(v1::STANDARD_WEBHOOKS);
+  wallet.request.add_secrets(kSecret);
+  wallet.request.set_bank_bin("970436");
+  EXPECT_EQ(engine_->Execute(wallet).status.code(), Code::kInvalidArgument);
+  EXPECT_EQ(engine_->Read().GetProvider("b1").status().code(), Code::kNotFound);
+}
+
 }  // namespace
 }  // namespace market4::engine

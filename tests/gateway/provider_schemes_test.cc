@@ -104,6 +104,67 @@ ProviderNotice ReadOk(v1::ProviderScheme scheme, const std::vector<std::string>&
   return notice.ok() ? notice.value() : ProviderNotice{};
 }
 
+// ---- Bank transfers -------------------------------------------------------------------------
+
+CallbackFields BankCredit(std::string memo = "NGUYEN VAN A CHUYEN KHOAN m4 n2pt eaqj") {
+  CallbackFields fields;
+  fields.type = "bank.credit";
+  fields.provider_txn_id = "FT24333123456";
+  fields.delivery_id = "msg_bank_1";
+  fields.amount = 62000;
+  fields.memo = std::move(memo);
+  fields.now_seconds = kNow;
+  return fields;
+}
+
+TEST(BankTransferSchemeTest, ReadsTheCreditAndKeepsTheMemoAsSent) {
+  ProviderNotice notice = ReadOk(v1::BANK_TRANSFER, {kSwOther, kSwSecret},
+                                 Signed(v1::BANK_TRANSFER, kSwSecret, BankCredit("Chuyển khoản")));
+  EXPECT_EQ(notice.type, "bank.credit");
+  EXPECT_EQ(notice.provider_txn_id, "FT24333123456");
+  EXPECT_EQ(notice.amount, 62000);
+  EXPECT_EQ(notice.memo, "Chuyển khoản");
+  EXPECT_EQ(notice.delivery_id, "msg_bank_1");
+  EXPECT_EQ(notice.secret_index, 1);
+  EXPECT_TRUE(notice.problem.empty());
+  EXPECT_TRUE(notice.reference.empty());  // the engine finds the order from the memo
+}
+
+TEST(BankTransferSchemeTest, ForgedStaleOrAlteredCreditsAreRefused) {
+  HttpRequest request = Signed(v1::BANK_TRANSFER, kSwSecret, BankCredit());
+  EXPECT_EQ(ReadCode(v1::BANK_TRANSFER, {kSwOther}, request), Code::kInvalidSignature);
+  EXPECT_EQ(ReadCode(v1::BANK_TRANSFER, {kSwSecret}, request, kNow + 301), Code::kInvalidSignature);
+  HttpRequest altered = request;
+  altered.body.replace(altered.body.find("62000"), 5, "62001");
+  EXPECT_EQ(ReadCode(v1::BANK_TRANSFER, {kSwSecret}, altered), Code::kInvalidSignature);
+}
+
+// A body signed as the statement service would, whatever it says.
+HttpRequest SignedBody(const std::string& body) {
+  HttpRequest request;
+  request.method = "POST";
+  request.body = body;
+  request.headers = {{"webhook-id", "msg_x"},
+                     {"webhook-timestamp", std::to_string(kNow)},
+                     {"webhook-signature", SignWebhook(kSwSecret, "msg_x", kNow, body).value()}};
+  return request;
+}
+
+TEST(BankTransferSchemeTest, OtherEventsOrMissingFieldsAreProblemsNotErrors) {
+  CallbackFields debit = BankCredit();
+  debit.type = "bank.debit";
+  EXPECT_EQ(SignProviderCallback(v1::BANK_TRANSFER, kSwSecret, debit).status().code(),
+            Code::kInvalidArgument);
+  HttpRequest other =
+      SignedBody(R"({"type":"bank.debit","data":{"bank_txn_id":"FT1","amount":"5","memo":"x"}})");
+  EXPECT_EQ(ReadOk(v1::BANK_TRANSFER, {kSwSecret}, other).problem, kProblemUnsupportedType);
+  HttpRequest no_txn = SignedBody(R"({"type":"bank.credit","data":{"amount":"62000","memo":"x"}})");
+  EXPECT_EQ(ReadOk(v1::BANK_TRANSFER, {kSwSecret}, no_txn).problem, kProblemUnreadableBody);
+  HttpRequest no_memo =
+      SignedBody(R"({"type":"bank.credit","data":{"bank_txn_id":"FT1","amount":"62000"}})");
+  EXPECT_EQ(ReadOk(v1::BANK_TRANSFER, {kSwSecret}, no_memo).problem, kProblemUnreadableBody);
+}
+
 // ---- Every scheme -----------------------------------------------------------------------
 
 TEST(ProviderSchemesTest, SignThenReadGivesBackEveryType) {
