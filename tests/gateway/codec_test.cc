@@ -391,6 +391,8 @@ TEST(CodecTest, ErrorResponseMapsEveryCode) {
       {Code::kFailedPrecondition, 409},
       {Code::kRefundExceedsPaid, 422},
       {Code::kInvalidSignature, 401},
+      {Code::kAlreadyPaid, 409},
+      {Code::kExpired, 410},
       {Code::kUnavailable, 503},
       {Code::kIoError, 500},
       {Code::kInternal, 500},
