@@ -347,6 +347,14 @@ TEST_F(RailsTest, PayoutFailureReturnsTheMoneyAndSuccessCompletesIt) {
   ASSERT_TRUE(all.ok());
   ASSERT_EQ(all->payouts_size(), 2);
   EXPECT_EQ(all->payouts(0).id(), "po_2");  // newest first
+  // The merchant's live stream saw each payout change, in order.
+  auto events = engine_->Read().ListMerchantEvents("m_1", 0, 0);
+  ASSERT_TRUE(events.ok());
+  std::string seen;
+  for (const auto& e : events.value()) {
+    if (e.name() == "payout.updated") seen += e.payout_id() + ":" + e.status() + " ";
+  }
+  EXPECT_EQ(seen, "po_1:PENDING po_1:FAILED po_2:PENDING po_2:SUCCEEDED ");
   ExpectLedgerSound();
 }
 
