@@ -107,4 +107,28 @@ inline constexpr std::size_t kMaxQrPayloadBytes = 512;
 // Most bytes of a bank memo searched for a payment code (bank memos hold a few hundred).
 inline constexpr std::size_t kMaxMemoBytes = 4'096;
 
+// --- Live merchant events (GET /v1/merchant/events, Server-Sent Events; gateway/event_hub.h) ---
+// Frames waiting to be written to one stream; a reader this far behind is dropped (it may
+// resume with Last-Event-ID).
+inline constexpr std::size_t kEventStreamBufferFrames = 256;
+// Open streams, in total and per merchant (a few phones and a till at one stall).
+inline constexpr std::size_t kMaxEventStreams = 256;
+inline constexpr std::size_t kMaxEventStreamsPerMerchant = 8;
+// Streams may hold at most this share of the server's connections, in percent, so that the
+// rest stay free for requests.
+inline constexpr std::size_t kMaxEventStreamConnectionsPercent = 50;
+// A quiet stream sends a comment this often.
+inline constexpr std::chrono::seconds kEventKeepAliveInterval{15};
+// The `retry:` a stream starts with: EventSource's wait before reconnecting.
+inline constexpr std::chrono::milliseconds kEventRetryDelay{3'000};
+// Stored events read per step when a stream resumes.
+inline constexpr std::size_t kEventReplayPageSize = kMaxPageSize;
+// Stream tickets: lifetime, and how many may be outstanding per merchant and in total.
+inline constexpr std::chrono::seconds kEventTicketTtl{60};
+inline constexpr std::size_t kMaxEventTicketsPerMerchant = 16;
+inline constexpr std::size_t kMaxEventTickets = 10'000;
+// Random bytes of a ticket's selector (finds it) and of its secret (proves it).
+inline constexpr std::size_t kEventTicketSelectorBytes = 8;
+inline constexpr std::size_t kEventTicketSecretBytes = 32;
+
 }  // namespace market4

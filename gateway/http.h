@@ -1,14 +1,18 @@
 // Plain HTTP request and response values exchanged between the Beast server and the router.
 // They exist so that the router (all routes, codecs and auth) has no Beast in it and tests
-// can call it without sockets. Values; any thread.
+// can call it without sockets. Values; any thread. A response may instead open a stream of
+// Server-Sent Events (event_hub.h), which the server then writes until it ends.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 namespace market4::gateway {
+
+class EventStream;  // event_hub.h
 
 // ASCII case-insensitive equality: header names (RFC 9110 §5.1), media types, schemes.
 bool AsciiEqualsIgnoreCase(std::string_view a, std::string_view b);
@@ -35,6 +39,10 @@ struct HttpResponse {
   std::string content_type;
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // Set on a 200 that opens an event stream: the server writes this head (chunked, no body)
+  // and then the stream's frames until it ends, and serves no further request on the
+  // connection. A HEAD request gets the head alone.
+  std::shared_ptr<EventStream> stream = nullptr;  // so that aggregate initializers may omit it
 };
 
 }  // namespace market4::gateway

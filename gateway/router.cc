@@ -80,7 +80,7 @@ const Route* Find(Call& call) {
   const Route* found = nullptr;
   std::string allowed;
   for (const auto* routes : {&SystemRoutes(), &LedgerRoutes(), &MarketRoutes(), &ProviderRoutes(),
-                             &RailRoutes(), &StallRoutes()}) {
+                             &RailRoutes(), &StallRoutes(), &EventRoutes()}) {
     for (const auto& route : *routes) {
       if (!MatchesPattern(route.pattern, call.path)) continue;
       if (!allowed.empty()) allowed += ", ";
@@ -186,6 +186,7 @@ std::string QueryText(const Call& call, const std::string& name) {
 
 void Router::Handle(const HttpRequest& request, Respond respond) const {
   Call call{request, {}, {}, ResponseFormat(request.Header("Accept")), std::move(respond), {}};
+  call.events = events_;
   auto target = boost::urls::parse_origin_form(request.target);
   if (!target) {
     return Reply(call,

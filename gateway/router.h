@@ -16,10 +16,16 @@
 
 namespace market4::gateway {
 
+class EventHub;  // event_hub.h
+
 class Router {
  public:
   // Neither is owned; both must outlive the router.
   Router(engine::Engine* engine, const AdminAuth* auth) : engine_(engine), auth_(auth) {}
+  // With the hub that serves the merchants' live events (not owned; must outlive the
+  // router). Without one, those routes answer 503.
+  Router(engine::Engine* engine, const AdminAuth* auth, EventHub* events)
+      : engine_(engine), auth_(auth), events_(events) {}
 
   // Called exactly once per request, possibly on another thread (the engine's writer).
   using Respond = std::function<void(HttpResponse)>;
@@ -28,6 +34,7 @@ class Router {
  private:
   engine::Engine* engine_;
   const AdminAuth* auth_;
+  EventHub* events_ = nullptr;
 };
 
 }  // namespace market4::gateway

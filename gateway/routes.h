@@ -25,7 +25,8 @@ struct Call {
   std::map<std::string, std::string> query;
   Format format;  // of the response
   Router::Respond respond;
-  engine::Caller caller;  // kNobody until authenticated
+  engine::Caller caller;       // kNobody until authenticated
+  EventHub* events = nullptr;  // the live events' hub, if the server has one
 };
 
 // How a route learns who calls it.
@@ -64,6 +65,7 @@ const std::vector<Route>& MarketRoutes();
 const std::vector<Route>& ProviderRoutes();
 const std::vector<Route>& RailRoutes();
 const std::vector<Route>& StallRoutes();
+const std::vector<Route>& EventRoutes();
 
 inline void Reply(Call& call, HttpResponse response) { call.respond(std::move(response)); }
 inline void ReplyError(Call& call, const Status& status) {

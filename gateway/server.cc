@@ -172,6 +172,9 @@ void Server::Stop() {
     state->acceptor->close(ignored);
     state->accept_timer->cancel();
   });
+  // Event streams never finish by themselves: end them (each counts as in flight until its
+  // connection is closed).
+  state_->streams.CloseAll();
   auto deadline = Clock::now() + state_->options.shutdown_grace;
   while (state_->in_flight > 0 && Clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -179,6 +182,7 @@ void Server::Stop() {
   state_->io->stop();
   for (auto& thread : state_->threads) thread.join();
   state_->threads.clear();
+  state_->streams.DetachAll();
 }
 
 }  // namespace market4::gateway

@@ -70,7 +70,8 @@ class Server {
   std::size_t max_connections() const;
   // Stops accepting, lets in-flight requests finish (up to shutdown_grace), then stops the
   // I/O threads. A keep-alive connection closes after its current answer; one waiting for
-  // its next request may still send it during the grace period, and is then answered.
+  // its next request may still send it during the grace period, and is then answered. Open
+  // event streams are ended at once (after what they have queued).
   void Stop();
 
  private:

@@ -7,18 +7,40 @@
 #include <atomic>
 #include <boost/asio.hpp>
 #include <chrono>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "gateway/connections.h"
+#include "gateway/event_hub.h"
 #include "gateway/server.h"
 
 namespace market4::gateway {
 
 using Clock = std::chrono::steady_clock;
+
+// The event streams being written (stream_session.cc), so that Stop can end them: a stream
+// otherwise stays open for as long as its client does. Any I/O thread and Stop's thread.
+class StreamRegistry {
+ public:
+  // False, and nothing added, if `most` streams are open already or CloseAll has run.
+  bool Add(std::shared_ptr<EventStream> stream, std::size_t most);
+  void Remove(const EventStream* stream);
+  // Ends every stream cleanly after what it has queued, and refuses new ones.
+  void CloseAll();
+  // After the I/O threads stopped: no stream may wake a session (and post into an
+  // io_context about to be destroyed) again.
+  void DetachAll();
+
+ private:
+  std::mutex mutex_;
+  bool closed_ = false;
+  std::map<const EventStream*, std::shared_ptr<EventStream>> streams_;
+};
 
 struct ServerState {
   using Handler = Server::Handler;
@@ -41,11 +63,24 @@ struct ServerState {
   std::atomic<bool> draining{false};
   std::atomic<std::uint64_t> next_request{0};
   std::string request_prefix;
+  StreamRegistry streams;
 };
 
 // Starts serving an admitted connection (session.cc); the session holds `slot` until it
 // closes.
 void StartSession(boost::asio::ip::tcp::socket socket, std::shared_ptr<ServerState> state,
                   ConnectionSlot slot);
+
+// What the access log says of a request whose answer is an event stream.
+struct StreamRequest {
+  std::string method, target, request_id;
+  Clock::time_point started;
+};
+// Takes over a connection whose answer opens an event stream (stream_session.cc): writes
+// `response`'s head, then the stream's frames and keep-alives until the stream ends, the
+// client goes, or a write stalls; then closes. The stream must already be in
+// state->streams; it is removed when it ends.
+void StartEventStream(boost::asio::ip::tcp::socket socket, std::shared_ptr<ServerState> state,
+                      ConnectionSlot slot, HttpResponse response, StreamRequest request);
 
 }  // namespace market4::gateway

@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/limits.h"
 #include "gateway/codec.h"
 #include "gateway/connections.h"
 #include "gateway/descriptors.h"
@@ -223,6 +224,9 @@ class Session : public std::enable_shared_from_this<Session> {
   // have had (RFC 9110 §9.3.2); writing the body would make the client read it as the start
   // of the next response.
   void Write(HttpResponse response, std::shared_ptr<Ticket> ticket) {
+    if (response.stream && !head_request_) {
+      return StartStream(std::move(response), std::move(ticket));
+    }
     http::response_header<> header;
     header.result(static_cast<unsigned>(response.status));
     header.version(11);
@@ -243,6 +247,24 @@ class Session : public std::enable_shared_from_this<Session> {
     message->keep_alive(keep_alive);
     message->prepare_payload();
     Send(std::move(message), std::move(ticket));
+  }
+
+  // Hands the connection to an event stream (stream_session.cc), which writes from now on and
+  // closes it at the end: no further request is read here. Streams may hold only a share of
+  // the connections, so that they cannot take every slot from requests.
+  void StartStream(HttpResponse response, std::shared_ptr<Ticket> ticket) {
+    std::size_t most =
+        std::max<std::size_t>(1, state_->max_connections * kMaxEventStreamConnectionsPercent / 100);
+    if (!state_->streams.Add(response.stream, most)) {
+      keep_alive_ = false;
+      return Write(
+          ErrorResponse(503, "UNAVAILABLE", "too many event streams; retry later", Format::kJson),
+          std::move(ticket));
+    }
+    status_ = response.status;
+    StartEventStream(stream_.release_socket(), state_, std::move(slot_), std::move(response),
+                     {method_, target_, request_id_, started_});
+    // `ticket` goes now: the stream counts itself as in flight until it ends.
   }
 
   template <typename Message>

@@ -1,6 +1,6 @@
 // market4d: reads options, opens the engine on the data directory, serves HTTP until
-// SIGINT or SIGTERM, then shuts down in order: stop accepting, finish in-flight requests,
-// drain the engine, close RocksDB.
+// SIGINT or SIGTERM, then shuts down in order: stop accepting, end the event streams, finish
+// in-flight requests, drain the engine, close RocksDB; the event hub goes last.
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
@@ -11,6 +11,7 @@
 #include "engine/engine.h"
 #include "gateway/auth.h"
 #include "gateway/descriptors.h"
+#include "gateway/event_hub.h"
 #include "gateway/router.h"
 #include "gateway/server.h"
 #include "tools/options.h"
@@ -38,17 +39,21 @@ int Serve(const DaemonOptions& options) {
     spdlog::error("{}", descriptors.status().ToString());
     return 1;
   }
+  // The merchants' live events. Before the engine, which hands it every durable batch's
+  // events; destroyed after it and after the server.
+  market4::gateway::EventHub events;
   market4::engine::EngineOptions engine_options;
   engine_options.store.path = options.data_dir + "/ledger";
   engine_options.store.max_open_files = static_cast<int>(descriptors->storage);
   engine_options.max_batch_commands = options.max_batch;
   engine_options.market = options.market;
+  engine_options.on_merchant_events = [&events](const auto& batch) { events.Publish(batch); };
   auto engine = market4::engine::Engine::Open(std::move(engine_options));
   if (!engine.ok()) {
     spdlog::error("cannot open the ledger: {}", engine.status().ToString());
     return 1;
   }
-  market4::gateway::Router router(engine.value().get(), &auth.value());
+  market4::gateway::Router router(engine.value().get(), &auth.value(), &events);
   market4::gateway::Server server(options.server, [&router](const auto& request, auto respond) {
     router.Handle(request, std::move(respond));
   });

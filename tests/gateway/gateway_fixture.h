@@ -11,6 +11,7 @@
 #include <string>
 
 #include "engine/engine.h"
+#include "gateway/event_hub.h"
 #include "gateway/router.h"
 #include "gateway/server.h"
 #include "market4/v1/error.pb.h"
@@ -49,10 +50,13 @@ class GatewayFixture : public ::testing::Test {
     options.check_invariants_every_batch = true;
     options.tick_interval = std::chrono::hours(1);
     options.on_fatal = [](const Status& s) { ADD_FAILURE() << "engine fatal: " << s.ToString(); };
+    if (hub_options_.clock == nullptr) hub_options_.clock = &clock_;
+    hub_ = std::make_unique<gateway::EventHub>(hub_options_);
+    options.on_merchant_events = [hub = hub_.get()](const auto& events) { hub->Publish(events); };
     auto engine = engine::Engine::Open(std::move(options));
     ASSERT_TRUE(engine.ok()) << engine.status().ToString();
     engine_ = std::move(engine).value();
-    router_ = std::make_unique<gateway::Router>(engine_.get(), &auth_);
+    router_ = std::make_unique<gateway::Router>(engine_.get(), &auth_, hub_.get());
     gateway::ServerOptions server_options;
     server_options.port = 0;
     server_options.threads = 2;
@@ -162,6 +166,11 @@ class GatewayFixture : public ::testing::Test {
   std::unique_ptr<gateway::Server> server_;
   std::unique_ptr<HttpClient> client_;
   int keys_ = 0;
+  // The merchants' live events. Tests may set the options before SetUp (in their
+  // constructor); the clock defaults to clock_. Outlives the engine and the server (TearDown
+  // resets both).
+  gateway::EventHubOptions hub_options_;
+  std::unique_ptr<gateway::EventHub> hub_;
 };
 
 }  // namespace market4
