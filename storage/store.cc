@@ -11,10 +11,10 @@ namespace market4::storage {
 namespace {
 
 constexpr std::array<const char*, kFamilyCount> kFamilyNames = {
-    "meta",        "accounts",    "transfers", "transfer_ids", "account_index", "pending_open",
-    "merchants",   "buyers",      "listings",  "orders",       "order_index",   "tokens",
-    "idempotency", "open_orders", "providers", "rails",        "rail_index",    "events",
-    "merchant_events",
+    "meta",         "accounts",   "transfers",   "transfer_ids",    "account_index",
+    "pending_open", "merchants",  "buyers",      "listings",        "orders",
+    "order_index",  "tokens",     "idempotency", "open_orders",     "providers",
+    "rails",        "rail_index", "events",      "merchant_events",
 };
 
 Status FromRocks(const rocksdb::Status& s, std::string_view what) {
