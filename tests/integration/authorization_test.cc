@@ -3,6 +3,7 @@
 // tenant's object gets 404 as if it did not exist, and none of the refusals changes anything.
 #include <set>
 
+#include "market4/v1/rails.pb.h"
 #include "tests/gateway/gateway_fixture.h"
 
 namespace market4 {
@@ -18,6 +19,16 @@ TEST_F(AuthorizationTest, EveryRouteRefusesOtherRolesAndTenants) {
   std::string listing = NewListing(merchant_a, 1'000, 10);
   std::string order = OrderId(buyer_a, listing, 2);
   ASSERT_EQ(Act(buyer_a, order, "pay").status, 200);
+  ASSERT_EQ(Send("POST", "/v1/providers", kOperatorToken,
+                 R"({"id":"momo","name":"MoMo","scheme":"STANDARD_WEBHOOKS",)"
+                 R"("secrets":["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"]})")
+                .status,
+            201);
+  ClientResponse top_up = Send("POST", "/v1/wallet/topups", buyer_a.token,
+                               R"({"provider":"momo","amount":"1000"})", "authz-topup");
+  ASSERT_EQ(top_up.status, 201);
+  const std::string t = "/v1/wallet/topups/" + ParseJson<v1::TopUp>(top_up).id();
+  std::string unpaid = OrderId(buyer_a, listing, 1);
 
   std::map<std::string, std::string> tokens = {{"anonymous", ""},
                                                {"operator", kOperatorToken},
@@ -33,6 +44,8 @@ TEST_F(AuthorizationTest, EveryRouteRefusesOtherRolesAndTenants) {
   const std::string o = "/v1/orders/" + order;
   const std::string l = "/v1/listings/" + listing;
   const std::set<std::string> op = {"operator"};
+  const std::set<std::string> buyers = {"buyer_a", "buyer_b"};
+  const std::set<std::string> merchants = {"merchant_a", "merchant_b"};
   const std::vector<Row> rows = {
       {"POST", "/v1/accounts", R"({"id":"x"})", op, {}},
       {"GET", "/v1/accounts/platform.fees", "", op, {}},
@@ -69,6 +82,33 @@ TEST_F(AuthorizationTest, EveryRouteRefusesOtherRolesAndTenants) {
       {"POST", o + "/refund", R"({"amount":"1"})", {"merchant_a"}, {"merchant_b"}},
       {"GET", "/v1/wallet", "", {"buyer_a", "buyer_b"}, {}},
       {"GET", "/v1/merchant/balance", "", {"merchant_a", "merchant_b"}, {}},
+      // Payment providers and the rails.
+      {"POST", "/v1/providers", R"({"id":"x"})", op, {}},
+      {"GET", "/v1/providers", "", op, {}},
+      {"GET", "/v1/providers/momo", "", op, {}},
+      {"PATCH", "/v1/providers/momo", R"({"secrets":[]})", op, {}},
+      {"POST", "/v1/wallet/topups", R"({"provider":"momo","amount":"1"})", buyers, {}},
+      {"GET", "/v1/wallet/topups", "", buyers, {}},
+      {"GET", t, "", {"buyer_a"}, {"buyer_b"}},
+      {"POST", "/v1/merchant/payouts", R"({"provider":"momo","amount":"1"})", merchants, {}},
+      {"GET", "/v1/merchant/payouts", "", merchants, {}},
+      {"GET", "/v1/merchant/payouts/po_x", "", merchants, {}},
+      {"GET", "/v1/payouts", "", op, {}},
+      {"GET", "/v1/payouts/po_x", "", op, {}},
+      {"GET", "/v1/exceptions", "", op, {}},
+      {"GET", "/v1/exceptions/ex_x", "", op, {}},
+      {"POST", "/v1/exceptions/ex_x/resolve", R"({"action":"DISMISS"})", op, {}},
+      {"GET", "/v1/events/ev_x", "", op, {}},
+      // The market stall.
+      {"GET", "/v1/orders/" + unpaid + "/vietqr?provider=momo", "", {"buyer_a"}, {"buyer_b"}},
+      {"GET", "/v1/orders/" + unpaid + "/vietqr.svg?provider=momo", "", {"buyer_a"}, {"buyer_b"}},
+      {"POST", "/v1/payment-requests", R"({"amount":"1"})", merchants, {}},
+      {"POST", "/v1/payment-requests/M4X/pay", "{}", buyers, {}},
+      {"GET", "/v1/merchant/qr", "", merchants, {}},
+      {"GET", "/v1/merchant/qr.svg", "", merchants, {}},
+      {"GET", "/v1/merchant/stall-payments", "", merchants, {}},
+      {"POST", "/v1/stall-payments/sp_x/refund", R"({"amount":"1"})", merchants, {}},
+      {"POST", "/v1/merchant/events/tickets", "", merchants, {}},
   };
   auto snapshot = [&] {
     return Send("GET", o, kOperatorToken).body + Send("GET", l, kOperatorToken).body +
@@ -76,7 +116,10 @@ TEST_F(AuthorizationTest, EveryRouteRefusesOtherRolesAndTenants) {
            Send("GET", "/v1/wallet", buyer_b.token).body +
            Send("GET", "/v1/merchant/balance", merchant_a.token).body +
            Send("GET", "/v1/merchants", kOperatorToken).body +
-           Send("GET", "/v1/accounts/platform.fees", kOperatorToken).body;
+           Send("GET", "/v1/accounts/platform.fees", kOperatorToken).body +
+           Send("GET", "/v1/accounts", kOperatorToken).body +
+           Send("GET", "/v1/exceptions", kOperatorToken).body +
+           Send("GET", "/v1/providers", kOperatorToken).body;
   };
   const std::string before = snapshot();
   int checked = 0;
