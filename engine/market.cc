@@ -96,7 +96,6 @@ void Market::GiveStallCodes(storage::Store& store, Ledger& ledger, std::int64_t 
 void Market::OnCommitted() {
   idempotency.OnCommitted();
   orders.OnCommitted();
-  providers_in_batch.clear();
   staged.OnCommitted();
   published.clear();
 }

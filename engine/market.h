@@ -49,9 +49,8 @@ struct Market {
   OrderBook orders;
   Idempotency idempotency;
   Timers timers;
-  // Providers written by the batch being built, so a later command in it sees them.
-  std::map<std::string, v1::ProviderRecord> providers_in_batch;
-  // Rail records and event keys written by the batch being built (rails.h).
+  // Providers, rail records and event keys written by the batch being built (rails.h), so a
+  // later command of the same batch sees them.
   StagedRecords staged;
   // Numbers rail index entries (meta key kMetaRailNumber).
   std::uint64_t rail_number = 0;

@@ -136,8 +136,8 @@ void PutProvider(Context& context, v1::ProviderRecord& record,
   *record.mutable_secrets() = secrets;
   record.mutable_provider()->set_secret_count(secrets.size());
   *record.mutable_provider()->mutable_updated_at() = At(context.now);
-  context.batch.Put(Family::kProviders, record.provider().id(), record.SerializeAsString());
-  context.market.providers_in_batch[record.provider().id()] = record;
+  context.market.staged.Put(Family::kProviders, record.provider().id(), record.SerializeAsString(),
+                            &context.batch);
 }
 
 }  // namespace

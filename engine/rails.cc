@@ -72,10 +72,6 @@ std::string TopUpsOwner(const std::string& buyer_id) { return "t" + buyer_id; }
 std::string PayoutsOwner(const std::string& merchant_id) { return "p" + merchant_id; }
 
 Result<std::optional<v1::ProviderRecord>> FindProvider(Context& context, const std::string& id) {
-  if (auto it = context.market.providers_in_batch.find(id);
-      it != context.market.providers_in_batch.end()) {
-    return std::optional<v1::ProviderRecord>(it->second);
-  }
   if (id.empty() || id.find('\0') != std::string::npos) {
     return std::optional<v1::ProviderRecord>();
   }

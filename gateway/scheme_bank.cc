@@ -44,16 +44,8 @@ void ReadBody(const std::string& body, ProviderNotice* notice) {
 
 Result<ProviderNotice> Read(const std::vector<std::string>& secrets, const HttpRequest& request,
                             std::int64_t now_seconds) {
-  WebhookDelivery delivery{request.Header("webhook-id"), request.Header("webhook-timestamp"),
-                           request.Header("webhook-signature"), request.body};
-  if (Status verified = VerifyWebhook(secrets, delivery, now_seconds); !verified.ok()) {
-    return verified;
-  }
-  ProviderNotice notice;
-  notice.secret_index = WebhookSigningSecret(secrets, delivery, now_seconds);
-  notice.delivery_id = std::string(delivery.id);
-  ParseWholeNumber(delivery.timestamp, &notice.signed_at);  // VerifyWebhook checked it
-  ReadBody(request.body, &notice);
+  auto notice = VerifiedWebhookNotice(secrets, request, now_seconds);
+  if (notice.ok()) ReadBody(request.body, &notice.value());
   return notice;
 }
 
@@ -66,20 +58,12 @@ Result<SignedCallback> Sign(const std::string& secret, const CallbackFields& fie
     return Status(Code::kInvalidArgument, "a bank credit needs a webhook-id and a bank_txn_id")
         .WithDetail("field", "delivery_id");
   }
-  SignedCallback callback;
-  callback.method = "POST";
-  callback.content_type = "application/json";
-  callback.body =
+  std::string body =
       std::string("{\"type\":\"") + kBankCredit +
       "\",\"data\":{\"bank_txn_id\":" + JsonQuote(fields.provider_txn_id) + ",\"amount\":\"" +
       std::to_string(fields.amount) + "\",\"memo\":" + JsonQuote(fields.memo) +
       ",\"time\":" + JsonQuote(VietnamTime(fields.now_seconds, "%Y-%m-%dT%H:%M:%S+07:00")) + "}}";
-  auto signature = SignWebhook(secret, fields.delivery_id, fields.now_seconds, callback.body);
-  if (!signature.ok()) return signature.status();
-  callback.headers = {{"webhook-id", fields.delivery_id},
-                      {"webhook-timestamp", std::to_string(fields.now_seconds)},
-                      {"webhook-signature", std::move(signature).value()}};
-  return callback;
+  return SignedWebhookPost(secret, fields, std::move(body));
 }
 
 }  // namespace

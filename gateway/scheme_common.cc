@@ -202,14 +202,40 @@ HttpResponse JsonAnswer(std::string body) {
   return response;
 }
 
-int WebhookSigningSecret(const std::vector<std::string>& secrets, const WebhookDelivery& delivery,
-                         std::int64_t now_seconds) {
-  int index = -1;
-  for (std::size_t i = 0; i < secrets.size(); ++i) {
-    bool verified = VerifyWebhook({secrets[i]}, delivery, now_seconds).ok();
-    if (verified && index < 0) index = static_cast<int>(i);
+Result<ProviderNotice> VerifiedWebhookNotice(const std::vector<std::string>& secrets,
+                                             const HttpRequest& request, std::int64_t now_seconds) {
+  WebhookDelivery delivery{request.Header("webhook-id"), request.Header("webhook-timestamp"),
+                           request.Header("webhook-signature"), request.body};
+  if (Status verified = VerifyWebhook(secrets, delivery, now_seconds); !verified.ok()) {
+    return verified;
   }
-  return index;
+  ProviderNotice notice;
+  notice.secret_index = -1;
+  for (std::size_t i = 0; i < secrets.size(); ++i) {  // each alone, all of them
+    bool verified = VerifyWebhook({secrets[i]}, delivery, now_seconds).ok();
+    if (verified && notice.secret_index < 0) notice.secret_index = static_cast<int>(i);
+  }
+  notice.delivery_id = std::string(delivery.id);
+  ParseWholeNumber(delivery.timestamp, &notice.signed_at);  // VerifyWebhook checked it
+  return notice;
+}
+
+Result<SignedCallback> SignedWebhookPost(const std::string& secret, const CallbackFields& fields,
+                                         std::string body) {
+  if (fields.delivery_id.empty()) {
+    return Status(Code::kInvalidArgument, "a Standard Webhooks delivery needs a webhook-id")
+        .WithDetail("field", "delivery_id");
+  }
+  auto signature = SignWebhook(secret, fields.delivery_id, fields.now_seconds, body);
+  if (!signature.ok()) return signature.status();
+  SignedCallback callback;
+  callback.method = "POST";
+  callback.content_type = "application/json";
+  callback.body = std::move(body);
+  callback.headers = {{"webhook-id", fields.delivery_id},
+                      {"webhook-timestamp", std::to_string(fields.now_seconds)},
+                      {"webhook-signature", std::move(signature).value()}};
+  return callback;
 }
 
 }  // namespace market4::gateway

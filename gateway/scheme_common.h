@@ -47,10 +47,14 @@ using MacOf = std::function<bool(const std::string& secret, std::string* mac)>;
 int MatchingSecret(const std::vector<std::string>& secrets, std::string_view received,
                    const MacOf& mac_of);
 
-// Which of `secrets` signed a Standard Webhooks delivery that VerifyWebhook accepted (each is
-// tried alone, all of them); -1 if none.
-int WebhookSigningSecret(const std::vector<std::string>& secrets, const WebhookDelivery& delivery,
-                         std::int64_t now_seconds);
+// For schemes signed as Standard Webhooks (STANDARD_WEBHOOKS, BANK_TRANSFER): verifies the
+// request's webhook-* headers over its raw body and starts the notice (delivery id, which
+// secret signed it, when); INVALID_SIGNATURE otherwise. The caller reads the body.
+Result<ProviderNotice> VerifiedWebhookNotice(const std::vector<std::string>& secrets,
+                                             const HttpRequest& request, std::int64_t now_seconds);
+// `body` as a provider holding `secret` POSTs it: JSON with the three webhook-* headers.
+Result<SignedCallback> SignedWebhookPost(const std::string& secret, const CallbackFields& fields,
+                                         std::string body);
 
 // The raw bytes of a hex MAC (either case) of exactly `size` bytes; false otherwise.
 bool DecodeHexMac(std::string_view hex, std::size_t size, std::string* mac);

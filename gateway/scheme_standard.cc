@@ -14,11 +14,6 @@ namespace {
 
 using google::protobuf::Struct;
 
-WebhookDelivery DeliveryOf(const HttpRequest& request) {
-  return WebhookDelivery{request.Header("webhook-id"), request.Header("webhook-timestamp"),
-                         request.Header("webhook-signature"), request.body};
-}
-
 // The event's data fields; false unless all three are there (reference and provider_txn_id
 // non-empty, amount a whole number).
 bool ReadData(const Struct& event, ProviderNotice* notice) {
@@ -58,16 +53,8 @@ void ReadBody(const std::string& body, ProviderNotice* notice) {
 
 Result<ProviderNotice> Read(const std::vector<std::string>& secrets, const HttpRequest& request,
                             std::int64_t now_seconds) {
-  WebhookDelivery delivery = DeliveryOf(request);
-  if (Status verified = VerifyWebhook(secrets, delivery, now_seconds); !verified.ok()) {
-    return verified;
-  }
-  ProviderNotice notice;
-  notice.secret_index = WebhookSigningSecret(secrets, delivery, now_seconds);
-  notice.delivery_id = std::string(delivery.id);
-  std::from_chars(delivery.timestamp.data(), delivery.timestamp.data() + delivery.timestamp.size(),
-                  notice.signed_at);  // VerifyWebhook checked it is Unix seconds
-  ReadBody(request.body, &notice);
+  auto notice = VerifiedWebhookNotice(secrets, request, now_seconds);
+  if (notice.ok()) ReadBody(request.body, &notice.value());
   return notice;
 }
 
@@ -79,20 +66,7 @@ std::string EventBody(const CallbackFields& fields) {
 }
 
 Result<SignedCallback> Sign(const std::string& secret, const CallbackFields& fields) {
-  if (fields.delivery_id.empty()) {
-    return Status(Code::kInvalidArgument, "a Standard Webhooks delivery needs a webhook-id")
-        .WithDetail("field", "delivery_id");
-  }
-  SignedCallback callback;
-  callback.method = "POST";
-  callback.content_type = kJsonType;
-  callback.body = EventBody(fields);
-  auto signature = SignWebhook(secret, fields.delivery_id, fields.now_seconds, callback.body);
-  if (!signature.ok()) return signature.status();
-  callback.headers = {{"webhook-id", fields.delivery_id},
-                      {"webhook-timestamp", std::to_string(fields.now_seconds)},
-                      {"webhook-signature", std::move(signature).value()}};
-  return callback;
+  return SignedWebhookPost(secret, fields, EventBody(fields));
 }
 
 }  // namespace

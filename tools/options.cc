@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "tools/cli_checks.h"
+
 namespace market4::tools {
 namespace {
 
@@ -121,23 +123,6 @@ std::string EnvironmentName(std::string_view flag) {
 std::string FromEnvironment(const std::string& name) {
   const char* value = std::getenv(name.c_str());
   return value == nullptr ? "" : value;
-}
-
-// A decimal integer from min to max. CLI11's own conversion would also take 0x10 or 0b11,
-// and its Range validator calls "abc" out of range.
-CLI::Validator WholeNumber(std::int64_t min, std::int64_t max) {
-  return CLI::Validator(
-      [min, max](std::string& text) -> std::string {
-        std::int64_t value = 0;
-        const char* end = text.data() + text.size();
-        auto [stop, error] = std::from_chars(text.data(), end, value);
-        if (!text.empty() && error == std::errc() && stop == end && value >= min && value <= max) {
-          return "";
-        }
-        return "expected a whole number from " + std::to_string(min) + " to " +
-               std::to_string(max) + ", got '" + text + "'";
-      },
-      "");
 }
 
 CLI::Validator ListenShape() {

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "common/crypto.h"
+#include "tools/cli_checks.h"
 
 namespace market4::tools {
 namespace {
@@ -34,22 +35,6 @@ struct Flags {
   std::string amount;
   std::string times = "1";
 };
-
-// A decimal integer from min to max (CLI11's own conversion would also take 0x10).
-CLI::Validator WholeNumber(std::int64_t min, std::int64_t max) {
-  return CLI::Validator(
-      [min, max](std::string& text) -> std::string {
-        std::int64_t value = 0;
-        const char* end = text.data() + text.size();
-        auto [stop, error] = std::from_chars(text.data(), end, value);
-        if (!text.empty() && error == std::errc() && stop == end && value >= min && value <= max) {
-          return "";
-        }
-        return "expected a whole number from " + std::to_string(min) + " to " +
-               std::to_string(max) + ", got '" + text + "'";
-      },
-      "");
-}
 
 std::int64_t NumberOf(const std::string& text) {
   std::int64_t value = 0;
