@@ -7,6 +7,7 @@
 #include <functional>
 #include <vector>
 
+#include "common/business_day.h"
 #include "common/limits.h"
 #include "common/status.h"
 #include "engine/clock.h"
@@ -42,6 +43,10 @@ struct EngineOptions {
   std::chrono::milliseconds tick_interval = kDefaultTickInterval;
   // Marketplace rules: commission, payment and confirmation timeouts.
   MarketOptions market;
+  // The market's offset from UTC, in minutes: which business day each ledger entry belongs to
+  // and when a day may be closed. Fixed for the life of a ledger (days already closed keep
+  // the offset they were closed with). Default: +07:00 (Asia/Ho_Chi_Minh, no daylight saving).
+  int utc_offset_minutes = kDefaultUtcOffsetMinutes;
   // Check every invariant after every batch (tests); always checked at start. Default: false.
   bool check_invariants_every_batch = false;
   // Called on the writer thread when storage fails or an invariant breaks (M4_ASSERT or the

@@ -45,8 +45,13 @@ enum class Family {
   kRailIndex,       // owner ("t"+buyer, "p"+merchant, "P", "X"), 0x00, big-endian number -> id
   kEvents,          // "e"+event id -> ProviderEvent; "w"/"t"+provider... -> event id (dedupe)
   kMerchantEvents,  // merchant id, 0x00, big-endian event id -> MerchantEvent
+  kChain,           // big-endian sequence -> SHA-256 chaining that ledger entry (32 bytes)
+  kOperators,       // operator id -> OperatorRecord
+  kApprovals,       // "a"+approval id -> Approval; "t"+transfer id / "r"+pending id -> approval id
+  kDays,            // "c"+YYYY-MM-DD -> DayClose
+  kReconciliations, // reconciliation id -> Reconciliation
 };
-inline constexpr int kFamilyCount = 19;
+inline constexpr int kFamilyCount = 24;
 
 struct StoreOptions {
   // Directory of the RocksDB database; created if missing.

@@ -47,6 +47,7 @@ int Serve(const DaemonOptions& options) {
   engine_options.store.max_open_files = static_cast<int>(descriptors->storage);
   engine_options.max_batch_commands = options.max_batch;
   engine_options.market = options.market;
+  engine_options.utc_offset_minutes = options.utc_offset_minutes;
   engine_options.on_merchant_events = [&events](const auto& batch) { events.Publish(batch); };
   auto engine = market4::engine::Engine::Open(std::move(engine_options));
   if (!engine.ok()) {

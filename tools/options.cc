@@ -59,6 +59,7 @@ struct Flags {
   std::int64_t commission_bps = 0;
   std::int64_t pay_timeout_minutes = 0;
   std::int64_t auto_confirm_days = 0;
+  std::string utc_offset;
   std::string log_level;
 };
 
@@ -198,6 +199,13 @@ void AddMarketOptions(CLI::App& app, Flags* flags) {
             "unpaid orders release their stock after N minutes");
   AddNumber(app, "auto-confirm-days", &flags->auto_confirm_days, 1, kMaxAutoConfirmDays,
             "shipped orders complete by themselves after N days");
+  AddText(app, "utc-offset", "+HH:MM", &flags->utc_offset,
+          "the market's offset from UTC: business days and\nthe daily close follow it")
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            return ParseUtcOffset(text) ? "" : "must be +HH:MM or -HH:MM, at most 23:59";
+          },
+          "", "UtcOffset"));
   std::vector<std::string> names;
   for (const auto& entry : kLogLevels) names.emplace_back(entry.name);
   std::string list;  // "trace, debug, ... or off"
@@ -262,6 +270,7 @@ Flags FlagsFrom(const DaemonOptions& options) {
       duration_cast<std::chrono::minutes>(options.market.pay_timeout).count();
   flags.auto_confirm_days =
       duration_cast<std::chrono::days>(options.market.auto_confirm_after).count();
+  flags.utc_offset = FormatUtcOffset(options.utc_offset_minutes);
   flags.log_level = LogLevelText(options.log_level);
   return flags;
 }
@@ -282,6 +291,7 @@ void ApplyFlags(const Flags& flags, DaemonOptions* options) {
   options->market.commission_bps = flags.commission_bps;
   options->market.pay_timeout = std::chrono::minutes(flags.pay_timeout_minutes);
   options->market.auto_confirm_after = std::chrono::days(flags.auto_confirm_days);
+  options->utc_offset_minutes = ParseUtcOffset(flags.utc_offset).value();
   options->log_level = LogLevelOf(flags.log_level);
 }
 

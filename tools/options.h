@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 
+#include "common/business_day.h"
 #include "common/limits.h"
 #include "engine/engine.h"
 #include "gateway/server.h"
@@ -40,6 +41,8 @@ struct DaemonOptions {
   // Commission, payment timeout and auto-confirm delay. Default: engine::MarketOptions{}
   // (100 bps, 30 minutes, 7 days).
   engine::MarketOptions market;
+  // The market's offset from UTC, for business days and the daily close. Default: +07:00.
+  int utc_offset_minutes = kDefaultUtcOffsetMinutes;
   // Least severe log message printed. Default: info.
   spdlog::level::level_enum log_level = spdlog::level::info;
 };
