@@ -10,4 +10,7 @@ namespace market4 {
 // 128-bit integer: exact for any sum of int64 balances and any product of two int64s.
 __extension__ typedef __int128 Wide;
 
+// Whether `value` can become an int64 amount again.
+inline bool FitsInt64(Wide value) { return value >= INT64_MIN && value <= INT64_MAX; }
+
 }  // namespace market4

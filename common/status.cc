@@ -50,6 +50,8 @@ std::string_view CodeName(Code code) {
       return "ALREADY_PAID";
     case Code::kExpired:
       return "EXPIRED";
+    case Code::kSameOperator:
+      return "SAME_OPERATOR";
     case Code::kIoError:
       return "IO_ERROR";
     case Code::kInternal:

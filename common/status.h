@@ -35,6 +35,7 @@ enum class Code {
   kInvalidSignature,      // a provider callback whose signature or timestamp does not verify
   kAlreadyPaid,           // a one-time payment request that was paid already
   kExpired,               // a payment request whose time ran out
+  kSameOperator,          // four eyes: the operator who asked cannot also approve
   kUnavailable,           // the engine is stopped or its queue is full; retry later
   kIoError,               // storage failed
   kInternal,              // a bug: an invariant did not hold

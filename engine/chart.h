@@ -27,6 +27,11 @@ std::string EscrowAccount(const std::string& merchant_id);
 // Money a payment provider holds for the platform (debit: top-ups in, payouts out).
 std::string ProviderAccount(const std::string& provider_id);
 
+// Whether `account_id` is one of the marketplace's own accounts: a wallet, a merchant's
+// available or escrow, a provider's, or platform.fees. Operators' raw transfers touching one
+// need a second operator's approval.
+bool IsMarketplaceAccount(const std::string& account_id);
+
 // Transfer codes of marketplace movements. Operators' own transfers use any other code.
 inline constexpr std::uint32_t kCodeDeposit = 10;          // cash desk -> wallet
 inline constexpr std::uint32_t kCodeTopUp = 11;            // provider -> wallet
@@ -41,5 +46,8 @@ inline constexpr std::uint32_t kCodePayout = 40;           // available -> provi
 inline constexpr std::uint32_t kCodeStallPayment = 50;     // wallet -> available, at a stall
 inline constexpr std::uint32_t kCodeStallCommission = 51;  // wallet -> platform.fees
 inline constexpr std::uint32_t kCodeStallRefund = 31;      // available -> wallet
+
+// A code's name in reports ("deposit", "order_settlement", ...); "other" for operators' own.
+const char* CodeName(std::uint32_t code);
 
 }  // namespace market4::engine

@@ -18,6 +18,7 @@
 #include "common/status.h"
 #include "market4/v1/ledger.pb.h"
 #include "market4/v1/market.pb.h"
+#include "market4/v1/operations.pb.h"
 #include "market4/v1/providers.pb.h"
 #include "market4/v1/rails.pb.h"
 #include "market4/v1/stall.pb.h"
@@ -44,12 +45,15 @@ struct Answer {
 // The reply of commands that answer only with their status.
 struct NoReply {};
 
-// Who sends a marketplace command. Operators have no id yet; kNobody owns nothing.
+// Who sends a command. Operators are named ("op_..."); the admin token is the operator
+// kAdminOperatorId. kNobody owns nothing; commands built in-process (tests, tools) without a
+// caller are the engine's own and skip the four-eyes rule.
 enum class Role { kNobody, kOperator, kMerchant, kBuyer };
 struct Caller {
   Role role = Role::kNobody;
   std::string id;
 };
+inline constexpr char kAdminOperatorId[] = "admin";
 // "merchant", "buyer", "operator", "nobody".
 const char* RoleName(Role role);
 
@@ -59,9 +63,35 @@ struct CreateAccount {
   v1::CreateAccountRequest request;
   Answer<Reply> Apply(Context& context) const;
 };
+// From an operator, transfers touching a marketplace account (IsMarketplaceAccount) are held
+// for a second operator: the reply then carries `approval` (approval_id, chosen by the
+// gateway) and nothing moves yet (approvals.cc).
 struct CreateTransfers {
   using Reply = v1::CreateTransfersResponse;
   v1::CreateTransfersRequest request;
+  Caller caller = {};
+  std::string approval_id = {};
+  Answer<Reply> Apply(Context& context) const;
+};
+// An operator posts or voids a pending transfer; held for a second operator like
+// CreateTransfers when it touches a marketplace account. The reply holds the resolution
+// entry, or the approval (approvals.cc).
+struct ResolvePending {
+  using Reply = v1::CreateTransfersResponse;
+  Caller caller;
+  std::string pending_id;
+  bool post = true;  // false: void
+  // Post only: the amount; nullopt posts the full pending amount.
+  std::optional<std::int64_t> amount;
+  std::string approval_id;
+  Answer<Reply> Apply(Context& context) const;
+};
+// A second operator applies (or rejects) a held correction, once.
+struct DecideApproval {
+  using Reply = v1::Approval;
+  Caller caller;
+  std::string approval_id;
+  bool approve = true;
   Answer<Reply> Apply(Context& context) const;
 };
 struct PostPending {
@@ -100,6 +130,38 @@ struct CreateBuyer {
   std::string id;
   std::string token_hash;
   v1::CreateBuyerRequest request;
+  Answer<Reply> Apply(Context& context) const;
+};
+
+// --- Operators (operators.cc): created and disabled by the admin token only ---
+struct CreateOperator {
+  using Reply = v1::Operator;
+  Caller caller;
+  std::string id;  // op_..., chosen by the gateway
+  std::string token_hash;
+  v1::CreateOperatorRequest request;
+  Answer<Reply> Apply(Context& context) const;
+};
+struct DisableOperator {
+  using Reply = v1::Operator;
+  Caller caller;
+  std::string operator_id;
+  Answer<Reply> Apply(Context& context) const;
+};
+
+// --- Business days (days.cc): the daily close, maker and checker ---
+// Closes local day `day` (days since 1970-01-01 in the market's time): stores its report,
+// fixed from then on, awaiting a second operator.
+struct CloseDay {
+  using Reply = v1::DayClose;
+  Caller caller;
+  std::int64_t day = 0;
+  Answer<Reply> Apply(Context& context) const;
+};
+struct ApproveDay {
+  using Reply = v1::DayClose;
+  Caller caller;
+  std::int64_t day = 0;
   Answer<Reply> Apply(Context& context) const;
 };
 
@@ -215,6 +277,7 @@ struct ResolveException {
   using Reply = v1::ProviderException;
   std::string exception_id;
   v1::ResolveExceptionRequest request;
+  Caller caller = {};  // the operator, recorded as resolved_by
   Answer<Reply> Apply(Context& context) const;
 };
 
@@ -253,7 +316,9 @@ using Command =
                  CreateMerchant, CreateBuyer, MakeDeposit, CreateListing, UpdateListing,
                  DelistListing, PlaceOrder, ActOnOrder, RefundOrder, CreateProvider,
                  UpdateProviderSecrets, RequestTopUp, RequestPayout, ReceiveProviderEvent,
-                 ResolveException, CreatePaymentRequest, PayPaymentRequest, RefundStallPayment>;
+                 ResolveException, CreatePaymentRequest, PayPaymentRequest, RefundStallPayment,
+                 CreateOperator, DisableOperator, ResolvePending, DecideApproval, CloseDay,
+                 ApproveDay>;
 
 template <typename C>
 using ReplyOf = typename C::Reply;

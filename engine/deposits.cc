@@ -20,12 +20,13 @@ Answer<v1::Deposit> MakeDeposit::Apply(Context& context) const {
   auto moved = context.ledger.ApplyInternal(
       {MarketTransfer(transfer_id, kCashDeskAccount, WalletAccount(buyer_id), request.amount(),
                       kCodeDeposit)},
-      context.now, &context.batch);
+      context.now, &context.batch, {caller.id, ""});
   if (!moved.ok()) return moved.status();
   v1::Deposit deposit;
   deposit.set_buyer_id(buyer_id);
   deposit.set_amount(request.amount());
   deposit.set_transfer_id(transfer_id);
+  deposit.set_entered_by(caller.id);
   *deposit.mutable_created_at() = At(context.now);
   market.idempotency.Remember(scope, idempotency_key, fingerprint, deposit, &context.batch);
   return deposit;

@@ -45,6 +45,7 @@ Result<std::unique_ptr<Engine>> Engine::Open(EngineOptions options) {
   engine->ledger_ = std::make_unique<Ledger>(engine->store_.get());
   if (Status s = engine->ledger_->Load(); !s.ok()) return s;
   engine->market_ = std::make_unique<Market>(engine->store_.get(), engine->options_.market);
+  engine->market_->utc_offset_minutes = engine->options_.utc_offset_minutes;
   storage::Batch batch;
   engine->last_batch_ns_ = engine->clock_->NowNanos();
   Status s =

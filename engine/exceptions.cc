@@ -19,7 +19,7 @@ bool SameDecision(const v1::ExceptionResolution& done, const v1::ResolveExceptio
 
 // Moves the exception's amount to the buyer; the transfer's id, or why not.
 Result<std::string> CreditBuyer(Context& context, const v1::ProviderException& exception,
-                                const std::string& buyer_id) {
+                                const std::string& buyer_id, const Caller& caller) {
   if (exception.type() != kTopUpSucceeded && exception.type() != kPaymentSucceeded &&
       exception.type() != kBankCredit) {
     return Status(Code::kFailedPrecondition,
@@ -35,16 +35,16 @@ Result<std::string> CreditBuyer(Context& context, const v1::ProviderException& e
   auto moved = context.ledger.ApplyInternal(
       {MarketTransfer(transfer_id, ProviderAccount(exception.provider()), WalletAccount(buyer_id),
                       exception.amount(), kCodeExceptionCredit)},
-      context.now, &context.batch);
+      context.now, &context.batch, {caller.id, ""});
   if (!moved.ok()) return moved.status();
   return transfer_id;
 }
 
 Result<std::string> Carry(Context& context, const v1::ProviderException& exception,
-                          const v1::ResolveExceptionRequest& request) {
+                          const v1::ResolveExceptionRequest& request, const Caller& caller) {
   switch (request.action()) {
     case v1::CREDIT_BUYER:
-      return CreditBuyer(context, exception, request.buyer_id());
+      return CreditBuyer(context, exception, request.buyer_id(), caller);
     case v1::DISMISS:
       if (!request.buyer_id().empty()) {
         return InvalidField("buyer_id goes only with CREDIT_BUYER", "buyer_id");
@@ -70,7 +70,7 @@ Answer<v1::ProviderException> ResolveException::Apply(Context& context) const {
     return Status(Code::kFailedPrecondition, "this exception is already resolved")
         .WithDetail("action", v1::ExceptionAction_Name(exception.resolution().action()));
   }
-  auto transfer_id = Carry(context, exception, request);
+  auto transfer_id = Carry(context, exception, request, caller);
   if (!transfer_id.ok()) return transfer_id.status();
   v1::ExceptionResolution* resolution = exception.mutable_resolution();
   resolution->set_action(request.action());
@@ -78,6 +78,7 @@ Answer<v1::ProviderException> ResolveException::Apply(Context& context) const {
   resolution->set_note(note.value());
   resolution->set_transfer_id(transfer_id.value());
   *resolution->mutable_resolved_at() = At(context.now);
+  resolution->set_resolved_by(caller.id);
   exception.set_status(v1::RESOLVED);
   PutRail(context, exception.id(), exception);
   return exception;

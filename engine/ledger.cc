@@ -2,6 +2,7 @@
 
 #include "common/assert.h"
 #include "common/money.h"
+#include "engine/chain.h"
 #include "engine/context.h"
 #include "engine/records.h"
 #include "storage/keys.h"
@@ -13,6 +14,7 @@ using storage::Family;
 
 constexpr char kMetaSchemaVersion[] = "schema_version";
 constexpr char kMetaLastSequence[] = "last_sequence";
+constexpr char kMetaChainHead[] = "chain_head";
 
 bool IsValidCurrency(std::string_view currency) {
   if (currency.size() != 3) return false;
@@ -47,10 +49,6 @@ Answer<v1::Account> CreateAccount::Apply(Context& context) const {
   return context.ledger.CreateAccount(request, context.now, &context.batch);
 }
 
-Answer<v1::CreateTransfersResponse> CreateTransfers::Apply(Context& context) const {
-  return context.ledger.CreateTransfers(request, context.now, &context.batch);
-}
-
 Status Ledger::Load() {
   auto version = store_->Get(Family::kMeta, kMetaSchemaVersion);
   if (!version.ok()) return version.status();
@@ -64,9 +62,44 @@ Status Ledger::Load() {
   auto last = store_->Get(Family::kMeta, kMetaLastSequence);
   if (!last.ok()) return last.status();
   if (last.value()) last_sequence_ = storage::DecodeSequence(*last.value()).value_or(0);
+  if (Status s = LoadChain(); !s.ok()) return s;
   if (Status s = LoadAccounts(); !s.ok()) return s;
   if (Status s = LoadPending(); !s.ok()) return s;
   return CheckInvariants();
+}
+
+// The chain head; a ledger written before entries were chained gets its chain now, computed
+// over the entries as they are (the entries themselves are not rewritten).
+Status Ledger::LoadChain() {
+  auto head = store_->Get(Family::kMeta, kMetaChainHead);
+  if (!head.ok()) return head.status();
+  if (head.value()) {
+    if (head.value()->size() != ChainGenesis().size()) {
+      return Status(Code::kInternal, "stored chain head is malformed");
+    }
+    chain_head_ = *head.value();
+    return Status::Ok();
+  }
+  storage::Batch batch;
+  std::string hash = ChainGenesis();
+  std::uint64_t expected = 1;
+  Status s = ScanRecords<v1::TransferRecord>(
+      *store_, Family::kTransfers, std::nullopt,
+      [&](std::string_view key, const v1::TransferRecord& record) {
+        if (record.sequence() != expected || key != storage::EncodeSequence(expected)) return false;
+        hash = ChainHash(hash, record);
+        batch.Put(Family::kChain, key, hash);
+        ++expected;
+        return true;
+      });
+  if (!s.ok()) return s;
+  if (expected != last_sequence_ + 1) {
+    return Status(Code::kInternal, "ledger entries are out of sequence; cannot chain them")
+        .WithDetail("sequence", std::to_string(expected));
+  }
+  batch.Put(Family::kMeta, kMetaChainHead, hash);
+  chain_head_ = hash;
+  return store_->Commit(batch);
 }
 
 Status Ledger::LoadAccounts() {
@@ -125,7 +158,8 @@ Answer<v1::Account> Ledger::CreateAccount(const v1::CreateAccountRequest& reques
 }
 
 Answer<v1::CreateTransfersResponse> Ledger::CreateTransfers(
-    const v1::CreateTransfersRequest& request, std::int64_t now_ns, storage::Batch* batch) {
+    const v1::CreateTransfersRequest& request, std::int64_t now_ns, storage::Batch* batch,
+    const Attribution& attribution) {
   if (request.transfers().empty()) return Invalid("transfers must not be empty", "transfers");
   if (static_cast<std::size_t>(request.transfers_size()) > kMaxTransfersPerRequest) {
     return Invalid("at most " + std::to_string(kMaxTransfersPerRequest) + " transfers per request",
@@ -141,14 +175,14 @@ Answer<v1::CreateTransfersResponse> Ledger::CreateTransfers(
   std::optional<v1::CreateTransfersResponse> replay;
   if (Status s = CheckReplay(request, &replay); !s.ok()) return s;
   if (replay) return {std::move(*replay), true};
-  Txn txn = NewTxn();
+  Txn txn = NewTxn(attribution);
   for (int i = 0; i < request.transfers_size(); ++i) {
     const v1::NewTransfer& t = request.transfers(i);
     if (Status s = ApplyTransfer(t, now_ns, &txn, /*internal=*/false); !s.ok()) {
       return std::move(s).WithDetail("index", std::to_string(i)).WithDetail("transfer_id", t.id());
     }
   }
-  Commit(txn, batch);
+  if (batch) Commit(txn, batch);
   v1::CreateTransfersResponse response;
   for (const auto& record : txn.records) {
     *response.add_transfers() = TransferView(record, CreationStatus(record));
@@ -215,6 +249,8 @@ Status Ledger::ApplyTransfer(const v1::NewTransfer& input, std::int64_t now_ns, 
   record.set_timeout_seconds(input.timeout_seconds());
   record.set_currency(debit->currency());
   record.set_timestamp_ns(now_ns);
+  record.set_entered_by(txn->attribution.entered_by);
+  record.set_approved_by(txn->attribution.approved_by);
   txn->records.push_back(std::move(record));
   return Status::Ok();
 }
@@ -227,6 +263,7 @@ void Ledger::Commit(const Txn& txn, storage::Batch* batch) {
   for (const auto& record : txn.records) CommitRecord(record, batch);
   if (!txn.records.empty()) {
     batch->Put(Family::kMeta, kMetaLastSequence, storage::EncodeSequence(last_sequence_));
+    batch->Put(Family::kMeta, kMetaChainHead, chain_head_);
   }
 }
 
@@ -234,6 +271,8 @@ void Ledger::CommitRecord(const v1::TransferRecord& record, storage::Batch* batc
   M4_ASSERT(record.sequence() == last_sequence_ + 1, "ledger sequence would skip or repeat");
   std::string sequence = storage::EncodeSequence(record.sequence());
   batch->Put(Family::kTransfers, sequence, record.SerializeAsString());
+  chain_head_ = ChainHash(chain_head_, record);
+  batch->Put(Family::kChain, sequence, chain_head_);
   batch->Put(Family::kTransferIds, record.id(), sequence);
   batch->Put(Family::kAccountIndex, storage::IndexKey(record.debit_account_id(), record.sequence()),
              "");
@@ -268,8 +307,9 @@ Status Ledger::OpenAccount(const std::string& id, bool no_overdraft, std::int64_
 
 Result<std::vector<v1::Transfer>> Ledger::ApplyInternal(const std::vector<LedgerOp>& ops,
                                                         std::int64_t now_ns,
-                                                        storage::Batch* batch) {
-  Txn txn = NewTxn();
+                                                        storage::Batch* batch,
+                                                        const Attribution& attribution) {
+  Txn txn = NewTxn(attribution);
   for (const LedgerOp& op : ops) {
     Status s = std::holds_alternative<v1::NewTransfer>(op)
                    ? ApplyTransfer(std::get<v1::NewTransfer>(op), now_ns, &txn, /*internal=*/true)

@@ -34,14 +34,24 @@ class Ledger {
   // Rebuilds accounts and open pending transfers from the store, then checks invariants.
   Status Load();
 
-  // The operator's commands, at time `now_ns`, appending their writes to `batch`.
+  // Who entered an operator's entries, and who approved them under four eyes; recorded on
+  // every entry they make (TransferRecord.entered_by, approved_by).
+  struct Attribution {
+    std::string entered_by;
+    std::string approved_by;
+  };
+
+  // The operator's commands, at time `now_ns`, appending their writes to `batch`. With a null
+  // `batch`, CreateTransfers and Resolve only check: the answer is what applying would give
+  // (or the replay of what was applied), and nothing changes.
   Answer<v1::Account> CreateAccount(const v1::CreateAccountRequest& request, std::int64_t now_ns,
                                     storage::Batch* batch);
   Answer<v1::CreateTransfersResponse> CreateTransfers(const v1::CreateTransfersRequest& request,
-                                                      std::int64_t now_ns, storage::Batch* batch);
+                                                      std::int64_t now_ns, storage::Batch* batch,
+                                                      const Attribution& attribution = {});
   Answer<v1::Transfer> Resolve(const std::string& pending_id, v1::TransferKind kind,
                                std::optional<std::int64_t> amount, std::int64_t now_ns,
-                               storage::Batch* batch);
+                               storage::Batch* batch, const Attribution& attribution = {});
 
   // Voids every pending transfer whose timeout is at or before `now_ns`. Returns how many.
   std::size_t ExpireDue(std::int64_t now_ns, storage::Batch* batch);
@@ -59,10 +69,13 @@ class Ledger {
   // server ids with the reserved '~'; posts and voids resolve the full pending amount.
   using LedgerOp = std::variant<v1::NewTransfer, PostPending, VoidPending>;
   Result<std::vector<v1::Transfer>> ApplyInternal(const std::vector<LedgerOp>& ops,
-                                                  std::int64_t now_ns, storage::Batch* batch);
+                                                  std::int64_t now_ns, storage::Batch* batch,
+                                                  const Attribution& attribution = {});
   // The account as of the last applied command, or nullptr.
   const v1::AccountRecord* FindAccount(const std::string& id) const;
   std::uint64_t next_sequence() const { return last_sequence_ + 1; }
+  // The chain's head after the last applied entry (32 raw bytes).
+  const std::string& chain_head() const { return chain_head_; }
 
  private:
   // The accounts a command touched and the entries it made, applied to the ledger only when
@@ -71,13 +84,16 @@ class Ledger {
     std::map<std::string, v1::AccountRecord> accounts;  // touched accounts, new values
     std::vector<v1::TransferRecord> records;            // new ledger entries, in order
     std::uint64_t next_sequence = 0;
+    Attribution attribution;  // stamped on every new entry
   };
   struct Pending {
     v1::TransferRecord record;
     std::int64_t expires_at_ns = 0;  // 0: never
   };
 
-  Txn NewTxn() const { return Txn{{}, {}, last_sequence_ + 1}; }
+  Txn NewTxn(const Attribution& attribution = {}) const {
+    return Txn{{}, {}, last_sequence_ + 1, attribution};
+  }
   Status CheckReplay(const v1::CreateTransfersRequest& request,
                      std::optional<v1::CreateTransfersResponse>* replay);
   Status ApplyTransfer(const v1::NewTransfer& input, std::int64_t now_ns, Txn* txn, bool internal);
@@ -90,6 +106,7 @@ class Ledger {
   Status NotPending(const std::string& pending_id);
   void Commit(const Txn& txn, storage::Batch* batch);
   void CommitRecord(const v1::TransferRecord& record, storage::Batch* batch);
+  Status LoadChain();
   Status LoadAccounts();
   Status LoadPending();
 
@@ -104,6 +121,8 @@ class Ledger {
   // Transfers applied in the batch not yet committed, so retries within it are seen.
   std::map<std::string, v1::TransferRecord> uncommitted_;
   std::uint64_t last_sequence_ = 0;
+  // SHA-256 chaining the last applied entry (engine/chain.h); stored with every batch.
+  std::string chain_head_;
 };
 
 }  // namespace market4::engine

@@ -171,6 +171,8 @@ v1::Transfer TransferView(const v1::TransferRecord& r, v1::TransferStatus status
   t.set_pending_id(r.pending_id());
   t.set_timeout_seconds(r.timeout_seconds());
   t.set_currency(r.currency());
+  t.set_entered_by(r.entered_by());
+  t.set_approved_by(r.approved_by());
   t.set_sequence(r.sequence());
   *t.mutable_timestamp() = TimeUtil::NanosecondsToTimestamp(r.timestamp_ns());
   t.set_status(status);

@@ -20,7 +20,7 @@ Answer<v1::Transfer> VoidPending::Apply(Context& context) const {
 
 Answer<v1::Transfer> Ledger::Resolve(const std::string& pending_id, v1::TransferKind kind,
                                      std::optional<std::int64_t> amount, std::int64_t now_ns,
-                                     storage::Batch* batch) {
+                                     storage::Batch* batch, const Attribution& attribution) {
   if (!IsValidId(pending_id)) {
     return Status(Code::kNotFound, "no transfer with this id")
         .WithDetail("transfer_id", pending_id);
@@ -39,11 +39,11 @@ Answer<v1::Transfer> Ledger::Resolve(const std::string& pending_id, v1::Transfer
     return Status(Code::kAmountExceedsPending, "amount exceeds the pending amount")
         .WithDetail("pending_amount", std::to_string(pending_amount));
   }
-  Txn txn = NewTxn();
+  Txn txn = NewTxn(attribution);
   Status s = ApplyResolution(it->second, kind, amount.value_or(pending_amount), amount.value_or(0),
                              now_ns, &txn);
   if (!s.ok()) return s;
-  Commit(txn, batch);
+  if (batch) Commit(txn, batch);
   return TransferView(txn.records.front(), v1::TRANSFER_STATUS_COMPLETED);
 }
 
@@ -106,6 +106,8 @@ Status Ledger::ApplyResolution(const Pending& pending, v1::TransferKind kind, st
   record.set_currency(p.currency());
   record.set_timestamp_ns(now_ns);
   record.set_requested_amount(requested);
+  record.set_entered_by(txn->attribution.entered_by);
+  record.set_approved_by(txn->attribution.approved_by);
   txn->records.push_back(std::move(record));
   return Status::Ok();
 }

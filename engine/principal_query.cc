@@ -45,11 +45,33 @@ Result<Caller> Query::Authenticate(const std::string& token_hash) const {
   if (!record.ok()) return record.status();
   if (!record.value()) return Status(Code::kUnauthenticated, "unknown token");
   const std::string& role = record.value()->role();
-  if (role != RoleName(Role::kMerchant) && role != RoleName(Role::kBuyer)) {
-    return Status(Code::kInternal, "token record names an unknown role");
+  for (Role known : {Role::kMerchant, Role::kBuyer, Role::kOperator}) {
+    if (role == RoleName(known)) return Caller{known, record.value()->id()};
   }
-  return Caller{role == RoleName(Role::kMerchant) ? Role::kMerchant : Role::kBuyer,
-                record.value()->id()};
+  return Status(Code::kInternal, "token record names an unknown role");
+}
+
+Result<v1::ListOperatorsResponse> Query::ListOperators(std::size_t limit,
+                                                       const std::string& page_token) const {
+  auto size = PageSize(limit);
+  if (!size.ok()) return size.status();
+  auto start = ResumeAfterId(PagedList::kOperators, page_token);
+  if (!start.ok()) return start.status();
+  v1::ListOperatorsResponse response;
+  std::string last;
+  Status s = ScanRecords<v1::OperatorRecord>(
+      view_, Family::kOperators, start.value(),
+      [&](std::string_view key, const v1::OperatorRecord& record) {
+        if (static_cast<std::size_t>(response.operators_size()) == size.value()) {
+          response.set_next_page_token(PageToken(PagedList::kOperators, last));
+          return false;
+        }
+        *response.add_operators() = record.operator_();
+        last = std::string(key);
+        return true;
+      });
+  if (!s.ok()) return s;
+  return response;
 }
 
 Result<v1::Merchant> Query::GetMerchant(const std::string& id) const {

@@ -17,6 +17,7 @@
 #include "engine/command.h"
 #include "market4/v1/ledger.pb.h"
 #include "market4/v1/market.pb.h"
+#include "market4/v1/operations.pb.h"
 #include "market4/v1/providers.pb.h"
 #include "market4/v1/rails.pb.h"
 #include "market4/v1/stall.pb.h"
@@ -56,6 +57,8 @@ class Query {
   // Recomputes every balance from the immutable transfer history and compares it with the
   // stored balances: OK, or INTERNAL naming the first account that differs.
   [[nodiscard]] Status AuditHistory() const;
+  // The hash chain, the entries' order and every balance recomputed (engine/verify.h).
+  [[nodiscard]] Result<v1::LedgerVerification> VerifyLedger() const;
 
   // --- Principals (principal_query.cc) ---
   // The merchant or buyer an API token's SHA-256 (hex) belongs to; UNAUTHENTICATED if none.
@@ -67,6 +70,24 @@ class Query {
       std::size_t limit, const std::string& page_token) const;
   [[nodiscard]] Result<v1::ListBuyersResponse> ListBuyers(std::size_t limit,
                                                           const std::string& page_token) const;
+
+  // Named operators, in id order (principal_query.cc).
+  [[nodiscard]] Result<v1::ListOperatorsResponse> ListOperators(
+      std::size_t limit, const std::string& page_token) const;
+
+  // --- The operators' day (day_query.cc) ---
+  [[nodiscard]] Result<v1::Approval> GetApproval(const std::string& id) const;
+  // Newest first; APPROVAL_STATUS_UNSPECIFIED means any status. Examines at most
+  // kMaxScannedRecords approvals per page.
+  [[nodiscard]] Result<v1::ListApprovalsResponse> ListApprovals(
+      v1::ApprovalStatus status, std::size_t limit, const std::string& page_token) const;
+  // The stored report of a closed day; for a day not closed, a preview computed now (status
+  // OPEN) if the day has begun by `now_ns`. NOT_FOUND before the first entry's day.
+  [[nodiscard]] Result<v1::DayReport> GetDayReport(std::int64_t day, int utc_offset_minutes,
+                                                   std::int64_t now_ns) const;
+  // Closes, newest first.
+  [[nodiscard]] Result<v1::ListDaysResponse> ListDays(std::size_t limit,
+                                                      const std::string& page_token) const;
 
   // --- Payment providers (principal_query.cc). Answers never carry a secret. ---
   [[nodiscard]] Result<v1::Provider> GetProvider(const std::string& id) const;

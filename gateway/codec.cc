@@ -184,6 +184,7 @@ int HttpStatusFor(Code code) {
       return 410;
     case Code::kOutOfStock:
     case Code::kAlreadyPaid:
+    case Code::kSameOperator:
     case Code::kFailedPrecondition:
     case Code::kAlreadyExists:
     case Code::kPendingNotFound:

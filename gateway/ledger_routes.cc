@@ -12,25 +12,57 @@ void CreateAccount(Call& call, engine::Engine& engine) {
   SubmitAndAnswer(call, engine, std::move(command), 201);
 }
 
+// 201 with the entries (200 with the one entry of a post or void), or 202 with the approval
+// a marketplace correction waits for.
+template <typename C>
+void AnswerTransfers(const Call& call, engine::Engine& engine, C command, bool single) {
+  auto answer = [respond = call.respond, format = call.format,
+                 single](engine::Answer<v1::CreateTransfersResponse> a) {
+    if (!a.ok()) return respond(ErrorResponse(a.status, format));
+    HttpResponse response;
+    if (a.value.has_approval()) {
+      v1::ApprovalResponse held;
+      *held.mutable_approval() = a.value.approval();
+      response = MessageResponse(202, held, format);
+    } else if (single) {
+      response = MessageResponse(200, a.value.transfers(0), format);
+    } else {
+      response = MessageResponse(201, a.value, format);
+    }
+    if (a.replayed) response.headers.emplace_back("Idempotent-Replayed", "true");
+    respond(std::move(response));
+  };
+  engine.Submit<C>(std::move(command), std::move(answer));
+}
+
 void CreateTransfers(Call& call, engine::Engine& engine) {
   engine::CreateTransfers command;
   if (!DecodeBody(call, &command.request)) return;
-  SubmitAndAnswer(call, engine, std::move(command), 201);
+  command.caller = call.caller;
+  command.approval_id = NewId(call, "ap_");
+  if (command.approval_id.empty()) return;
+  AnswerTransfers(call, engine, std::move(command), false);
 }
 
-// Post and void answer with the one resolution entry they made.
+// Post and void answer with the one resolution entry they made (or the approval).
+void Resolve(Call& call, engine::Engine& engine, bool post, std::optional<std::int64_t> amount) {
+  engine::ResolvePending command{call.caller, call.path[2], post, amount, NewId(call, "ap_")};
+  if (command.approval_id.empty()) return;
+  AnswerTransfers(call, engine, std::move(command), true);
+}
+
 void PostPending(Call& call, engine::Engine& engine) {
   v1::PostPendingRequest request;
   if (!DecodeBody(call, &request)) return;
-  engine::PostPending command{call.path[2], std::nullopt};
-  if (request.has_amount()) command.amount = request.amount();
-  SubmitAndAnswer(call, engine, std::move(command), 200);
+  std::optional<std::int64_t> amount;
+  if (request.has_amount()) amount = request.amount();
+  Resolve(call, engine, true, amount);
 }
 
 void VoidPending(Call& call, engine::Engine& engine) {
   v1::VoidPendingRequest request;
   if (!DecodeBody(call, &request)) return;
-  SubmitAndAnswer(call, engine, engine::VoidPending{call.path[2]}, 200);
+  Resolve(call, engine, false, std::nullopt);
 }
 
 void GetAccount(Call& call, engine::Engine& engine) {

@@ -11,35 +11,14 @@ namespace {
 constexpr Authentication kBearer = Authentication::kBearer;
 constexpr Authentication kPublic = Authentication::kOptionalBearer;
 
-// Creates a merchant or buyer with a fresh id and token; the token is shown only here.
-template <typename Command, typename Response, typename Principal>
-void CreatePrincipal(Call& call, engine::Engine& engine, const char* prefix,
-                     Principal* (Response::*mutable_principal)()) {
-  Command command;
-  if (!DecodeBody(call, &command.request)) return;
-  command.id = NewId(call, prefix);
-  if (command.id.empty()) return;
-  auto token = RandomHex(kTokenRandomBytes);
-  if (!token.ok()) return ReplyError(call, token.status());
-  command.token_hash = TokenHash(token.value());
-  engine.Submit<Command>(std::move(command),
-                         [respond = call.respond, format = call.format, token = token.value(),
-                          mutable_principal](engine::Answer<Principal> answer) {
-                           if (!answer.ok()) return respond(ErrorResponse(answer.status, format));
-                           Response response;
-                           *((response.*mutable_principal)()) = std::move(answer.value);
-                           response.set_token(token);
-                           respond(MessageResponse(201, response, format));
-                         });
-}
-
 void CreateMerchant(Call& call, engine::Engine& engine) {
-  CreatePrincipal<engine::CreateMerchant>(call, engine, "m_",
-                                          &v1::CreateMerchantResponse::mutable_merchant);
+  CreatePrincipal<v1::CreateMerchantResponse>(call, engine, engine::CreateMerchant{}, "m_",
+                                              &v1::CreateMerchantResponse::mutable_merchant);
 }
 
 void CreateBuyer(Call& call, engine::Engine& engine) {
-  CreatePrincipal<engine::CreateBuyer>(call, engine, "b_", &v1::CreateBuyerResponse::mutable_buyer);
+  CreatePrincipal<v1::CreateBuyerResponse>(call, engine, engine::CreateBuyer{}, "b_",
+                                           &v1::CreateBuyerResponse::mutable_buyer);
 }
 
 void ListMerchants(Call& call, engine::Engine& engine) {

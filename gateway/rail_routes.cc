@@ -86,7 +86,7 @@ void GetException(Call& call, engine::Engine& engine) {
 }
 
 void ResolveException(Call& call, engine::Engine& engine) {
-  engine::ResolveException command{call.path[2], {}};
+  engine::ResolveException command{call.path[2], {}, call.caller};
   if (!DecodeBody(call, &command.request)) return;
   SubmitAndAnswer(call, engine, std::move(command), 200);
 }

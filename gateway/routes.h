@@ -11,7 +11,10 @@
 #include <string>
 #include <vector>
 
+#include "common/crypto.h"
+#include "common/limits.h"
 #include "engine/engine.h"
+#include "gateway/auth.h"
 #include "gateway/codec.h"
 #include "gateway/router.h"
 
@@ -44,6 +47,7 @@ enum RoleBit : unsigned {
   kMerchant = 2,
   kBuyer = 4,
   kSignedIn = kOperator | kMerchant | kBuyer,
+  kAdmin = 8,  // the admin token only (it is also an operator)
 };
 
 using Handler = void (*)(Call&, engine::Engine&);
@@ -66,6 +70,7 @@ const std::vector<Route>& ProviderRoutes();
 const std::vector<Route>& RailRoutes();
 const std::vector<Route>& StallRoutes();
 const std::vector<Route>& EventRoutes();
+const std::vector<Route>& OperationsRoutes();
 
 inline void Reply(Call& call, HttpResponse response) { call.respond(std::move(response)); }
 inline void ReplyError(Call& call, const Status& status) {
@@ -104,6 +109,28 @@ std::function<void(engine::Answer<Reply>)> AnswerWith(const Call& call, int succ
     if (a.replayed) response.headers.emplace_back("Idempotent-Replayed", "true");
     respond(std::move(response));
   };
+}
+
+// Creates a merchant, buyer or operator (`command`, its request decoded here) with a fresh id
+// and token, answering 201 with the principal and the token, which is shown only here.
+template <typename Response, typename Command, typename Principal>
+void CreatePrincipal(Call& call, engine::Engine& engine, Command command, const char* prefix,
+                     Principal* (Response::*mutable_principal)()) {
+  if (!DecodeBody(call, &command.request)) return;
+  command.id = NewId(call, prefix);
+  if (command.id.empty()) return;
+  auto token = RandomHex(kTokenRandomBytes);
+  if (!token.ok()) return ReplyError(call, token.status());
+  command.token_hash = TokenHash(token.value());
+  engine.Submit<Command>(std::move(command),
+                         [respond = call.respond, format = call.format, token = token.value(),
+                          mutable_principal](engine::Answer<Principal> answer) {
+                           if (!answer.ok()) return respond(ErrorResponse(answer.status, format));
+                           Response response;
+                           *((response.*mutable_principal)()) = std::move(answer.value);
+                           response.set_token(token);
+                           respond(MessageResponse(201, response, format));
+                         });
 }
 
 // Submits `command` and answers the call with its reply.
