@@ -1,0 +1,185 @@
+// The hash chain and VerifyLedger: an untouched ledger verifies clean, and any edit to a stored
+// entry (its amount, its accounts, any byte, its place in the order), its chain hash or an
+// account's balances is found and named, with the engine stopped and the store edited directly.
+#include "engine/verify.h"
+
+#include <gtest/gtest.h>
+
+#include "common/crypto.h"
+#include "engine/chain.h"
+#include "storage/keys.h"
+#include "tests/engine/engine_fixture.h"
+
+namespace market4::engine {
+namespace {
+
+using storage::Family;
+
+class VerifyTest : public EngineFixture {
+ protected:
+  // Eight entries of every kind: posted, pending, post, void.
+  void SetUp() override {
+    EngineFixture::SetUp();
+    for (const char* id : {"cash", "alice", "bob"}) ASSERT_TRUE(CreateAccount(id).ok());
+    ASSERT_TRUE(Move("t1", "cash", "alice", 1000).ok());
+    ASSERT_TRUE(Move("t2", "alice", "bob", 300).ok());
+    ASSERT_TRUE(Submit({Make("p1", "alice", "bob", 200, true)}).ok());
+    ASSERT_TRUE(engine_->Execute(PostPending{"p1", 150}).ok());
+    ASSERT_TRUE(Submit({Make("p2", "bob", "alice", 50, true)}).ok());
+    ASSERT_TRUE(engine_->Execute(VoidPending{"p2"}).ok());
+    ASSERT_TRUE(Submit({Make("t3", "cash", "bob", 7), Make("t4", "bob", "cash", 5)}).ok());
+    engine_.reset();
+    OpenStore();
+  }
+
+  void OpenStore() {
+    auto store = storage::Store::Open({dir_.Sub("ledger")});
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    store_ = std::move(store).value();
+  }
+
+  v1::LedgerVerification Verify() {
+    auto result = VerifyLedger(store_->View());
+    EXPECT_TRUE(result.ok()) << result.status().ToString();
+    return result.value();
+  }
+
+  std::string Stored(Family family, const std::string& key) {
+    auto value = store_->Get(family, key);
+    EXPECT_TRUE(value.ok() && value.value());
+    return value.value().value_or("");
+  }
+  void Put(Family family, const std::string& key, const std::string& value) {
+    storage::Batch batch;
+    batch.Put(family, key, value);
+    ASSERT_TRUE(store_->Commit(batch).ok());
+  }
+  v1::TransferRecord Entry(std::uint64_t sequence) {
+    v1::TransferRecord record;
+    EXPECT_TRUE(record.ParseFromString(Stored(Family::kTransfers, Key(sequence))));
+    return record;
+  }
+  static std::string Key(std::uint64_t sequence) { return storage::EncodeSequence(sequence); }
+
+  static constexpr std::uint64_t kEntries = 8;
+  std::unique_ptr<storage::Store> store_;
+};
+
+TEST_F(VerifyTest, AnUntouchedLedgerVerifiesCleanWithTheHeadRecomputedHere) {
+  std::string head = ChainGenesis();
+  for (std::uint64_t s = 1; s <= kEntries; ++s) {
+    head = ChainHash(head, Entry(s));
+    EXPECT_EQ(Stored(Family::kChain, Key(s)), head) << "entry " << s;
+  }
+  v1::LedgerVerification result = Verify();
+  EXPECT_TRUE(result.ok()) << result.problem();
+  EXPECT_EQ(result.entries(), kEntries);
+  EXPECT_EQ(result.head(), HexEncode(head));
+  EXPECT_EQ(result.first_bad_entry(), 0u);
+}
+
+TEST_F(VerifyTest, AnEditedAmountOrAccountOfAnyEntryIsNamed) {
+  using Edit = void (*)(v1::TransferRecord&);
+  const Edit edits[] = {
+      [](v1::TransferRecord& r) { r.set_amount(r.amount() + 1); },
+      [](v1::TransferRecord& r) { r.set_debit_account_id("cash"); },
+      [](v1::TransferRecord& r) { r.set_credit_account_id("alice"); },
+      [](v1::TransferRecord& r) { r.set_timestamp_ns(r.timestamp_ns() + 1); },
+      [](v1::TransferRecord& r) { r.set_code(r.code() + 1); },
+  };
+  for (std::uint64_t s = 1; s <= kEntries; ++s) {
+    const std::string original = Stored(Family::kTransfers, Key(s));
+    for (Edit edit : edits) {
+      v1::TransferRecord record = Entry(s);
+      edit(record);
+      if (record.SerializeAsString() == original) continue;  // the edit changed nothing here
+      Put(Family::kTransfers, Key(s), record.SerializeAsString());
+      v1::LedgerVerification result = Verify();
+      EXPECT_FALSE(result.ok());
+      EXPECT_EQ(result.first_bad_entry(), s) << result.problem();
+      Put(Family::kTransfers, Key(s), original);
+    }
+  }
+  EXPECT_TRUE(Verify().ok());
+}
+
+TEST_F(VerifyTest, FlippingAnyByteOfAnEntryIsNamed) {
+  for (std::uint64_t s = 1; s <= kEntries; ++s) {
+    const std::string original = Stored(Family::kTransfers, Key(s));
+    for (std::size_t i = 0; i < original.size(); ++i) {
+      std::string edited = original;
+      edited[i] = static_cast<char>(edited[i] ^ 0x01);
+      Put(Family::kTransfers, Key(s), edited);
+      v1::LedgerVerification result = Verify();
+      EXPECT_FALSE(result.ok()) << "entry " << s << " byte " << i;
+      EXPECT_EQ(result.first_bad_entry(), s) << "byte " << i << ": " << result.problem();
+    }
+    Put(Family::kTransfers, Key(s), original);
+  }
+  EXPECT_TRUE(Verify().ok());
+}
+
+TEST_F(VerifyTest, SwappingTwoEntriesIsNamed) {
+  std::string second = Stored(Family::kTransfers, Key(2));
+  std::string third = Stored(Family::kTransfers, Key(3));
+  Put(Family::kTransfers, Key(2), third);
+  Put(Family::kTransfers, Key(3), second);
+  EXPECT_EQ(Verify().first_bad_entry(), 2u);
+  // Renumbered to fit their new places, the entries no longer match their chain hashes.
+  v1::TransferRecord moved_back = Entry(2);
+  moved_back.set_sequence(2);
+  Put(Family::kTransfers, Key(2), moved_back.SerializeAsString());
+  v1::TransferRecord moved_on = Entry(3);
+  moved_on.set_sequence(3);
+  Put(Family::kTransfers, Key(3), moved_on.SerializeAsString());
+  v1::LedgerVerification result = Verify();
+  EXPECT_FALSE(result.ok());
+  EXPECT_EQ(result.first_bad_entry(), 2u) << result.problem();
+}
+
+TEST_F(VerifyTest, AMissingEntryOrAnEditedChainHashIsNamed) {
+  std::string last = Stored(Family::kTransfers, Key(kEntries));
+  storage::Batch batch;
+  batch.Delete(Family::kTransfers, Key(kEntries));
+  ASSERT_TRUE(store_->Commit(batch).ok());
+  EXPECT_EQ(Verify().first_bad_entry(), kEntries);
+  Put(Family::kTransfers, Key(kEntries), last);
+  Put(Family::kChain, Key(4), std::string(32, 'x'));
+  EXPECT_EQ(Verify().first_bad_entry(), 4u);
+}
+
+TEST_F(VerifyTest, AnEditedBalanceNamesItsAccount) {
+  v1::AccountRecord bob;
+  ASSERT_TRUE(bob.ParseFromString(Stored(Family::kAccounts, "bob")));
+  bob.set_credits_posted(bob.credits_posted() + 1);
+  Put(Family::kAccounts, "bob", bob.SerializeAsString());
+  v1::LedgerVerification result = Verify();
+  EXPECT_FALSE(result.ok());
+  EXPECT_EQ(result.account_id(), "bob") << result.problem();
+}
+
+// A ledger written before entries were chained gets its chain when the engine opens it; the
+// entries themselves are not rewritten.
+TEST_F(VerifyTest, ALedgerWithoutAChainIsChainedAtStart) {
+  std::string head = Verify().head();
+  std::string first_entry = Stored(Family::kTransfers, Key(1));
+  storage::Batch batch;
+  for (std::uint64_t s = 1; s <= kEntries; ++s) batch.Delete(Family::kChain, Key(s));
+  batch.Delete(Family::kMeta, "chain_head");
+  ASSERT_TRUE(store_->Commit(batch).ok());
+  EXPECT_FALSE(Verify().ok());
+  store_.reset();
+  Open();
+  ASSERT_TRUE(Move("t5", "cash", "alice", 1).ok());
+  auto result = engine_->Read().VerifyLedger();
+  ASSERT_TRUE(result.ok());
+  EXPECT_TRUE(result.value().ok()) << result.value().problem();
+  EXPECT_EQ(result.value().entries(), kEntries + 1);
+  engine_.reset();
+  OpenStore();
+  EXPECT_EQ(Stored(Family::kTransfers, Key(1)), first_entry);
+  EXPECT_EQ(HexEncode(Stored(Family::kChain, Key(kEntries))), head);
+}
+
+}  // namespace
+}  // namespace market4::engine
