@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/assert.h"
+#include "engine/backups.h"
 #include "engine/context.h"
 #include "engine/ledger.h"
 #include "engine/market.h"
@@ -56,12 +57,14 @@ Result<std::unique_ptr<Engine>> Engine::Open(EngineOptions options) {
   }
   engine->ledger_->OnCommitted();
   engine->market_->OnCommitted();
+  engine->backups_ = std::make_unique<BackupRunner>(engine->store_.get());
   engine->writer_ = std::thread([e = engine.get()] { e->Run(); });
   return engine;
 }
 
 Engine::~Engine() {
   Stop();
+  backups_.reset();
   market_.reset();
   ledger_.reset();
   store_.reset();
@@ -76,6 +79,7 @@ bool Engine::Enqueue(Item&& item) {
 }
 
 void Engine::Stop() {
+  if (backups_) backups_->Stop();
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;

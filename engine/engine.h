@@ -12,6 +12,7 @@
 #include <future>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 
 #include "common/status.h"
@@ -23,6 +24,7 @@
 
 namespace market4::engine {
 
+class BackupRunner;
 class Ledger;
 struct Market;
 
@@ -45,8 +47,16 @@ class Engine {
   template <typename C>
   Answer<ReplyOf<C>> Execute(C command);
 
-  // Stops taking commands, applies and commits everything queued, joins the writer.
+  // Stops taking commands, applies and commits everything queued, joins the writer. A
+  // running backup is cancelled first.
   void Stop();
+
+  // Adds a consistent backup of the ledger to `dir` (storage::Store::Backup: an absolute
+  // path on this machine) on the engine's backup thread, while the writer keeps committing.
+  // `done` runs exactly once: on the backup thread when the backup ends, or at once on the
+  // caller's thread with kFailedPrecondition while another backup runs, or kUnavailable once
+  // Stop was called. One backup at a time.
+  void Backup(std::string dir, std::function<void(Result<storage::BackupInfo>)> done);
 
   // Reads over the state as of the last commit; any thread. Keep the Query briefly.
   [[nodiscard]] Query Read() const;
@@ -73,6 +83,7 @@ class Engine {
   std::unique_ptr<storage::Store> store_;
   std::unique_ptr<Ledger> ledger_;
   std::unique_ptr<Market> market_;
+  std::unique_ptr<BackupRunner> backups_;
   std::int64_t last_batch_ns_ = 0;
 
   std::mutex mutex_;

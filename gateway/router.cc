@@ -84,7 +84,8 @@ const Route* Find(Call& call) {
   const Route* found = nullptr;
   std::string allowed;
   for (const auto* routes : {&SystemRoutes(), &LedgerRoutes(), &MarketRoutes(), &ProviderRoutes(),
-                             &RailRoutes(), &StallRoutes(), &EventRoutes(), &OperationsRoutes()}) {
+                             &RailRoutes(), &StallRoutes(), &EventRoutes(), &OperationsRoutes(),
+                             &AdminRoutes()}) {
     for (const auto& route : *routes) {
       if (!MatchesPattern(route.pattern, call.path)) continue;
       if (!allowed.empty()) allowed += ", ";

@@ -4,6 +4,7 @@
 #include <rocksdb/options.h>
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -78,10 +79,46 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   return store;
 }
 
+Result<std::unique_ptr<Store>> Store::OpenReadOnly(const std::string& path) {
+  return OpenReadOnlyIn(path, rocksdb::Env::Default());
+}
+
+Result<std::unique_ptr<Store>> Store::OpenReadOnlyIn(const std::string& path, rocksdb::Env* env) {
+  rocksdb::DBOptions db_options;
+  db_options.env = env;
+  db_options.max_open_files = StoreOptions().max_open_files;
+  db_options.paranoid_checks = true;
+  std::vector<std::string> present;
+  rocksdb::Status s = rocksdb::DB::ListColumnFamilies(db_options, path, &present);
+  if (!s.ok()) return FromRocks(s, "open " + path);
+  // A database written before a family existed lacks it: open the families it has, and let
+  // the others read as empty (a null handle).
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  std::vector<std::size_t> slots;
+  families.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
+  slots.push_back(0);
+  for (std::size_t i = 0; i < kFamilyNames.size(); ++i) {
+    if (std::find(present.begin(), present.end(), kFamilyNames[i]) == present.end()) continue;
+    families.emplace_back(kFamilyNames[i], rocksdb::ColumnFamilyOptions());
+    slots.push_back(i + 1);
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  s = rocksdb::DB::OpenForReadOnly(db_options, path, families, &handles, &raw);
+  if (!s.ok()) return FromRocks(s, "open " + path + " read-only");
+  std::unique_ptr<Store> store(new Store());
+  store->options_.path = path;
+  store->read_only_ = true;
+  store->db_.reset(raw);
+  store->handles_.assign(kFamilyNames.size() + 1, nullptr);
+  for (std::size_t i = 0; i < handles.size(); ++i) store->handles_[slots[i]] = handles[i];
+  return store;
+}
+
 Store::~Store() {
   if (!db_) return;
   for (auto* handle : handles_) {
-    db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+    if (handle) db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
   }
   db_->Close().PermitUncheckedError();
 }
@@ -92,6 +129,7 @@ rocksdb::ColumnFamilyHandle* Store::Handle(Family family) const {
 }
 
 Status Store::Commit(const Batch& batch) {
+  if (read_only_) return Status(Code::kFailedPrecondition, "the store is open read-only");
   rocksdb::WriteBatch write_batch;
   for (const auto& op : batch.ops_) {
     rocksdb::Status s = op.is_delete ? write_batch.Delete(Handle(op.family), op.key)
@@ -134,10 +172,12 @@ Status ReadView::Scan(Family family, std::string_view prefix, bool reverse,
 
 Result<std::optional<std::string>> Store::GetAt(const rocksdb::Snapshot* snapshot, Family family,
                                                 std::string_view key) const {
+  rocksdb::ColumnFamilyHandle* handle = Handle(family);
+  if (!handle) return std::optional<std::string>();  // a family a read-only database lacks
   std::string value;
   rocksdb::ReadOptions options;
   options.snapshot = snapshot;
-  rocksdb::Status s = db_->Get(options, Handle(family), key, &value);
+  rocksdb::Status s = db_->Get(options, handle, key, &value);
   if (s.IsNotFound()) return std::optional<std::string>();
   if (!s.ok()) return FromRocks(s, "get");
   return std::optional<std::string>(std::move(value));
@@ -146,9 +186,11 @@ Result<std::optional<std::string>> Store::GetAt(const rocksdb::Snapshot* snapsho
 Status Store::ScanAt(const rocksdb::Snapshot* snapshot, Family family, std::string_view prefix,
                      bool reverse, std::optional<std::string_view> start,
                      const Visitor& visit) const {
+  rocksdb::ColumnFamilyHandle* handle = Handle(family);
+  if (!handle) return Status::Ok();  // a family a read-only database lacks
   rocksdb::ReadOptions options;
   options.snapshot = snapshot;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, Handle(family)));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, handle));
   if (start) {
     if (reverse) {
       it->SeekForPrev(rocksdb::Slice(start->data(), start->size()));

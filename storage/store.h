@@ -1,9 +1,12 @@
 // Store: market4's only door to RocksDB. It owns the database handle and its column
 // families, encodes nothing about orders or ledgers, and offers atomic batches that are
 // fsynced before Commit returns. Reads (Get, Scan) are safe from any thread and see only
-// committed batches; Commit is called by the engine's single writer thread.
+// committed batches; Commit is called by the engine's single writer thread. Backup copies a
+// consistent state into a backup directory while commits go on (any one thread at a time);
+// Restore and OpenReadOnly serve offline tools (market4ctl restore, verify).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -16,6 +19,7 @@
 
 namespace rocksdb {
 class DB;
+class Env;
 class ColumnFamilyHandle;
 class Snapshot;
 class WriteBatch;
@@ -63,6 +67,25 @@ struct StoreOptions {
   // sockets can never take the descriptors a write needs (gateway/descriptors.h).
   // Default: 512.
   int max_open_files = 512;
+};
+
+// Meta key under which the engine's ledger keeps its last sequence (8 bytes big-endian,
+// engine/ledger.cc); Backup reports it as of the backup point.
+inline constexpr char kLastSequenceKey[] = "last_sequence";
+
+// One backup in a backup directory (RocksDB BackupEngine; see docs/decisions.md).
+struct BackupInfo {
+  // Number of this backup in its directory: 1, 2, ... Restore takes the newest.
+  std::uint32_t backup_id = 0;
+  // Bytes of the files the backup consists of (some shared with earlier backups in the same
+  // directory, which are not copied again).
+  std::uint64_t size_bytes = 0;
+  std::uint32_t file_count = 0;
+  // When the backup was taken, in seconds since the Unix epoch.
+  std::int64_t created_unix_seconds = 0;
+  // The ledger's last sequence at the backup point, read from the backup itself (0 when the
+  // ledger was empty).
+  std::uint64_t last_sequence = 0;
 };
 
 // A set of writes applied atomically by Store::Commit.
@@ -119,6 +142,16 @@ class ReadView {
 class Store {
  public:
   [[nodiscard]] static Result<std::unique_ptr<Store>> Open(const StoreOptions& options);
+  // Opens an existing database for reading only, with whichever families it has (a family
+  // it lacks reads as empty). For offline tools; the database must not be open for writing
+  // in another process meanwhile. Commit and Backup then fail with kFailedPrecondition.
+  [[nodiscard]] static Result<std::unique_ptr<Store>> OpenReadOnly(const std::string& path);
+  // Restores the newest backup in `from_dir` into a new database at `path`, which must not
+  // exist or be an empty directory (kFailedPrecondition otherwise). Restores into a sibling
+  // temporary directory first and renames it, so a failed restore leaves nothing at `path`.
+  // `info`, if given, describes the backup restored.
+  [[nodiscard]] static Status Restore(const std::string& from_dir, const std::string& path,
+                                      BackupInfo* info = nullptr);
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
@@ -139,9 +172,21 @@ class Store {
   // The state as of the last commit, frozen for a multi-key read.
   [[nodiscard]] ReadView View() const;
 
+  // Adds a backup of the current state to `dir` (absolute; created if missing; may hold
+  // earlier backups, whose unchanged files are shared), while commits continue: memtables
+  // are flushed and live files copied on the calling thread; the writer is never blocked.
+  // The backup is one consistent point in the commit order. kInvalidArgument for a relative
+  // path, kFailedPrecondition when `dir` is a file, holds something other than backups or
+  // cannot be created, kUnavailable when `cancel` becomes true (checked between files),
+  // kIoError when copying fails. Not to be called twice at once on one directory.
+  [[nodiscard]] Status Backup(const std::string& dir, BackupInfo* info,
+                              const std::atomic<bool>* cancel = nullptr);
+
  private:
   friend class ReadView;
   Store() = default;
+  // OpenReadOnly through `env` (a backup's files are reached through the backup's own Env).
+  static Result<std::unique_ptr<Store>> OpenReadOnlyIn(const std::string& path, rocksdb::Env* env);
   Result<std::optional<std::string>> GetAt(const rocksdb::Snapshot* snapshot, Family family,
                                            std::string_view key) const;
   Status ScanAt(const rocksdb::Snapshot* snapshot, Family family, std::string_view prefix,
@@ -149,6 +194,7 @@ class Store {
   rocksdb::ColumnFamilyHandle* Handle(Family family) const;
 
   StoreOptions options_;
+  bool read_only_ = false;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
 };

@@ -14,6 +14,7 @@
 #include "gateway/event_hub.h"
 #include "gateway/router.h"
 #include "gateway/server.h"
+#include "tools/data_dir.h"
 #include "tools/options.h"
 
 namespace {
@@ -43,7 +44,7 @@ int Serve(const DaemonOptions& options) {
   // events; destroyed after it and after the server.
   market4::gateway::EventHub events;
   market4::engine::EngineOptions engine_options;
-  engine_options.store.path = options.data_dir + "/ledger";
+  engine_options.store.path = market4::tools::LedgerPath(options.data_dir);
   engine_options.store.max_open_files = static_cast<int>(descriptors->storage);
   engine_options.max_batch_commands = options.max_batch;
   engine_options.market = options.market;
