@@ -15,6 +15,7 @@ packages=(
   libcli11-dev libicu-dev
   libqrencode-dev
   zbar-tools librsvg2-bin  # tests: render a QR's SVG to PNG and decode it
+  rocksdb-tools  # ldb: the tamper test edits a stored entry, as an operator would try by hand
 )
 
 missing=()

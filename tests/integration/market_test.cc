@@ -149,14 +149,17 @@ TEST_F(MarketTest, RefusedAutoConfirmKeepsTheOrderAndTheServerRunning) {
   std::string id = OrderId(buyer_, listing_, 1);
   ASSERT_EQ(Act(buyer_, id, "pay").status, 200);
   ASSERT_EQ(Act(merchant_, id, "ship").status, 200);
-  // The operator fills the fee account to the brim by hand: any commission now overflows it.
+  // The fee account filled to the brim (in-process: over HTTP an operator's transfer into
+  // platform.fees waits for a second operator): any commission now overflows it.
   ASSERT_EQ(Send("POST", "/v1/accounts", kOperatorToken, R"({"id":"x"})").status, 201);
-  ASSERT_EQ(
-      Send("POST", "/v1/transfers", kOperatorToken,
-           R"({"transfers":[{"id":"fill","debit_account_id":"x",)"
-           R"("credit_account_id":"platform.fees","amount":"9223372036854775807","code":1}]})")
-          .status,
-      201);
+  engine::CreateTransfers fill;
+  v1::NewTransfer* transfer = fill.request.add_transfers();
+  transfer->set_id("fill");
+  transfer->set_debit_account_id("x");
+  transfer->set_credit_account_id("platform.fees");
+  transfer->set_amount(9223372036854775807);
+  transfer->set_code(1);
+  ASSERT_TRUE(engine_->Execute(std::move(fill)).ok());
   AdvanceAndTick(hours(24 * 8));
   EXPECT_EQ(GetOrder(id).status(), v1::SHIPPED);
   EXPECT_EQ(Balance(merchant_).escrow(), 10'000);
