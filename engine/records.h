@@ -72,6 +72,7 @@ enum class PagedList : char {
   kPayouts = 'y',
   kExceptions = 'x',
   kStallPayments = 's',
+  kStatements = 'g',
 };
 // Bytes of the check that ends every page token. It is a checksum, not a secret: it catches a
 // token that was cut, mistyped or taken from another list, account or caller. Forging one

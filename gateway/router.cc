@@ -80,7 +80,7 @@ const Route* Find(Call& call) {
   const Route* found = nullptr;
   std::string allowed;
   for (const auto* routes : {&SystemRoutes(), &LedgerRoutes(), &MarketRoutes(), &ProviderRoutes(),
-                             &RailRoutes(), &StallRoutes(), &EventRoutes()}) {
+                             &RailRoutes(), &StallRoutes(), &EventRoutes(), &StatementRoutes()}) {
     for (const auto& route : *routes) {
       if (!MatchesPattern(route.pattern, call.path)) continue;
       if (!allowed.empty()) allowed += ", ";
