@@ -4,8 +4,10 @@
 // the period began: one newest-first pass over the account's index that stops at the first
 // entry from before the period. Its cost is the number of entries since `from`, bounded by
 // kMaxStatementScannedEntries, whatever the account's age; summing from the account's first
-// entry would grow with every day the account lives. Entries are in sequence order and their
-// times never decrease (the writer's clock never goes back), so the period is one run of them.
+// entry would grow with every day the account lives. The pass relies on entries' times never
+// decreasing with their sequence, so that the period is one run of them: each batch takes the
+// later of the clock and the previous batch's time (Engine::ApplyBatch). A machine clock set
+// back across a restart would break that, and with it the statements of the days involved.
 #include <google/protobuf/util/time_util.h>
 
 #include <deque>
