@@ -36,6 +36,12 @@ inline constexpr std::size_t kMaxPageSize = 200;
 inline constexpr std::size_t kMaxScannedRecords = 20'000;
 // Lines of history a wallet shows.
 inline constexpr std::size_t kWalletMovements = 20;
+// Statements: the longest period one covers (local days, both ends included), the most lines
+// one answer carries (more come with a page token), and the most ledger entries of the account
+// one request reads (every entry since the period began, newest first: docs/decisions.md).
+inline constexpr std::int64_t kMaxStatementDays = 366;
+inline constexpr std::size_t kMaxStatementLines = 1'000;
+inline constexpr std::size_t kMaxStatementScannedEntries = 100'000;
 
 // --- Ledger ---
 inline constexpr std::size_t kMaxIdBytes = 64;

@@ -62,7 +62,8 @@ class Engine {
   [[nodiscard]] Query Read() const;
   // The engine's clock (EngineOptions::clock): what "now" means to expiries; any thread.
   [[nodiscard]] std::int64_t NowNanos() const;
-  // The market's offset from UTC (EngineOptions::utc_offset_minutes); any thread.
+  // The market's offset from UTC (EngineOptions::utc_offset_minutes): which local business
+  // day an instant belongs to. Fixed when the engine opens; any thread.
   [[nodiscard]] int utc_offset_minutes() const { return options_.utc_offset_minutes; }
 
  private:

@@ -11,8 +11,10 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "common/business_day.h"
 #include "common/status.h"
 #include "engine/command.h"
 #include "market4/v1/ledger.pb.h"
@@ -21,6 +23,7 @@
 #include "market4/v1/providers.pb.h"
 #include "market4/v1/rails.pb.h"
 #include "market4/v1/stall.pb.h"
+#include "market4/v1/statements.pb.h"
 #include "market4/v1/storage.pb.h"
 #include "storage/store.h"
 
@@ -38,6 +41,22 @@ struct ListingFilter {
   // Delisted listings are shown only when asked for (their merchant's own view).
   bool include_inactive = false;
 };
+
+// The local business days a statement covers, both included, and the market's offset from
+// UTC they are counted in (EngineOptions::utc_offset_minutes).
+struct StatementPeriod {
+  std::int64_t from_day = 0;  // days since 1970-01-01
+  std::int64_t to_day = 0;
+  int utc_offset_minutes = kDefaultUtcOffsetMinutes;
+};
+
+// The period of `from` and `to` (YYYY-MM-DD, as a client sent them; "" when absent): `to`
+// defaults to today (the local day of `now_ns`), `from` to `to`. INVALID_ARGUMENT (detail
+// `field`) for a date that is not a real YYYY-MM-DD, `from` after `to`, or a period longer
+// than kMaxStatementDays.
+[[nodiscard]] Result<StatementPeriod> StatementPeriodOf(std::string_view from, std::string_view to,
+                                                        std::int64_t now_ns,
+                                                        int utc_offset_minutes);
 
 class Query {
  public:
@@ -155,6 +174,29 @@ class Query {
       const std::string& merchant_id, std::size_t limit, const std::string& page_token) const;
   [[nodiscard]] Result<v1::StallPayment> GetStallPayment(const std::string& merchant_id,
                                                          const std::string& id) const;
+
+  // --- Statements (statement_query.cc) ---
+  // The posted movements of `account_id` over `period`, oldest first, each with a Vietnamese
+  // description and the running posted balance (credits_posted - debits_posted), between the
+  // opening and closing balances. Reservations, and the voids and expiries that release them,
+  // move no posted money and make no line. At most `limit` lines per answer (0:
+  // kMaxStatementLines; more is INVALID_ARGUMENT), then a page token. Reads every entry of the
+  // account since the period began, and refuses (INVALID_ARGUMENT, field "from") a period that
+  // began more than kMaxStatementScannedEntries entries ago. NOT_FOUND if the account does not
+  // exist.
+  [[nodiscard]] Result<v1::Statement> GetStatement(const std::string& account_id,
+                                                   const StatementPeriod& period, std::size_t limit,
+                                                   const std::string& page_token) const;
+  // The statement of a merchant's `available` account, or of a buyer's wallet; NOT_FOUND
+  // if there is no such merchant or buyer.
+  [[nodiscard]] Result<v1::Statement> GetMerchantStatement(const std::string& merchant_id,
+                                                           const StatementPeriod& period,
+                                                           std::size_t limit,
+                                                           const std::string& page_token) const;
+  [[nodiscard]] Result<v1::Statement> GetWalletStatement(const std::string& buyer_id,
+                                                         const StatementPeriod& period,
+                                                         std::size_t limit,
+                                                         const std::string& page_token) const;
 
  private:
   storage::ReadView view_;

@@ -75,6 +75,7 @@ enum class PagedList : char {
   kOperators = 'O',
   kApprovals = 'A',
   kDays = 'D',
+  kStatements = 'g',
 };
 // Bytes of the check that ends every page token. It is a checksum, not a secret: it catches a
 // token that was cut, mistyped or taken from another list, account or caller. Forging one

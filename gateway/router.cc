@@ -85,7 +85,7 @@ const Route* Find(Call& call) {
   std::string allowed;
   for (const auto* routes : {&SystemRoutes(), &LedgerRoutes(), &MarketRoutes(), &ProviderRoutes(),
                              &RailRoutes(), &StallRoutes(), &EventRoutes(), &OperationsRoutes(),
-                             &AdminRoutes()}) {
+                             &AdminRoutes(), &StatementRoutes()}) {
     for (const auto& route : *routes) {
       if (!MatchesPattern(route.pattern, call.path)) continue;
       if (!allowed.empty()) allowed += ", ";

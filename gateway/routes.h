@@ -72,6 +72,7 @@ const std::vector<Route>& StallRoutes();
 const std::vector<Route>& EventRoutes();
 const std::vector<Route>& OperationsRoutes();
 const std::vector<Route>& AdminRoutes();
+const std::vector<Route>& StatementRoutes();
 
 inline void Reply(Call& call, HttpResponse response) { call.respond(std::move(response)); }
 inline void ReplyError(Call& call, const Status& status) {

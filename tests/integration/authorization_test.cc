@@ -109,6 +109,10 @@ TEST_F(AuthorizationTest, EveryRouteRefusesOtherRolesAndTenants) {
       {"GET", "/v1/merchant/stall-payments", "", merchants, {}},
       {"POST", "/v1/stall-payments/sp_x/refund", R"({"amount":"1"})", merchants, {}},
       {"POST", "/v1/merchant/events/tickets", "", merchants, {}},
+      // Statements: each reads its own; merchants' by id are the operator's.
+      {"GET", "/v1/merchant/statement", "", merchants, {}},
+      {"GET", "/v1/merchants/" + merchant_a.id + "/statement", "", op, {}},
+      {"GET", "/v1/wallet/statement", "", buyers, {}},
   };
   auto snapshot = [&] {
     return Send("GET", o, kOperatorToken).body + Send("GET", l, kOperatorToken).body +
