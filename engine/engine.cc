@@ -48,7 +48,10 @@ Result<std::unique_ptr<Engine>> Engine::Open(EngineOptions options) {
   engine->market_ = std::make_unique<Market>(engine->store_.get(), engine->options_.market);
   engine->market_->utc_offset_minutes = engine->options_.utc_offset_minutes;
   storage::Batch batch;
-  engine->last_batch_ns_ = engine->clock_->NowNanos();
+  // Time never goes back, even across a restart on a machine whose clock was set back: a
+  // new entry must never land in a business day that may already be closed.
+  engine->last_batch_ns_ =
+      std::max(engine->clock_->NowNanos(), engine->ledger_->last_timestamp_ns());
   Status s =
       engine->market_->Load(*engine->store_, *engine->ledger_, engine->last_batch_ns_, &batch);
   if (!s.ok()) return s;

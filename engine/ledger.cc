@@ -63,6 +63,12 @@ Status Ledger::Load() {
   if (!last.ok()) return last.status();
   if (last.value()) last_sequence_ = storage::DecodeSequence(*last.value()).value_or(0);
   if (Status s = LoadChain(); !s.ok()) return s;
+  if (last_sequence_ != 0) {
+    auto last_entry = ReadRecord<v1::TransferRecord>(*store_, Family::kTransfers,
+                                                     storage::EncodeSequence(last_sequence_));
+    if (!last_entry.ok()) return last_entry.status();
+    if (last_entry.value()) last_timestamp_ns_ = last_entry.value()->timestamp_ns();
+  }
   if (Status s = LoadAccounts(); !s.ok()) return s;
   if (Status s = LoadPending(); !s.ok()) return s;
   return CheckInvariants();
@@ -291,6 +297,7 @@ void Ledger::CommitRecord(const v1::TransferRecord& record, storage::Batch* batc
     pending_.erase(it);
   }
   last_sequence_ = record.sequence();
+  last_timestamp_ns_ = record.timestamp_ns();
   uncommitted_[record.id()] = record;
 }
 

@@ -74,6 +74,8 @@ class Ledger {
   // The account as of the last applied command, or nullptr.
   const v1::AccountRecord* FindAccount(const std::string& id) const;
   std::uint64_t next_sequence() const { return last_sequence_ + 1; }
+  // The commit time of the last entry (0 for an empty ledger).
+  std::int64_t last_timestamp_ns() const { return last_timestamp_ns_; }
   // The chain's head after the last applied entry (32 raw bytes).
   const std::string& chain_head() const { return chain_head_; }
 
@@ -121,6 +123,7 @@ class Ledger {
   // Transfers applied in the batch not yet committed, so retries within it are seen.
   std::map<std::string, v1::TransferRecord> uncommitted_;
   std::uint64_t last_sequence_ = 0;
+  std::int64_t last_timestamp_ns_ = 0;
   // SHA-256 chaining the last applied entry (engine/chain.h); stored with every batch.
   std::string chain_head_;
 };

@@ -11,9 +11,10 @@
 
 namespace market4::engine {
 
-// The record at `key`, nullopt if absent, kInternal if it does not parse.
-template <typename Record>
-Result<std::optional<Record>> ReadRecord(const storage::ReadView& view, storage::Family family,
+// The record at `key`, nullopt if absent, kInternal if it does not parse. `view` is a
+// storage::ReadView or the Store itself (at load).
+template <typename Record, typename View>
+Result<std::optional<Record>> ReadRecord(const View& view, storage::Family family,
                                          std::string_view key) {
   auto value = view.Get(family, key);
   if (!value.ok()) return value.status();

@@ -68,9 +68,10 @@ int Serve(const DaemonOptions& options) {
                token_path.empty() ? std::string("$MARKET4_ADMIN_TOKEN") : token_path);
   spdlog::info(
       "market rules: commission {} bps, unpaid orders expire after {} s, shipped orders "
-      "complete after {} s; at most {} connections ({} per address)",
+      "complete after {} s, business days at UTC{}; at most {} connections ({} per address)",
       options.market.commission_bps, options.market.pay_timeout.count(),
-      options.market.auto_confirm_after.count(), server.max_connections(),
+      options.market.auto_confirm_after.count(),
+      market4::FormatUtcOffset(options.utc_offset_minutes), server.max_connections(),
       options.server.max_connections_per_address);
   sigset_t signals;
   sigemptyset(&signals);

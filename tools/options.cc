@@ -200,7 +200,7 @@ void AddMarketOptions(CLI::App& app, Flags* flags) {
   AddNumber(app, "auto-confirm-days", &flags->auto_confirm_days, 1, kMaxAutoConfirmDays,
             "shipped orders complete by themselves after N days");
   AddText(app, "utc-offset", "+HH:MM", &flags->utc_offset,
-          "the market's offset from UTC: business days and\nthe daily close follow it")
+          "business days and the daily close follow this\noffset from UTC (Asia/Ho_Chi_Minh: +07:00)")
       ->check(CLI::Validator(
           [](std::string& text) -> std::string {
             return ParseUtcOffset(text) ? "" : "must be +HH:MM or -HH:MM, at most 23:59";
