@@ -114,7 +114,7 @@ void Engine::ApplyBatch(std::deque<Item>& items, storage::Batch& batch) {
   std::int64_t now = std::max(clock_->NowNanos(), last_batch_ns_);
   last_batch_ns_ = now;
   batch.Clear();
-  Context context{now, batch, *store_, *ledger_, *market_};
+  Context context{now, batch, *store_, *ledger_, *market_, options_.utc_offset_minutes};
   ledger_->ExpireDue(now, &batch);
   RunMarketTimers(context);
   std::vector<AnyAnswer> answers;

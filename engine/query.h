@@ -19,6 +19,7 @@
 #include "market4/v1/market.pb.h"
 #include "market4/v1/providers.pb.h"
 #include "market4/v1/rails.pb.h"
+#include "market4/v1/reconciliation.pb.h"
 #include "market4/v1/stall.pb.h"
 #include "market4/v1/storage.pb.h"
 #include "storage/store.h"
@@ -134,6 +135,10 @@ class Query {
       const std::string& merchant_id, std::size_t limit, const std::string& page_token) const;
   [[nodiscard]] Result<v1::StallPayment> GetStallPayment(const std::string& merchant_id,
                                                          const std::string& id) const;
+
+  // --- Settlement reconciliation (reconciliation_query.cc) ---
+  // A stored report (operator); NOT_FOUND if there is none.
+  [[nodiscard]] Result<v1::Reconciliation> GetReconciliation(const std::string& id) const;
 
  private:
   storage::ReadView view_;
