@@ -66,6 +66,7 @@ const std::vector<Route>& ProviderRoutes();
 const std::vector<Route>& RailRoutes();
 const std::vector<Route>& StallRoutes();
 const std::vector<Route>& EventRoutes();
+const std::vector<Route>& ReconciliationRoutes();
 
 inline void Reply(Call& call, HttpResponse response) { call.respond(std::move(response)); }
 inline void ReplyError(Call& call, const Status& status) {
