@@ -10,8 +10,11 @@
 namespace market4 {
 
 // --- HTTP front door (gateway) ---
-// Largest request body; larger is 413. Settlement uploads will get a route of their own.
+// Largest request body; larger is 413. Settlement uploads have a route of their own.
 inline constexpr std::size_t kMaxBodyBytes = 64 * 1024;
+// Largest body of POST /v1/providers/{id}/settlements/{date} (a provider's settlement CSV),
+// the only route allowed more than kMaxBodyBytes; larger is 413.
+inline constexpr std::size_t kMaxSettlementBodyBytes = 16 * 1024 * 1024;
 // Largest request head (request line and headers); larger is 431.
 inline constexpr std::size_t kMaxHeaderBytes = 8 * 1024;
 // Idempotency-Key header: 1..this many visible ASCII characters.
@@ -68,6 +71,15 @@ inline constexpr std::size_t kMaxProviderSecretBytes = 256;
 inline constexpr std::size_t kMaxDestinationChars = 64;
 // An operator's note on resolving an exception.
 inline constexpr std::size_t kMaxNoteChars = 500;
+
+// --- Settlement reconciliation (engine/settlement_csv.h) ---
+// Data lines of one settlement file (the header not counted); more is refused whole (413).
+inline constexpr std::size_t kMaxSettlementRows = 200'000;
+// Largest amount or fee on one line, in dong: kMaxSettlementRows lines of it still sum
+// within int64.
+inline constexpr std::int64_t kMaxSettlementAmountDong = 10'000'000'000'000;
+// Longest provider transaction id on a line, in bytes.
+inline constexpr std::size_t kMaxProviderTxnIdBytes = 128;
 
 // --- The market stall ---
 inline constexpr std::chrono::seconds kPaymentRequestDefaultLife{300};

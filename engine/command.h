@@ -16,11 +16,13 @@
 #include <variant>
 
 #include "common/status.h"
+#include "engine/settlement_csv.h"
 #include "market4/v1/ledger.pb.h"
 #include "market4/v1/market.pb.h"
 #include "market4/v1/operations.pb.h"
 #include "market4/v1/providers.pb.h"
 #include "market4/v1/rails.pb.h"
+#include "market4/v1/reconciliation.pb.h"
 #include "market4/v1/stall.pb.h"
 
 namespace market4::engine {
@@ -311,6 +313,23 @@ struct RefundStallPayment {
   Answer<Reply> Apply(Context& context) const;
 };
 
+// --- Settlement reconciliation (reconciliation.cc) ---
+// An operator compares a provider's settlement file for one local business day, read by the
+// gateway (settlement_csv.h), with the provider's money-moving transactions the ledger applied
+// that day (settlement_index.h). The report is stored in the same batch and never changes;
+// the same provider and day again make a new report. Moves no money.
+struct ReconcileSettlement {
+  using Reply = v1::Reconciliation;
+  Caller caller;   // an operator
+  std::string id;  // rc_..., chosen by the gateway
+  std::string provider_id;
+  std::string date;             // YYYY-MM-DD
+  std::string idempotency_key;  // optional: with one, the same file again gets the first report
+  std::string file_sha256;      // hex, of the file as uploaded: what "the same file" means
+  SettlementFile file;
+  Answer<Reply> Apply(Context& context) const;
+};
+
 using Command =
     std::variant<CreateAccount, CreateTransfers, PostPending, VoidPending, Tick, VerifyInvariants,
                  CreateMerchant, CreateBuyer, MakeDeposit, CreateListing, UpdateListing,
@@ -318,7 +337,7 @@ using Command =
                  UpdateProviderSecrets, RequestTopUp, RequestPayout, ReceiveProviderEvent,
                  ResolveException, CreatePaymentRequest, PayPaymentRequest, RefundStallPayment,
                  CreateOperator, DisableOperator, ResolvePending, DecideApproval, CloseDay,
-                 ApproveDay>;
+                 ApproveDay, ReconcileSettlement>;
 
 template <typename C>
 using ReplyOf = typename C::Reply;

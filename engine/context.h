@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "common/business_day.h"
 #include "storage/store.h"
 
 namespace market4::engine {
@@ -18,6 +19,9 @@ struct Context {
   storage::Store& store;
   Ledger& ledger;
   Market& market;
+  // The market's offset from UTC (EngineOptions::utc_offset_minutes): which local business
+  // day `now` and every stored instant fall on.
+  int utc_offset_minutes = kDefaultUtcOffsetMinutes;
 };
 
 }  // namespace market4::engine

@@ -41,7 +41,7 @@ std::string NextToClose(const storage::ReadView& view, std::int64_t first_day) {
 // Why `day` cannot be closed now, if it cannot; the close of the day before, if any.
 Result<std::optional<v1::DayClose>> CheckClosable(Context& context, const storage::ReadView& view,
                                                   std::int64_t day) {
-  int offset = context.market.utc_offset_minutes;
+  int offset = context.utc_offset_minutes;
   if (context.now < LocalDayStartNs(day + 1, offset)) {
     return Status(Code::kFailedPrecondition, "this business day has not ended yet")
         .WithDetail("ends_at", FormatDate(day + 1) + "T00:00:00" + FormatUtcOffset(offset));
@@ -80,7 +80,7 @@ Answer<v1::DayClose> CloseDay::Apply(Context& context) const {
   auto previous = CheckClosable(context, view, day);
   if (!previous.ok()) return previous.status();
   const v1::DayReport* opening = previous.value() ? &previous.value()->report() : nullptr;
-  auto report = BuildDayReport(view, day, context.market.utc_offset_minutes, opening);
+  auto report = BuildDayReport(view, day, context.utc_offset_minutes, opening);
   if (!report.ok()) return report.status();
   v1::DayClose close;
   close.set_date(FormatDate(day));

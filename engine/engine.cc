@@ -46,7 +46,6 @@ Result<std::unique_ptr<Engine>> Engine::Open(EngineOptions options) {
   engine->ledger_ = std::make_unique<Ledger>(engine->store_.get());
   if (Status s = engine->ledger_->Load(); !s.ok()) return s;
   engine->market_ = std::make_unique<Market>(engine->store_.get(), engine->options_.market);
-  engine->market_->utc_offset_minutes = engine->options_.utc_offset_minutes;
   storage::Batch batch;
   // Time never goes back, even across a restart on a machine whose clock was set back: a
   // new entry must never land in a business day that may already be closed.
@@ -122,7 +121,7 @@ void Engine::ApplyBatch(std::deque<Item>& items, storage::Batch& batch) {
   std::int64_t now = std::max(clock_->NowNanos(), last_batch_ns_);
   last_batch_ns_ = now;
   batch.Clear();
-  Context context{now, batch, *store_, *ledger_, *market_};
+  Context context{now, batch, *store_, *ledger_, *market_, options_.utc_offset_minutes};
   ledger_->ExpireDue(now, &batch);
   RunMarketTimers(context);
   std::vector<AnyAnswer> answers;

@@ -6,6 +6,7 @@
 #include "engine/ledger.h"
 #include "engine/market.h"
 #include "engine/rails.h"
+#include "engine/settlement_index.h"
 #include "engine/text.h"
 
 namespace market4::engine {
@@ -81,6 +82,7 @@ Answer<v1::ProviderException> ResolveException::Apply(Context& context) const {
   resolution->set_resolved_by(caller.id);
   exception.set_status(v1::RESOLVED);
   PutRail(context, exception.id(), exception);
+  IndexSettlementCredit(context, exception);
   return exception;
 }
 

@@ -7,6 +7,7 @@
 #include "engine/context.h"
 #include "engine/ledger.h"
 #include "engine/records.h"
+#include "engine/settlement_index.h"
 #include "storage/keys.h"
 
 namespace market4::engine {
@@ -77,6 +78,7 @@ Status Market::Load(storage::Store& store, Ledger& ledger, std::int64_t now_ns,
     return s;
   }
   if (Status s = idempotency.UpgradeRecords(batch); !s.ok()) return s;
+  if (Status s = BackfillSettlementIndex(store, batch); !s.ok()) return s;
   GiveStallCodes(store, ledger, now_ns, batch);
   if (Status s = ledger.OpenAccount(kFeesAccount, true, now_ns, batch); !s.ok()) return s;
   return ledger.OpenAccount(kCashDeskAccount, false, now_ns, batch);

@@ -43,8 +43,6 @@ struct Market {
                       storage::Batch* batch);
 
   MarketOptions options;
-  // The market's offset from UTC (EngineOptions::utc_offset_minutes): business days.
-  int utc_offset_minutes = kDefaultUtcOffsetMinutes;
   std::map<std::string, v1::Merchant> merchants;
   std::map<std::string, v1::Buyer> buyers;
   std::map<std::string, v1::Listing> listings;

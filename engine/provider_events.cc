@@ -7,6 +7,7 @@
 #include "engine/context.h"
 #include "engine/market.h"
 #include "engine/rails.h"
+#include "engine/settlement_index.h"
 
 namespace market4::engine {
 namespace {
@@ -100,6 +101,7 @@ Answer<v1::ProviderEvent> ReceiveProviderEvent::Apply(Context& context) const {
       OpenException(context, stored);
     }
     RememberDelivery(context, stored);
+    IndexSettlementEvent(context, stored);
   }
   context.market.staged.Put(Family::kEvents, EventKey(stored.id()), stored.SerializeAsString(),
                             &context.batch);

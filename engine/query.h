@@ -22,6 +22,7 @@
 #include "market4/v1/operations.pb.h"
 #include "market4/v1/providers.pb.h"
 #include "market4/v1/rails.pb.h"
+#include "market4/v1/reconciliation.pb.h"
 #include "market4/v1/stall.pb.h"
 #include "market4/v1/statements.pb.h"
 #include "market4/v1/storage.pb.h"
@@ -197,6 +198,10 @@ class Query {
                                                          const StatementPeriod& period,
                                                          std::size_t limit,
                                                          const std::string& page_token) const;
+
+  // --- Settlement reconciliation (reconciliation_query.cc) ---
+  // A stored report (operator); NOT_FOUND if there is none.
+  [[nodiscard]] Result<v1::Reconciliation> GetReconciliation(const std::string& id) const;
 
  private:
   storage::ReadView view_;

@@ -25,6 +25,17 @@ void StagedRecords::Put(Family family, const std::string& key, std::string value
   staged_[{family, key}] = std::move(value);
 }
 
+std::vector<std::pair<std::string, std::string>> StagedRecords::StagedWithPrefix(
+    Family family, const std::string& prefix) const {
+  std::vector<std::pair<std::string, std::string>> found;
+  for (auto it = staged_.lower_bound({family, prefix});
+       it != staged_.end() && it->first.first == family && it->first.second.rfind(prefix, 0) == 0;
+       ++it) {
+    found.emplace_back(it->first.second, it->second);
+  }
+  return found;
+}
+
 template <typename Record>
 Result<std::optional<Record>> FindRail(Context& context, const std::string& id) {
   return ReadStaged<Record>(context.market.staged, Family::kRails, id);

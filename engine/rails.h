@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "common/status.h"
 #include "market4/v1/market.pb.h"
@@ -35,6 +36,9 @@ class StagedRecords {
   void Put(storage::Family family, const std::string& key, std::string value,
            storage::Batch* batch);
   void OnCommitted() { staged_.clear(); }
+  // Records of `family` staged in this batch whose keys start with `prefix`, in key order.
+  std::vector<std::pair<std::string, std::string>> StagedWithPrefix(
+      storage::Family family, const std::string& prefix) const;
 
  private:
   storage::Store* store_;

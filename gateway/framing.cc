@@ -20,6 +20,34 @@ bool HasObsoleteLineFolding(std::string_view head) {
   return false;
 }
 
+namespace {
+
+// Whether `target` (origin-form) is /v1/providers/{id}/settlements/{date}, query aside.
+bool IsSettlementTarget(std::string_view target) {
+  target = target.substr(0, target.find('?'));
+  std::vector<std::string_view> segments;
+  while (!target.empty() && target.front() == '/') {
+    target.remove_prefix(1);
+    std::string_view segment = target.substr(0, target.find('/'));
+    segments.push_back(segment);
+    target.remove_prefix(segment.size());
+  }
+  return target.empty() && segments.size() == 5 && segments[0] == "v1" &&
+         segments[1] == "providers" && !segments[2].empty() && segments[3] == "settlements" &&
+         !segments[4].empty();
+}
+
+}  // namespace
+
+std::size_t BodyLimitFor(std::string_view head, const ServerOptions& options) {
+  std::string_view line = head.substr(0, head.find('\r'));
+  std::string_view method = line.substr(0, line.find(' '));
+  std::string_view rest = line.substr(std::min(line.size(), method.size() + 1));
+  std::string_view target = rest.substr(0, rest.find(' '));
+  if (method == "POST" && IsSettlementTarget(target)) return options.max_settlement_body_bytes;
+  return options.max_body_bytes;
+}
+
 // RFC 9112 §6.1, §6.3: when a body's length is ambiguous, a second request can hide in the
 // first one's body (request smuggling). So Transfer-Encoding is accepted only as exactly
 // "chunked" (we support no other coding), never next to Content-Length, never in HTTP/1.0;

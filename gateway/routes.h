@@ -73,6 +73,7 @@ const std::vector<Route>& EventRoutes();
 const std::vector<Route>& OperationsRoutes();
 const std::vector<Route>& AdminRoutes();
 const std::vector<Route>& StatementRoutes();
+const std::vector<Route>& ReconciliationRoutes();
 
 inline void Reply(Call& call, HttpResponse response) { call.respond(std::move(response)); }
 inline void ReplyError(Call& call, const Status& status) {

@@ -28,6 +28,9 @@ struct ServerOptions {
   int threads = 2;
   // Largest request body; larger is answered 413 and the connection closed. Default: 64 KiB.
   std::size_t max_body_bytes = kMaxBodyBytes;
+  // Largest body of a settlement upload (POST /v1/providers/{id}/settlements/{date}), the one
+  // route allowed more than max_body_bytes; larger is 413. Default: 16 MiB.
+  std::size_t max_settlement_body_bytes = kMaxSettlementBodyBytes;
   // Largest request head (request line and headers); larger is 431. Default: 8 KiB.
   std::size_t max_header_bytes = kMaxHeaderBytes;
   // Time allowed to receive a whole request once its first byte arrived. Default: 10 s.

@@ -95,7 +95,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void StartRequest() {
     parser_.emplace();
-    parser_->body_limit(state_->options.max_body_bytes);
+    body_limit_ = state_->options.max_body_bytes;
+    parser_->body_limit(body_limit_);
     parser_->header_limit(static_cast<std::uint32_t>(state_->options.max_header_bytes));
     head_searched_ = 0;
     stream_.expires_after(state_->options.read_timeout);  // for the whole request
@@ -132,6 +133,8 @@ class Session : public std::enable_shared_from_this<Session> {
     if (HasObsoleteLineFolding(head)) {
       return RejectAndClose(400, "INVALID_ARGUMENT", "obsolete line folding in a header");
     }
+    body_limit_ = BodyLimitFor(head, state_->options);
+    parser_->body_limit(body_limit_);
     beast::error_code ec;
     buffer_.consume(parser_->put(buffer_.data(), ec));
     if (!ec && !parser_->is_header_done()) ec = http::error::bad_value;  // cannot happen
@@ -165,9 +168,8 @@ class Session : public std::enable_shared_from_this<Session> {
       return Close();
     }
     if (ec == http::error::body_limit || ec == http::error::buffer_overflow) {
-      return RejectAndClose(
-          413, "PAYLOAD_TOO_LARGE",
-          fmt::format("request body exceeds {} bytes", state_->options.max_body_bytes));
+      return RejectAndClose(413, "PAYLOAD_TOO_LARGE",
+                            fmt::format("request body exceeds {} bytes", body_limit_));
     }
     if (ec == http::error::header_limit) {
       return RejectAndClose(
@@ -334,6 +336,7 @@ class Session : public std::enable_shared_from_this<Session> {
   ConnectionSlot slot_;
   std::size_t head_searched_ = 0;  // bytes of the buffer already searched for kEndOfHead
   std::size_t head_fields_ = 0;    // header fields of the request being read, before its body
+  std::size_t body_limit_ = 0;     // of the request being read (BodyLimitFor)
   Clock::time_point started_;
   bool keep_alive_ = false;
   bool head_request_ = false;

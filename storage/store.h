@@ -53,7 +53,7 @@ enum class Family {
   kOperators,       // operator id -> OperatorRecord
   kApprovals,       // "a"+approval id -> Approval; "t"+transfer id / "r"+pending id -> approval id
   kDays,            // "c"+YYYY-MM-DD -> DayClose
-  kReconciliations, // reconciliation id -> Reconciliation
+  kReconciliations, // "rc_" id -> Reconciliation; "L"/"T" + provider...: settlement index
 };
 inline constexpr int kFamilyCount = 24;
 
