@@ -35,6 +35,7 @@ TEST(StatusTest, EveryCodeHasItsStableName) {
       {Code::kInvalidSignature, "INVALID_SIGNATURE"},
       {Code::kAlreadyPaid, "ALREADY_PAID"},
       {Code::kExpired, "EXPIRED"},
+      {Code::kSameOperator, "SAME_OPERATOR"},
       {Code::kUnavailable, "UNAVAILABLE"},
       {Code::kIoError, "IO_ERROR"},
       {Code::kInternal, "INTERNAL"},

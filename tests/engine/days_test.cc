@@ -151,8 +151,10 @@ class DaysTest : public MarketFixture {
       default: {
         // An operator's own movements outside the marketplace's chart, one of them reserved.
         v1::CreateTransfersRequest request;
+        bool pending = Pick(2) == 0;  // reserved for one second, then expired by a tick
         *request.add_transfers() = Make("raw" + std::to_string(++raw_), "bank.vault",
-                                        "bank.float", 1 + std::int64_t(Pick(900)), Pick(2) == 0, 1);
+                                        "bank.float", 1 + std::int64_t(Pick(900)), pending,
+                                        pending ? 1 : 0);
         EXPECT_TRUE(engine_->Execute(CreateTransfers{request, kMaker, "ap_x"}).ok());
       }
     }

@@ -393,6 +393,7 @@ TEST(CodecTest, ErrorResponseMapsEveryCode) {
       {Code::kInvalidSignature, 401},
       {Code::kAlreadyPaid, 409},
       {Code::kExpired, 410},
+      {Code::kSameOperator, 409},
       {Code::kUnavailable, 503},
       {Code::kIoError, 500},
       {Code::kInternal, 500},
