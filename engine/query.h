@@ -202,6 +202,10 @@ class Query {
   // --- Settlement reconciliation (reconciliation_query.cc) ---
   // A stored report (operator); NOT_FOUND if there is none.
   [[nodiscard]] Result<v1::Reconciliation> GetReconciliation(const std::string& id) const;
+  // What the ledger applied for `provider` on local day `day`, in time order: the lines its
+  // settlement file should hold. NOT_FOUND for an unknown provider.
+  [[nodiscard]] Result<v1::ListSettlementEntriesResponse> ListSettlementEntries(
+      const std::string& provider, std::int64_t day, int utc_offset_minutes) const;
 
  private:
   storage::ReadView view_;

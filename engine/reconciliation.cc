@@ -117,6 +117,7 @@ Result<std::string> NoteMissing(Context& context, const std::string& provider,
 Result<v1::Reconciliation> Reconcile(Context& context, const ReconcileSettlement& command,
                                      std::int64_t day) {
   v1::Reconciliation report;
+  report.mutable_matched();  // shown as {"count":0,"amount":"0"} when nothing matched
   auto ledger = LedgerOfDay(context, command.provider_id, day, &report);
   if (!ledger.ok()) return ledger.status();
   std::map<std::string, std::uint32_t> first_lines;

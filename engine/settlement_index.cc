@@ -115,6 +115,28 @@ Result<std::vector<v1::SettlementEntry>> SettlementsBetween(Context& context,
                  DayKey(provider, end_ns));
 }
 
+Result<std::vector<v1::SettlementEntry>> SettlementsBetween(const storage::ReadView& view,
+                                                            const std::string& provider,
+                                                            std::int64_t start_ns,
+                                                            std::int64_t end_ns) {
+  std::vector<v1::SettlementEntry> entries;
+  const std::string end = DayKey(provider, end_ns);
+  Status problem;
+  Status s = view.Scan(Family::kReconciliations, DayPrefix(provider), false,
+                       DayKey(provider, start_ns), [&](std::string_view key, std::string_view value) {
+                         if (key >= end) return false;
+                         if (!entries.emplace_back().ParseFromArray(value.data(),
+                                                                    static_cast<int>(value.size()))) {
+                           problem = Status(Code::kInternal, "corrupt settlement index entry");
+                           return false;
+                         }
+                         return true;
+                       });
+  if (!s.ok()) return s;
+  if (!problem.ok()) return problem;
+  return entries;
+}
+
 Result<std::vector<v1::SettlementEntry>> SettlementsOfTxn(Context& context,
                                                           const std::string& provider,
                                                           const std::string& txn) {

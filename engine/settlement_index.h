@@ -38,6 +38,11 @@ Result<std::vector<v1::SettlementEntry>> SettlementsBetween(Context& context,
                                                             const std::string& provider,
                                                             std::int64_t start_ns,
                                                             std::int64_t end_ns);
+// The same, read from a committed view (queries).
+Result<std::vector<v1::SettlementEntry>> SettlementsBetween(const storage::ReadView& view,
+                                                            const std::string& provider,
+                                                            std::int64_t start_ns,
+                                                            std::int64_t end_ns);
 // Every indexed transaction of the provider with this id (one per type), this batch's
 // included.
 Result<std::vector<v1::SettlementEntry>> SettlementsOfTxn(Context& context,

@@ -4,6 +4,8 @@
 // (engine/settlement_csv.h) and compared with the ledger by the engine, which stores the
 // report. Reports are read back as JSON or protobuf, or their differences as CSV.
 #include "common/business_day.h"
+#include <google/protobuf/util/time_util.h>
+
 #include "common/crypto.h"
 #include "gateway/csv.h"
 #include "gateway/routes.h"
@@ -120,11 +122,34 @@ void GetReconciliation(Call& call, engine::Engine& engine) {
   Reply(call, CsvResponse(DifferencesCsv(report.value()), report->id() + ".csv"));
 }
 
+// The ledger's side of a day as a settlement file (fee 0: the ledger records gross amounts),
+// or as JSON.
+void ListSettlementEntries(Call& call, engine::Engine& engine) {
+  auto day = ParseDate(call.path[4]);
+  if (!day) {
+    return ReplyError(call, Status(Code::kInvalidArgument, "the date must be YYYY-MM-DD")
+                                .WithDetail("field", "date"));
+  }
+  auto list = engine.Read().ListSettlementEntries(call.path[2], *day, engine.utc_offset_minutes());
+  if (!list.ok() || !WantsCsv(call.request, QueryText(call, "format"))) {
+    return ReplyResult(call, list);
+  }
+  CsvWriter csv;
+  csv.Text("provider_txn_id").Text("type").Text("amount").Text("fee").Text("time").End();
+  for (const v1::SettlementEntry& entry : list.value().entries()) {
+    csv.Text(entry.provider_txn_id()).Text(entry.type()).Number(entry.amount()).Number(0);
+    csv.Text(google::protobuf::util::TimeUtil::ToString(entry.applied_at())).End();
+  }
+  Reply(call, CsvResponse(csv.body(), call.path[2] + "-" + call.path[4] + "-ledger.csv"));
+}
+
 }  // namespace
 
 const std::vector<Route>& ReconciliationRoutes() {
   static const std::vector<Route> routes = {
       {"POST", {"v1", "providers", "*", "settlements", "*"}, kBearer, kOperator, Reconcile},
+      {"GET", {"v1", "providers", "*", "settlements", "*"}, kBearer, kOperator,
+       ListSettlementEntries},
       {"GET", {"v1", "reconciliations", "*"}, kBearer, kOperator, GetReconciliation},
   };
   return routes;

@@ -78,6 +78,33 @@ done
 curl -sf -H "Authorization: Bearer $minh" "$url/v1/ledger/verify" | jq -e .ok >/dev/null \
   || fail "online verify"
 
+# The provider's settlement file, made from what the ledger applied, with planted differences:
+# the payout left out, the top-up's amount changed and repeated, one extra transaction, one
+# malformed line. The report lists exactly those.
+curl -sf -H "Authorization: Bearer $minh" -H 'Accept: text/csv' \
+  "$url/v1/providers/demo-momo/settlements/$day" | tr -d '\r' >"$data/ledger.csv"
+topup=$(grep ',topup.succeeded,' "$data/ledger.csv" | head -1)
+payout=$(grep ',payout.succeeded,' "$data/ledger.csv" | head -1)
+[ -n "$topup" ] && [ -n "$payout" ] || { cat "$data/ledger.csv"; fail "the ledger side lacks lines"; }
+IFS=, read -r topup_id _ topup_amount _ topup_time <<<"$topup"
+{
+  echo "provider_txn_id,type,amount,fee,time"
+  echo "$topup_id,topup.succeeded,$(( topup_amount + 1 )),0,$topup_time"
+  echo "EXTRA-1,topup.succeeded,5000,50,$topup_time"
+  echo "$topup"
+  echo "not,a,settlement,line"
+} >"$data/settlement.csv"
+MARKET4_TOKEN=$minh ctl --json reconcile --provider demo-momo --date "$day" "$data/settlement.csv" \
+  >"$data/report.json"
+jq -e --arg payout "${payout%%,*}" --arg topup "$topup_id" '
+  .matched.count == 0 and
+  ([.missing_in_file[].provider_txn_id] == [$payout]) and
+  ([.missing_in_ledger[] | [.provider_txn_id, .line]] == [["EXTRA-1", 3]]) and
+  ([.amount_mismatches[].provider_txn_id] == [$topup]) and
+  ([.duplicates[] | [.provider_txn_id, .line]] == [[$topup, 4]]) and
+  ([.malformed[].line] == [5])' "$data/report.json" >/dev/null \
+  || { cat "$data/report.json"; fail "the reconciliation did not list exactly the planted differences"; }
+
 # Stopped, the ledger verifies clean; with one entry's amount edited by ldb, verify names it.
 kill "$pid"; wait "$pid" || true; pid=""
 ctl verify --data-dir "$data/d" >/dev/null || fail "clean verify"
