@@ -120,8 +120,9 @@ Answer<v1::CreateTransfersResponse> ResolvePending::Apply(Context& context) cons
   if (!check.ok()) return check.status;
   v1::CreateTransfersResponse response;
   const v1::Transfer& entry = check.value;
-  bool direct = caller.role != Role::kOperator || (!IsMarketplaceAccount(entry.debit_account_id()) &&
-                                                   !IsMarketplaceAccount(entry.credit_account_id()));
+  bool direct =
+      caller.role != Role::kOperator || (!IsMarketplaceAccount(entry.debit_account_id()) &&
+                                         !IsMarketplaceAccount(entry.credit_account_id()));
   if (check.replayed || direct) {
     auto done = check.replayed ? check
                                : ledger.Resolve(pending_id, kind, amount, context.now,

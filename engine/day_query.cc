@@ -26,20 +26,20 @@ Result<Response> ListNewestFirst(const storage::ReadView& view, Family family, P
   std::size_t shown = 0, scanned = 0;
   std::string last;
   Status problem;
-  Status s = view.Scan(family, prefix, true, below.value(),
-                       [&](std::string_view key, std::string_view) {
-                         if (below.value() && key >= *below.value()) return true;
-                         if (shown == size.value() || scanned == kMaxScannedRecords) {
-                           response.set_next_page_token(PageToken(list, last));
-                           return false;
-                         }
-                         ++scanned;
-                         last = std::string(key);
-                         auto kept = add(response, std::string(key));
-                         if (!kept.ok()) problem = kept.status();
-                         if (kept.ok() && kept.value()) ++shown;
-                         return problem.ok();
-                       });
+  Status s =
+      view.Scan(family, prefix, true, below.value(), [&](std::string_view key, std::string_view) {
+        if (below.value() && key >= *below.value()) return true;
+        if (shown == size.value() || scanned == kMaxScannedRecords) {
+          response.set_next_page_token(PageToken(list, last));
+          return false;
+        }
+        ++scanned;
+        last = std::string(key);
+        auto kept = add(response, std::string(key));
+        if (!kept.ok()) problem = kept.status();
+        if (kept.ok() && kept.value()) ++shown;
+        return problem.ok();
+      });
   if (!s.ok()) return s;
   if (!problem.ok()) return problem;
   return response;
@@ -56,8 +56,7 @@ Result<v1::Approval> Query::GetApproval(const std::string& id) const {
   return std::move(*record.value());
 }
 
-Result<v1::ListApprovalsResponse> Query::ListApprovals(v1::ApprovalStatus status,
-                                                       std::size_t limit,
+Result<v1::ListApprovalsResponse> Query::ListApprovals(v1::ApprovalStatus status, std::size_t limit,
                                                        const std::string& page_token) const {
   constexpr std::size_t kTimeBytes = 9;  // "n" + big-endian time
   return ListNewestFirst<v1::ListApprovalsResponse>(

@@ -130,11 +130,12 @@ Status DayBuilder::ScanEntries() {
 
 // Every account that existed by the day's end, with its currency, even if nothing moved.
 Status DayBuilder::AddAccounts() {
-  Status s = ScanRecords<v1::AccountRecord>(
-      view_, Family::kAccounts, std::nullopt, [&](std::string_view key, const v1::AccountRecord& a) {
-        if (a.created_at_ns() < end_ns_) figures_[std::string(key)].currency = a.currency();
-        return true;
-      });
+  Status s = ScanRecords<v1::AccountRecord>(view_, Family::kAccounts, std::nullopt,
+                                            [&](std::string_view key, const v1::AccountRecord& a) {
+                                              if (a.created_at_ns() < end_ns_)
+                                                figures_[std::string(key)].currency = a.currency();
+                                              return true;
+                                            });
   if (!s.ok()) return s;
   for (const auto& [id, f] : figures_) {
     if (f.currency.empty()) {
@@ -152,7 +153,8 @@ Status DayBuilder::Finish() {
     Wide closing = f.opening + f.credits - f.debits;
     if (!FitsInt64(closing) || !FitsInt64(f.opening) || !FitsInt64(f.debits) ||
         !FitsInt64(f.credits)) {
-      return Status(Code::kOverflow, "an account's day figures overflow").WithDetail("account_id", id);
+      return Status(Code::kOverflow, "an account's day figures overflow")
+          .WithDetail("account_id", id);
     }
     v1::DayAccount* a = report_.add_accounts();
     a->set_account_id(id);

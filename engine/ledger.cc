@@ -313,8 +313,7 @@ Status Ledger::OpenAccount(const std::string& id, bool no_overdraft, std::int64_
 }
 
 Result<std::vector<v1::Transfer>> Ledger::ApplyInternal(const std::vector<LedgerOp>& ops,
-                                                        std::int64_t now_ns,
-                                                        storage::Batch* batch,
+                                                        std::int64_t now_ns, storage::Batch* batch,
                                                         const Attribution& attribution) {
   Txn txn = NewTxn(attribution);
   for (const LedgerOp& op : ops) {

@@ -129,27 +129,41 @@ std::string CallerScope(const Caller& caller) {
 
 const char* CodeName(std::uint32_t code) {
   switch (code) {
-    case kCodeDeposit: return "deposit";
-    case kCodeTopUp: return "top_up";
-    case kCodeProviderPayment: return "provider_payment";
-    case kCodeExceptionCredit: return "exception_credit";
-    case kCodeBankTransfer: return "bank_transfer";
-    case kCodeOrderPayment: return "order_payment";
-    case kCodeOrderSettlement: return "order_settlement";
-    case kCodeCommission: return "commission";
-    case kCodeRefund: return "refund";
-    case kCodeStallRefund: return "stall_refund";
-    case kCodePayout: return "payout";
-    case kCodeStallPayment: return "stall_payment";
-    case kCodeStallCommission: return "stall_commission";
-    default: return "other";
+    case kCodeDeposit:
+      return "deposit";
+    case kCodeTopUp:
+      return "top_up";
+    case kCodeProviderPayment:
+      return "provider_payment";
+    case kCodeExceptionCredit:
+      return "exception_credit";
+    case kCodeBankTransfer:
+      return "bank_transfer";
+    case kCodeOrderPayment:
+      return "order_payment";
+    case kCodeOrderSettlement:
+      return "order_settlement";
+    case kCodeCommission:
+      return "commission";
+    case kCodeRefund:
+      return "refund";
+    case kCodeStallRefund:
+      return "stall_refund";
+    case kCodePayout:
+      return "payout";
+    case kCodeStallPayment:
+      return "stall_payment";
+    case kCodeStallCommission:
+      return "stall_commission";
+    default:
+      return "other";
   }
 }
 
 bool IsMarketplaceAccount(const std::string& id) {
   auto ends_with = [&id](std::string_view suffix) {
-    return id.size() > suffix.size() && id.compare(id.size() - suffix.size(), suffix.size(),
-                                                   suffix.data(), suffix.size()) == 0;
+    return id.size() > suffix.size() &&
+           id.compare(id.size() - suffix.size(), suffix.size(), suffix.data(), suffix.size()) == 0;
   };
   return id == kFeesAccount || id.rfind("provider.", 0) == 0 || ends_with(".wallet") ||
          ends_with(".available") || ends_with(".escrow");

@@ -42,8 +42,8 @@ Answer<v1::Operator> CreateOperator::Apply(Context& context) const {
 
 Answer<v1::Operator> DisableOperator::Apply(Context& context) const {
   if (Status s = AdminOnly(caller); !s.ok()) return s;
-  auto found = ReadStaged<v1::OperatorRecord>(context.market.staged, Family::kOperators,
-                                              operator_id);
+  auto found =
+      ReadStaged<v1::OperatorRecord>(context.market.staged, Family::kOperators, operator_id);
   if (!found.ok()) return found.status();
   if (!found.value()) return NotFound("operator", operator_id);
   v1::OperatorRecord record = std::move(*found.value());

@@ -122,16 +122,16 @@ Result<std::vector<v1::SettlementEntry>> SettlementsBetween(const storage::ReadV
   std::vector<v1::SettlementEntry> entries;
   const std::string end = DayKey(provider, end_ns);
   Status problem;
-  Status s = view.Scan(Family::kReconciliations, DayPrefix(provider), false,
-                       DayKey(provider, start_ns), [&](std::string_view key, std::string_view value) {
-                         if (key >= end) return false;
-                         if (!entries.emplace_back().ParseFromArray(value.data(),
-                                                                    static_cast<int>(value.size()))) {
-                           problem = Status(Code::kInternal, "corrupt settlement index entry");
-                           return false;
-                         }
-                         return true;
-                       });
+  Status s = view.Scan(
+      Family::kReconciliations, DayPrefix(provider), false, DayKey(provider, start_ns),
+      [&](std::string_view key, std::string_view value) {
+        if (key >= end) return false;
+        if (!entries.emplace_back().ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+          problem = Status(Code::kInternal, "corrupt settlement index entry");
+          return false;
+        }
+        return true;
+      });
   if (!s.ok()) return s;
   if (!problem.ok()) return problem;
   return entries;

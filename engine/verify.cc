@@ -124,10 +124,9 @@ bool Verifier::Apply(const v1::TransferRecord& r) {
 }
 
 Status Verifier::CheckEntries() {
-  Status s = view_.Scan(Family::kTransfers, "", false, std::nullopt,
-                        [this](std::string_view key, std::string_view value) {
-                          return CheckEntry(key, value);
-                        });
+  Status s = view_.Scan(
+      Family::kTransfers, "", false, std::nullopt,
+      [this](std::string_view key, std::string_view value) { return CheckEntry(key, value); });
   if (!s.ok() || failed()) return s;
   if (result_.entries() != recorded_last_) {
     Bad(result_.entries() + 1, "the ledger records " + std::to_string(recorded_last_) +
@@ -143,7 +142,8 @@ Status Verifier::CheckAccounts() {
   std::map<std::string, Wide> sums;  // per currency, posted and pending together
   std::map<std::string, Wide> pending_sums;
   Status s = ScanRecords<v1::AccountRecord>(
-      view_, Family::kAccounts, std::nullopt, [&](std::string_view key, const v1::AccountRecord& a) {
+      view_, Family::kAccounts, std::nullopt,
+      [&](std::string_view key, const v1::AccountRecord& a) {
         auto it = balances_.find(std::string(key));
         Balances expected = it == balances_.end() ? Balances{} : it->second;
         if (it != balances_.end()) balances_.erase(it);
@@ -223,8 +223,6 @@ Status Query::AuditHistory() const {
   return problem;
 }
 
-Result<v1::LedgerVerification> Query::VerifyLedger() const {
-  return engine::VerifyLedger(view_);
-}
+Result<v1::LedgerVerification> Query::VerifyLedger() const { return engine::VerifyLedger(view_); }
 
 }  // namespace market4::engine

@@ -35,11 +35,11 @@ void ListApprovals(Call& call, engine::Engine& engine) {
   v1::ApprovalStatus status = v1::APPROVAL_STATUS_UNSPECIFIED;
   std::string text = QueryText(call, "status");
   if (!text.empty() && !v1::ApprovalStatus_Parse(text, &status)) {
-    return ReplyError(call, Status(Code::kInvalidArgument, "unknown status")
-                                .WithDetail("field", "status"));
+    return ReplyError(
+        call, Status(Code::kInvalidArgument, "unknown status").WithDetail("field", "status"));
   }
-  ReplyResult(call, engine.Read().ListApprovals(status, std::size_t(limit),
-                                                QueryText(call, "page_token")));
+  ReplyResult(
+      call, engine.Read().ListApprovals(status, std::size_t(limit), QueryText(call, "page_token")));
 }
 
 void GetApproval(Call& call, engine::Engine& engine) {
@@ -59,8 +59,9 @@ void Reject(Call& call, engine::Engine& engine) { DecideApproval(call, engine, f
 std::optional<std::int64_t> PathDate(Call& call) {
   auto day = ParseDate(call.path[2]);
   if (!day) {
-    ReplyError(call, Status(Code::kInvalidArgument, "the date must be YYYY-MM-DD")
-                         .WithDetail("field", "date"));
+    ReplyError(
+        call,
+        Status(Code::kInvalidArgument, "the date must be YYYY-MM-DD").WithDetail("field", "date"));
   }
   return day;
 }

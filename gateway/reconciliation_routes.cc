@@ -3,9 +3,9 @@
 // chosen before the body is read: framing.h, BodyLimitFor); it is read here
 // (engine/settlement_csv.h) and compared with the ledger by the engine, which stores the
 // report. Reports are read back as JSON or protobuf, or their differences as CSV.
-#include "common/business_day.h"
 #include <google/protobuf/util/time_util.h>
 
+#include "common/business_day.h"
 #include "common/crypto.h"
 #include "gateway/csv.h"
 #include "gateway/routes.h"
@@ -127,8 +127,9 @@ void GetReconciliation(Call& call, engine::Engine& engine) {
 void ListSettlementEntries(Call& call, engine::Engine& engine) {
   auto day = ParseDate(call.path[4]);
   if (!day) {
-    return ReplyError(call, Status(Code::kInvalidArgument, "the date must be YYYY-MM-DD")
-                                .WithDetail("field", "date"));
+    return ReplyError(
+        call,
+        Status(Code::kInvalidArgument, "the date must be YYYY-MM-DD").WithDetail("field", "date"));
   }
   auto list = engine.Read().ListSettlementEntries(call.path[2], *day, engine.utc_offset_minutes());
   if (!list.ok() || !WantsCsv(call.request, QueryText(call, "format"))) {
@@ -148,7 +149,10 @@ void ListSettlementEntries(Call& call, engine::Engine& engine) {
 const std::vector<Route>& ReconciliationRoutes() {
   static const std::vector<Route> routes = {
       {"POST", {"v1", "providers", "*", "settlements", "*"}, kBearer, kOperator, Reconcile},
-      {"GET", {"v1", "providers", "*", "settlements", "*"}, kBearer, kOperator,
+      {"GET",
+       {"v1", "providers", "*", "settlements", "*"},
+       kBearer,
+       kOperator,
        ListSettlementEntries},
       {"GET", {"v1", "reconciliations", "*"}, kBearer, kOperator, GetReconciliation},
   };

@@ -83,10 +83,9 @@ const Route* Find(Call& call) {
   std::string method = call.request.method == "HEAD" ? "GET" : call.request.method;
   const Route* found = nullptr;
   std::string allowed;
-  for (const auto* routes :
-       {&SystemRoutes(), &LedgerRoutes(), &MarketRoutes(), &ProviderRoutes(), &RailRoutes(),
-        &StallRoutes(), &EventRoutes(), &OperationsRoutes(), &AdminRoutes(), &StatementRoutes(),
-        &ReconciliationRoutes()}) {
+  for (const auto* routes : {&SystemRoutes(), &LedgerRoutes(), &MarketRoutes(), &ProviderRoutes(),
+                             &RailRoutes(), &StallRoutes(), &EventRoutes(), &OperationsRoutes(),
+                             &AdminRoutes(), &StatementRoutes(), &ReconciliationRoutes()}) {
     for (const auto& route : *routes) {
       if (!MatchesPattern(route.pattern, call.path)) continue;
       if (!allowed.empty()) allowed += ", ";

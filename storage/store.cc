@@ -15,7 +15,8 @@ constexpr std::array<const char*, kFamilyCount> kFamilyNames = {
     "meta",         "accounts",   "transfers",   "transfer_ids",    "account_index",
     "pending_open", "merchants",  "buyers",      "listings",        "orders",
     "order_index",  "tokens",     "idempotency", "open_orders",     "providers",
-    "rails",        "rail_index", "events",      "merchant_events", "chain", "operators", "approvals", "days", "reconciliations",
+    "rails",        "rail_index", "events",      "merchant_events", "chain",
+    "operators",    "approvals",  "days",        "reconciliations",
 };
 
 Status FromRocks(const rocksdb::Status& s, std::string_view what) {

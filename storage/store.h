@@ -29,31 +29,31 @@ namespace market4::storage {
 
 // Column families, one per kind of record (see docs/storage.md).
 enum class Family {
-  kMeta,            // schema version, last sequence
-  kAccounts,        // account id -> AccountRecord (balances as of the last commit)
-  kTransfers,       // big-endian sequence -> TransferRecord (immutable)
-  kTransferIds,     // transfer id -> big-endian sequence
-  kAccountIndex,    // account id, 0x00, big-endian sequence -> "" (history per account)
-  kPendingOpen,     // big-endian sequence of an unresolved pending transfer -> ""
-  kMerchants,       // merchant id -> Merchant
-  kBuyers,          // buyer id -> Buyer
-  kListings,        // listing id -> Listing
-  kOrders,          // order id -> Order (as of its last change)
-  kOrderIndex,      // "a" / "b"+buyer+0x00 / "m"+merchant+0x00, big-endian order number -> id
-  kTokens,          // SHA-256 of an API token -> PrincipalRecord
-  kIdempotency,     // caller ("role:id"), 0x1f, key -> IdempotencyRecord
-  kOpenOrders,      // id of an order awaiting payment, paid or shipped -> ""
-  kProviders,       // provider id -> ProviderRecord
-  kRails,           // id (tu_ / pi_ / po_ / ex_ ...) -> TopUp / ProviderPayment / Payout /
-                    // ProviderException
-  kRailIndex,       // owner ("t"+buyer, "p"+merchant, "P", "X"), 0x00, big-endian number -> id
-  kEvents,          // "e"+event id -> ProviderEvent; "w"/"t"+provider... -> event id (dedupe)
-  kMerchantEvents,  // merchant id, 0x00, big-endian event id -> MerchantEvent
-  kChain,           // big-endian sequence -> SHA-256 chaining that ledger entry (32 bytes)
-  kOperators,       // operator id -> OperatorRecord
-  kApprovals,       // "a"+approval id -> Approval; "t"+transfer id / "r"+pending id -> approval id
-  kDays,            // "c"+YYYY-MM-DD -> DayClose
-  kReconciliations, // "rc_" id -> Reconciliation; "L"/"T" + provider...: settlement index
+  kMeta,             // schema version, last sequence
+  kAccounts,         // account id -> AccountRecord (balances as of the last commit)
+  kTransfers,        // big-endian sequence -> TransferRecord (immutable)
+  kTransferIds,      // transfer id -> big-endian sequence
+  kAccountIndex,     // account id, 0x00, big-endian sequence -> "" (history per account)
+  kPendingOpen,      // big-endian sequence of an unresolved pending transfer -> ""
+  kMerchants,        // merchant id -> Merchant
+  kBuyers,           // buyer id -> Buyer
+  kListings,         // listing id -> Listing
+  kOrders,           // order id -> Order (as of its last change)
+  kOrderIndex,       // "a" / "b"+buyer+0x00 / "m"+merchant+0x00, big-endian order number -> id
+  kTokens,           // SHA-256 of an API token -> PrincipalRecord
+  kIdempotency,      // caller ("role:id"), 0x1f, key -> IdempotencyRecord
+  kOpenOrders,       // id of an order awaiting payment, paid or shipped -> ""
+  kProviders,        // provider id -> ProviderRecord
+  kRails,            // id (tu_ / pi_ / po_ / ex_ ...) -> TopUp / ProviderPayment / Payout /
+                     // ProviderException
+  kRailIndex,        // owner ("t"+buyer, "p"+merchant, "P", "X"), 0x00, big-endian number -> id
+  kEvents,           // "e"+event id -> ProviderEvent; "w"/"t"+provider... -> event id (dedupe)
+  kMerchantEvents,   // merchant id, 0x00, big-endian event id -> MerchantEvent
+  kChain,            // big-endian sequence -> SHA-256 chaining that ledger entry (32 bytes)
+  kOperators,        // operator id -> OperatorRecord
+  kApprovals,        // "a"+approval id -> Approval; "t"+transfer id / "r"+pending id -> approval id
+  kDays,             // "c"+YYYY-MM-DD -> DayClose
+  kReconciliations,  // "rc_" id -> Reconciliation; "L"/"T" + provider...: settlement index
 };
 inline constexpr int kFamilyCount = 24;
 

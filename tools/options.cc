@@ -199,8 +199,9 @@ void AddMarketOptions(CLI::App& app, Flags* flags) {
             "unpaid orders release their stock after N minutes");
   AddNumber(app, "auto-confirm-days", &flags->auto_confirm_days, 1, kMaxAutoConfirmDays,
             "shipped orders complete by themselves after N days");
-  AddText(app, "utc-offset", "+HH:MM", &flags->utc_offset,
-          "business days and the daily close follow this\noffset from UTC (Asia/Ho_Chi_Minh: +07:00)")
+  AddText(
+      app, "utc-offset", "+HH:MM", &flags->utc_offset,
+      "business days and the daily close follow this\noffset from UTC (Asia/Ho_Chi_Minh: +07:00)")
       ->check(CLI::Validator(
           [](std::string& text) -> std::string {
             return ParseUtcOffset(text) ? "" : "must be +HH:MM or -HH:MM, at most 23:59";

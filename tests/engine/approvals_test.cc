@@ -89,8 +89,8 @@ TEST_F(ApprovalsTest, TransfersOutsideTheMarketplaceApplyAtOnceAndNameTheirOpera
   EXPECT_EQ(direct.value.transfers(0).entered_by(), "op_lan");
   EXPECT_EQ(direct.value.transfers(0).approved_by(), "");
   EXPECT_EQ(Account("vault").credits_posted(), 900);
-  for (const char* account : {"b_1.wallet", "m_1.available", "m_1.escrow", "provider.momo",
-                              "platform.fees"}) {
+  for (const char* account :
+       {"b_1.wallet", "m_1.available", "m_1.escrow", "provider.momo", "platform.fees"}) {
     EXPECT_TRUE(IsMarketplaceAccount(account)) << account;
   }
   for (const char* account : {"vault", "platform.cash_desk", "wallet", "x.wallets"}) {
@@ -107,9 +107,9 @@ TEST_F(ApprovalsTest, PostingOrVoidingAMarketplaceReservationWaitsToo) {
   EXPECT_EQ(held.value.approval().action(), "post");
   EXPECT_EQ(Balances("b_1.wallet"), "4000/0/0/10000");
   EXPECT_TRUE(engine_->Execute(ResolvePending{kLan, "hold", true, 1'500, "ap_q"}).replayed);
-  EXPECT_EQ(engine_->Execute(ResolvePending{kMinh, "hold", false, std::nullopt, "ap_v"})
-                .status.code(),
-            Code::kFailedPrecondition);  // another resolution awaits approval
+  EXPECT_EQ(
+      engine_->Execute(ResolvePending{kMinh, "hold", false, std::nullopt, "ap_v"}).status.code(),
+      Code::kFailedPrecondition);  // another resolution awaits approval
   v1::Approval approved = Ok(Decide(kMinh, "ap_p", true));
   ASSERT_EQ(approved.applied_size(), 1);
   EXPECT_EQ(approved.applied(0).amount(), 1'500);
@@ -133,8 +133,7 @@ TEST_F(ApprovalsTest, OnlyTheAdminCreatesAndDisablesOperators) {
   create.request.set_name("");
   EXPECT_EQ(engine_->Execute(create).status.code(), Code::kInvalidArgument);
 
-  EXPECT_EQ(engine_->Execute(DisableOperator{kLan, "op_x"}).status.code(),
-            Code::kPermissionDenied);
+  EXPECT_EQ(engine_->Execute(DisableOperator{kLan, "op_x"}).status.code(), Code::kPermissionDenied);
   v1::Operator disabled = Ok(engine_->Execute(DisableOperator{kAdmin, "op_x"}));
   EXPECT_TRUE(disabled.disabled());
   EXPECT_EQ(disabled.disabled_by(), kAdminOperatorId);

@@ -23,8 +23,9 @@ TEST_F(BackupsTest, ABackupUnderLoadRestoresToAVerifiedLedgerEqualToTheSourceAtI
   std::atomic<int> applied{0};
   std::thread writer([&] {
     for (int n = 0; !stop; ++n) {
-      auto answer = Submit({Make("t" + std::to_string(n), "cash", n % 2 ? "alice" : "bob", 1 + n % 7),
-                            Make("u" + std::to_string(n), n % 2 ? "alice" : "bob", "cash", 1)});
+      auto answer =
+          Submit({Make("t" + std::to_string(n), "cash", n % 2 ? "alice" : "bob", 1 + n % 7),
+                  Make("u" + std::to_string(n), n % 2 ? "alice" : "bob", "cash", 1)});
       if (answer.ok()) applied += 2;
     }
   });

@@ -121,7 +121,8 @@ class DaysTest : public MarketFixture {
     auto order = paid_.front();
     paid_.erase(paid_.begin());
     bool cancel = Pick(4) == 0;
-    auto acted = Act(AsMerchant(order[1]), order[0], cancel ? OrderAction::kCancel : OrderAction::kShip);
+    auto acted =
+        Act(AsMerchant(order[1]), order[0], cancel ? OrderAction::kCancel : OrderAction::kShip);
     if (acted.ok() && !cancel) shipped_.push_back(order);
   }
   void Confirm() {
@@ -152,9 +153,8 @@ class DaysTest : public MarketFixture {
         // An operator's own movements outside the marketplace's chart, one of them reserved.
         v1::CreateTransfersRequest request;
         bool pending = Pick(2) == 0;  // reserved for one second, then expired by a tick
-        *request.add_transfers() = Make("raw" + std::to_string(++raw_), "bank.vault",
-                                        "bank.float", 1 + std::int64_t(Pick(900)), pending,
-                                        pending ? 1 : 0);
+        *request.add_transfers() = Make("raw" + std::to_string(++raw_), "bank.vault", "bank.float",
+                                        1 + std::int64_t(Pick(900)), pending, pending ? 1 : 0);
         EXPECT_TRUE(engine_->Execute(CreateTransfers{request, kMaker, "ap_x"}).ok());
       }
     }
@@ -287,8 +287,7 @@ TEST_F(DaysTest, OnlyANamedOperatorClosesADay) {
   ASSERT_TRUE(Move("t1", "vault", "float", 500).ok());
   SetTime(LocalDayStartNs(Day() + 1, kOffset));
   EXPECT_EQ(Close(AsMerchant("m_1"), Day() - 1).status.code(), Code::kPermissionDenied);
-  EXPECT_EQ(Close(Caller{Role::kOperator, ""}, Day() - 1).status.code(),
-            Code::kPermissionDenied);
+  EXPECT_EQ(Close(Caller{Role::kOperator, ""}, Day() - 1).status.code(), Code::kPermissionDenied);
   EXPECT_TRUE(Close(Caller{Role::kOperator, kAdminOperatorId}, Day() - 1).ok());
 }
 

@@ -18,7 +18,8 @@ class OperationsHttpTest : public GatewayFixture {
   }
 
   Principal NewOperator(const std::string& name) {
-    ClientResponse r = Send("POST", "/v1/operators", kOperatorToken, R"({"name":")" + name + R"("})");
+    ClientResponse r =
+        Send("POST", "/v1/operators", kOperatorToken, R"({"name":")" + name + R"("})");
     EXPECT_EQ(r.status, 201) << r.body;
     auto created = ParseJson<v1::CreateOperatorResponse>(r);
     EXPECT_EQ(created.operator_().name(), name);
@@ -63,7 +64,8 @@ TEST_F(OperationsHttpTest, ACorrectionNeedsASecondOperator) {
   EXPECT_EQ(same.status, 409);
   EXPECT_EQ(ParseJson<v1::Error>(same).code(), "SAME_OPERATOR");
   EXPECT_EQ(Send("GET", "/v1/transfers/fix1", lan_.token).status, 404);
-  ClientResponse approved = Send("POST", "/v1/approvals/" + approval.id() + "/approve", minh_.token);
+  ClientResponse approved =
+      Send("POST", "/v1/approvals/" + approval.id() + "/approve", minh_.token);
   ASSERT_EQ(approved.status, 200) << approved.body;
   EXPECT_EQ(ParseJson<v1::Approval>(approved).status(), v1::APPROVED);
   ClientResponse entry = Send("GET", "/v1/transfers/fix1", lan_.token);
@@ -96,14 +98,13 @@ TEST_F(OperationsHttpTest, ADayIsClosedByOneOperatorAndApprovedByAnother) {
   ASSERT_EQ(approved.status, 200) << approved.body;
   EXPECT_EQ(ParseJson<v1::DayClose>(approved).status(), "CLOSED");
 
-  ClientResponse csv = client_->Send("GET", "/v1/days/2026-01-01/report", "",
-                                     {{"Authorization", "Bearer " + lan_.token},
-                                      {"Accept", "text/csv"}});
+  ClientResponse csv =
+      client_->Send("GET", "/v1/days/2026-01-01/report", "",
+                    {{"Authorization", "Bearer " + lan_.token}, {"Accept", "text/csv"}});
   ASSERT_EQ(csv.status, 200);
-  EXPECT_EQ(csv.body,
-            "account_id,opening,debits,credits,closing\r\n" + buyer_.id +
-                ".wallet,0,0,25000,25000\r\nplatform.cash_desk,0,25000,0,-25000\r\n"
-                "platform.fees,0,0,0,0\r\n");
+  EXPECT_EQ(csv.body, "account_id,opening,debits,credits,closing\r\n" + buyer_.id +
+                          ".wallet,0,0,25000,25000\r\nplatform.cash_desk,0,25000,0,-25000\r\n"
+                          "platform.fees,0,0,0,0\r\n");
   ClientResponse report = Send("GET", "/v1/days/2026-01-01/report", minh_.token);
   v1::DayReport json = ParseJson<v1::DayReport>(report);
   EXPECT_EQ(json.status(), "CLOSED");
