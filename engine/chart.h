@@ -47,7 +47,9 @@ inline constexpr std::uint32_t kCodeStallPayment = 50;     // wallet -> availabl
 inline constexpr std::uint32_t kCodeStallCommission = 51;  // wallet -> platform.fees
 inline constexpr std::uint32_t kCodeStallRefund = 31;      // available -> wallet
 
-// A code's name in reports ("deposit", "order_settlement", ...); "other" for operators' own.
+// A code's name in reports and wallet lines ("deposit", "topup", "order_settlement", ...);
+// kOtherCodeName for operators' own codes.
 const char* CodeName(std::uint32_t code);
+inline constexpr char kOtherCodeName[] = "other";
 
 }  // namespace market4::engine

@@ -132,7 +132,7 @@ const char* CodeName(std::uint32_t code) {
     case kCodeDeposit:
       return "deposit";
     case kCodeTopUp:
-      return "top_up";
+      return "topup";
     case kCodeProviderPayment:
       return "provider_payment";
     case kCodeExceptionCredit:
@@ -156,7 +156,7 @@ const char* CodeName(std::uint32_t code) {
     case kCodeStallCommission:
       return "stall_commission";
     default:
-      return "other";
+      return kOtherCodeName;
   }
 }
 

@@ -33,29 +33,11 @@ bool MayRead(const Caller& caller, const v1::Order& order) {
          (caller.role == Role::kMerchant && order.merchant_id() == caller.id);
 }
 
+// A posted wallet line's kind: the code's name, or a transfer in or out for operators' own.
 const char* PostedKind(std::uint32_t code, bool in) {
-  switch (code) {
-    case kCodeDeposit:
-      return "deposit";
-    case kCodeTopUp:
-      return "topup";
-    case kCodeProviderPayment:
-      return "provider_payment";
-    case kCodeExceptionCredit:
-      return "exception_credit";
-    case kCodeBankTransfer:
-      return "bank_transfer";
-    case kCodeRefund:
-      return "refund";
-    case kCodeStallPayment:
-      return "stall_payment";
-    case kCodeStallCommission:
-      return "stall_commission";
-    case kCodeStallRefund:
-      return "stall_refund";
-    default:
-      return in ? "transfer_in" : "transfer_out";
-  }
+  if (std::string_view(CodeName(code)) == kOtherCodeName)
+    return in ? "transfer_in" : "transfer_out";
+  return CodeName(code);
 }
 
 // A wallet line: what the transfer did to the spendable balance. False if nothing.

@@ -11,10 +11,10 @@ namespace {
 
 using storage::Family;
 
-template <typename Response, typename Record>
+// One page of `family` in id order; `add(response, record)` shows a stored record.
+template <typename Record, typename Response, typename Add>
 Result<Response> ListById(const storage::ReadView& view, Family family, PagedList list,
-                          std::size_t limit, const std::string& page_token,
-                          Record* (Response::*add)()) {
+                          std::size_t limit, const std::string& page_token, Add add) {
   auto size = PageSize(limit);
   if (!size.ok()) return size.status();
   auto start = ResumeAfterId(list, page_token);
@@ -29,7 +29,7 @@ Result<Response> ListById(const storage::ReadView& view, Family family, PagedLis
                                      response.set_next_page_token(PageToken(list, last));
                                      return false;
                                    }
-                                   *(response.*add)() = record;
+                                   add(response, record);
                                    ++count;
                                    last = std::string(key);
                                    return true;
@@ -53,25 +53,11 @@ Result<Caller> Query::Authenticate(const std::string& token_hash) const {
 
 Result<v1::ListOperatorsResponse> Query::ListOperators(std::size_t limit,
                                                        const std::string& page_token) const {
-  auto size = PageSize(limit);
-  if (!size.ok()) return size.status();
-  auto start = ResumeAfterId(PagedList::kOperators, page_token);
-  if (!start.ok()) return start.status();
-  v1::ListOperatorsResponse response;
-  std::string last;
-  Status s = ScanRecords<v1::OperatorRecord>(
-      view_, Family::kOperators, start.value(),
-      [&](std::string_view key, const v1::OperatorRecord& record) {
-        if (static_cast<std::size_t>(response.operators_size()) == size.value()) {
-          response.set_next_page_token(PageToken(PagedList::kOperators, last));
-          return false;
-        }
+  return ListById<v1::OperatorRecord, v1::ListOperatorsResponse>(
+      view_, Family::kOperators, PagedList::kOperators, limit, page_token,
+      [](auto& response, const v1::OperatorRecord& record) {
         *response.add_operators() = record.operator_();
-        last = std::string(key);
-        return true;
       });
-  if (!s.ok()) return s;
-  return response;
 }
 
 Result<v1::Merchant> Query::GetMerchant(const std::string& id) const {
@@ -84,14 +70,16 @@ Result<v1::Buyer> Query::GetBuyer(const std::string& id) const {
 
 Result<v1::ListMerchantsResponse> Query::ListMerchants(std::size_t limit,
                                                        const std::string& page_token) const {
-  return ListById(view_, Family::kMerchants, PagedList::kMerchants, limit, page_token,
-                  &v1::ListMerchantsResponse::add_merchants);
+  return ListById<v1::Merchant, v1::ListMerchantsResponse>(
+      view_, Family::kMerchants, PagedList::kMerchants, limit, page_token,
+      [](auto& response, const v1::Merchant& merchant) { *response.add_merchants() = merchant; });
 }
 
 Result<v1::ListBuyersResponse> Query::ListBuyers(std::size_t limit,
                                                  const std::string& page_token) const {
-  return ListById(view_, Family::kBuyers, PagedList::kBuyers, limit, page_token,
-                  &v1::ListBuyersResponse::add_buyers);
+  return ListById<v1::Buyer, v1::ListBuyersResponse>(
+      view_, Family::kBuyers, PagedList::kBuyers, limit, page_token,
+      [](auto& response, const v1::Buyer& buyer) { *response.add_buyers() = buyer; });
 }
 
 Result<v1::ProviderRecord> Query::GetProviderRecord(const std::string& id) const {
@@ -106,25 +94,11 @@ Result<v1::Provider> Query::GetProvider(const std::string& id) const {
 
 Result<v1::ListProvidersResponse> Query::ListProviders(std::size_t limit,
                                                        const std::string& page_token) const {
-  auto size = PageSize(limit);
-  if (!size.ok()) return size.status();
-  auto start = ResumeAfterId(PagedList::kProviders, page_token);
-  if (!start.ok()) return start.status();
-  v1::ListProvidersResponse response;
-  std::string last;
-  Status s = ScanRecords<v1::ProviderRecord>(
-      view_, Family::kProviders, start.value(),
-      [&](std::string_view key, const v1::ProviderRecord& record) {
-        if (static_cast<std::size_t>(response.providers_size()) == size.value()) {
-          response.set_next_page_token(PageToken(PagedList::kProviders, last));
-          return false;  // a token only when one more provider exists
-        }
+  return ListById<v1::ProviderRecord, v1::ListProvidersResponse>(
+      view_, Family::kProviders, PagedList::kProviders, limit, page_token,
+      [](auto& response, const v1::ProviderRecord& record) {
         *response.add_providers() = record.provider();  // never the secrets
-        last = std::string(key);
-        return true;
       });
-  if (!s.ok()) return s;
-  return response;
 }
 
 }  // namespace market4::engine
