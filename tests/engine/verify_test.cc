@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/business_day.h"
 #include "common/crypto.h"
 #include "engine/chain.h"
 #include "storage/keys.h"
@@ -156,6 +157,33 @@ TEST_F(VerifyTest, AnEditedBalanceNamesItsAccount) {
   v1::LedgerVerification result = Verify();
   EXPECT_FALSE(result.ok());
   EXPECT_EQ(result.account_id(), "bob") << result.problem();
+}
+
+// An attacker who edits an entry and then rewrites the whole chain and its head to match is
+// still caught: the day's close recorded the head as it was.
+TEST_F(VerifyTest, ARewrittenChainNoLongerMatchesTheHeadADayCloseRecorded) {
+  store_.reset();
+  clock_.Advance(std::chrono::hours(24));
+  Open();
+  std::int64_t day = LocalDayOf(clock_.NowNanos(), kDefaultUtcOffsetMinutes) - 1;
+  auto close = engine_->Execute(CloseDay{Caller{Role::kOperator, "op_lan"}, day});
+  ASSERT_TRUE(close.ok()) << close.status.ToString();
+  ASSERT_EQ(close.value.report().last_sequence(), kEntries);
+  engine_.reset();
+  OpenStore();
+  v1::TransferRecord edited = Entry(2);
+  edited.set_code(edited.code() + 1);  // moves no balance
+  Put(Family::kTransfers, Key(2), edited.SerializeAsString());
+  std::string head = ChainGenesis();
+  for (std::uint64_t s = 1; s <= kEntries; ++s) {
+    head = ChainHash(head, Entry(s));
+    Put(Family::kChain, Key(s), head);
+  }
+  Put(Family::kMeta, "chain_head", head);
+  v1::LedgerVerification result = Verify();
+  EXPECT_FALSE(result.ok());
+  EXPECT_EQ(result.first_bad_entry(), kEntries) << result.problem();
+  EXPECT_NE(result.problem().find("close of"), std::string::npos) << result.problem();
 }
 
 // A ledger written before entries were chained gets its chain when the engine opens it; the
