@@ -125,6 +125,7 @@ struct CreateMerchant {
   std::string id;
   std::string token_hash;
   v1::CreateMerchantRequest request;
+  Caller caller = {};  // the onboarding operator, recorded as onboarded_by
   Answer<Reply> Apply(Context& context) const;
 };
 struct CreateBuyer {

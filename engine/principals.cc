@@ -56,6 +56,7 @@ Answer<v1::Merchant> CreateMerchant::Apply(Context& context) const {
   merchant.set_phone(request.phone());
   merchant.set_location(location.value());
   *merchant.mutable_created_at() = At(context.now);
+  merchant.set_onboarded_by(caller.id);
   Ledger& ledger = context.ledger;
   for (const std::string& account : {AvailableAccount(id), EscrowAccount(id)}) {
     if (Status s = ledger.OpenAccount(account, true, context.now, &context.batch); !s.ok()) {

@@ -12,7 +12,9 @@ constexpr Authentication kBearer = Authentication::kBearer;
 constexpr Authentication kPublic = Authentication::kOptionalBearer;
 
 void CreateMerchant(Call& call, engine::Engine& engine) {
-  CreatePrincipal<v1::CreateMerchantResponse>(call, engine, engine::CreateMerchant{}, "m_",
+  engine::CreateMerchant command;
+  command.caller = call.caller;
+  CreatePrincipal<v1::CreateMerchantResponse>(call, engine, std::move(command), "m_",
                                               &v1::CreateMerchantResponse::mutable_merchant);
 }
 

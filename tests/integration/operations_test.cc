@@ -45,6 +45,11 @@ TEST_F(OperationsHttpTest, OnlyTheAdminTokenCreatesOrDisablesOperators) {
   EXPECT_EQ(listed.status, 200);
   EXPECT_EQ(ParseJson<v1::ListOperatorsResponse>(listed).operators_size(), 2);
   EXPECT_EQ(Send("GET", "/v1/accounts", lan_.token).status, 200);  // what the admin could do
+  ClientResponse onboarded =
+      Send("POST", "/v1/merchants", lan_.token,
+           R"({"name":"Cô Ba","phone":"0901234567","location":"Chợ Vị Thanh, sạp 12"})");
+  ASSERT_EQ(onboarded.status, 201) << onboarded.body;
+  EXPECT_EQ(ParseJson<v1::CreateMerchantResponse>(onboarded).merchant().onboarded_by(), lan_.id);
   ClientResponse disabled = Send("POST", "/v1/operators/" + minh_.id + "/disable", kOperatorToken);
   EXPECT_EQ(disabled.status, 200) << disabled.body;
   EXPECT_EQ(Send("GET", "/v1/accounts", minh_.token).status, 401);
