@@ -2,6 +2,7 @@
 // entries of one frozen view. Query::AuditHistory is the same check as a Status.
 #include "engine/verify.h"
 
+#include <algorithm>
 #include <map>
 
 #include "common/crypto.h"
@@ -129,9 +130,10 @@ Status Verifier::CheckEntries() {
       [this](std::string_view key, std::string_view value) { return CheckEntry(key, value); });
   if (!s.ok() || failed()) return s;
   if (result_.entries() != recorded_last_) {
-    Bad(result_.entries() + 1, "the ledger records " + std::to_string(recorded_last_) +
-                                   " entries but " + std::to_string(result_.entries()) +
-                                   " are stored");
+    // The first entry past the shorter of the two: missing, or stored beyond the record.
+    Bad(std::min(result_.entries(), recorded_last_) + 1,
+        "the ledger records " + std::to_string(recorded_last_) + " entries but " +
+            std::to_string(result_.entries()) + " are stored");
   } else if (hash_ != recorded_head_) {
     Bad(recorded_last_, "the recorded chain head differs from the entries' chain");
   }

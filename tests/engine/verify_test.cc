@@ -145,6 +145,14 @@ TEST_F(VerifyTest, AMissingEntryOrAnEditedChainHashIsNamed) {
   ASSERT_TRUE(store_->Commit(batch).ok());
   EXPECT_EQ(Verify().first_bad_entry(), kEntries);
   Put(Family::kTransfers, Key(kEntries), last);
+  // An entry appended behind the engine's back is named too.
+  v1::TransferRecord extra = Entry(kEntries);
+  extra.set_sequence(kEntries + 1);
+  Put(Family::kTransfers, Key(kEntries + 1), extra.SerializeAsString());
+  EXPECT_EQ(Verify().first_bad_entry(), kEntries + 1);
+  storage::Batch remove;
+  remove.Delete(Family::kTransfers, Key(kEntries + 1));
+  ASSERT_TRUE(store_->Commit(remove).ok());
   Put(Family::kChain, Key(4), std::string(32, 'x'));
   EXPECT_EQ(Verify().first_bad_entry(), 4u);
 }
