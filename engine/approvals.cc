@@ -116,21 +116,22 @@ Answer<v1::CreateTransfersResponse> CreateTransfers::Apply(Context& context) con
 Answer<v1::CreateTransfersResponse> ResolvePending::Apply(Context& context) const {
   Ledger& ledger = context.ledger;
   v1::TransferKind kind = post ? v1::TRANSFER_KIND_POST_PENDING : v1::TRANSFER_KIND_VOID_PENDING;
-  auto check = ledger.Resolve(pending_id, kind, amount, context.now, nullptr);
-  if (!check.ok()) return check.status;
-  v1::CreateTransfersResponse response;
-  const v1::Transfer& entry = check.value;
-  bool direct =
-      caller.role != Role::kOperator || (!IsMarketplaceAccount(entry.debit_account_id()) &&
-                                         !IsMarketplaceAccount(entry.credit_account_id()));
-  if (check.replayed || direct) {
-    auto done = check.replayed ? check
-                               : ledger.Resolve(pending_id, kind, amount, context.now,
-                                                &context.batch, {caller.id, ""});
+  // Only an open reservation can wait for approval; anything else (applied at once, a replay,
+  // a transfer that is not pending) is the ledger's to answer.
+  const v1::TransferRecord* reserved = ledger.FindPending(pending_id);
+  bool four_eyes = caller.role == Role::kOperator && reserved &&
+                   (IsMarketplaceAccount(reserved->debit_account_id()) ||
+                    IsMarketplaceAccount(reserved->credit_account_id()));
+  if (!four_eyes) {
+    auto done =
+        ledger.Resolve(pending_id, kind, amount, context.now, &context.batch, {caller.id, ""});
     if (!done.ok()) return done.status;
+    v1::CreateTransfersResponse response;
     *response.add_transfers() = done.value;
     return {std::move(response), done.replayed};
   }
+  auto check = ledger.Resolve(pending_id, kind, amount, context.now, nullptr);
+  if (!check.ok()) return check.status;
   auto held = ApprovalAt(context, "r" + pending_id);
   if (!held.ok()) return held.status();
   if (held.value() && held.value()->status() == v1::PENDING_APPROVAL) {

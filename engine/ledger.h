@@ -71,6 +71,11 @@ class Ledger {
   Result<std::vector<v1::Transfer>> ApplyInternal(const std::vector<LedgerOp>& ops,
                                                   std::int64_t now_ns, storage::Batch* batch,
                                                   const Attribution& attribution = {});
+  // The open pending transfer `id` as of the last applied command, or nullptr.
+  const v1::TransferRecord* FindPending(const std::string& id) const {
+    auto it = pending_.find(id);
+    return it == pending_.end() ? nullptr : &it->second.record;
+  }
   // The account as of the last applied command, or nullptr.
   const v1::AccountRecord* FindAccount(const std::string& id) const;
   std::uint64_t next_sequence() const { return last_sequence_ + 1; }
