@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 namespace market4 {
-namespace {
+namespace business_day_test {
 
 TEST(BusinessDayTest, OffsetsAreExactlyPlusOrMinusHoursAndMinutes) {
   EXPECT_EQ(ParseUtcOffset("+07:00"), 420);
@@ -42,5 +42,5 @@ TEST(BusinessDayTest, LocalMidnightSplitsTheDays) {
   EXPECT_EQ(LocalDayOf(start, -300), day - 1);  // 12:00 the day before in UTC-5
 }
 
-}  // namespace
+}  // namespace business_day_test
 }  // namespace market4

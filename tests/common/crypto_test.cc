@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 namespace market4 {
-namespace {
+namespace crypto_test {
 
 std::string Hex(const Sha256Digest& digest) {
   return HexEncode(std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
@@ -67,5 +67,5 @@ TEST(CryptoTest, RandomHexHasTheSizeAskedAndDiffers) {
   EXPECT_NE(a.value(), b.value());
 }
 
-}  // namespace
+}  // namespace crypto_test
 }  // namespace market4

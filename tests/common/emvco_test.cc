@@ -18,7 +18,7 @@
 #include "tests/common/tlv.h"
 
 namespace market4 {
-namespace {
+namespace emvco_test {
 
 using namespace tlv;  // NOLINT: the test's own parser
 
@@ -314,5 +314,5 @@ TEST(EmvcoTest, BuilderRefusalsStick) {
   EXPECT_EQ(refused(EmvcoBuilder().AddTemplate(38, big_inner)), "38");
 }
 
-}  // namespace
+}  // namespace emvco_test
 }  // namespace market4

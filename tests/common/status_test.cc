@@ -8,7 +8,7 @@
 #include <vector>
 
 namespace market4 {
-namespace {
+namespace status_test {
 
 TEST(StatusTest, EveryCodeHasItsStableName) {
   // These strings are part of the HTTP API (Error.code); changing one breaks clients.
@@ -87,5 +87,5 @@ TEST(StatusTest, WithDetailOnATemporaryKeepsCodeAndMessage) {
   EXPECT_EQ(s.details().at("listing_id"), "l1");
 }
 
-}  // namespace
+}  // namespace status_test
 }  // namespace market4

@@ -7,7 +7,7 @@
 #include "tests/engine/market_fixture.h"
 
 namespace market4::engine {
-namespace {
+namespace approvals_test {
 
 const Caller kLan{Role::kOperator, "op_lan"};
 const Caller kMinh{Role::kOperator, "op_minh"};
@@ -146,5 +146,5 @@ TEST_F(ApprovalsTest, OnlyTheAdminCreatesAndDisablesOperators) {
   EXPECT_TRUE(listed.value().operators(0).disabled());
 }
 
-}  // namespace
+}  // namespace approvals_test
 }  // namespace market4::engine

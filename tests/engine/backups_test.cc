@@ -11,7 +11,7 @@
 #include "tests/engine/engine_fixture.h"
 
 namespace market4::engine {
-namespace {
+namespace backups_test {
 
 using storage::Family;
 
@@ -66,5 +66,5 @@ TEST_F(BackupsTest, ABackupUnderLoadRestoresToAVerifiedLedgerEqualToTheSourceAtI
   }
 }
 
-}  // namespace
+}  // namespace backups_test
 }  // namespace market4::engine

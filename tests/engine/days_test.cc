@@ -12,7 +12,7 @@
 #include "tests/engine/market_fixture.h"
 
 namespace market4::engine {
-namespace {
+namespace days_test {
 
 using google::protobuf::util::TimeUtil;
 
@@ -291,5 +291,5 @@ TEST_F(DaysTest, OnlyANamedOperatorClosesADay) {
   EXPECT_TRUE(Close(Caller{Role::kOperator, kAdminOperatorId}, Day() - 1).ok());
 }
 
-}  // namespace
+}  // namespace days_test
 }  // namespace market4::engine

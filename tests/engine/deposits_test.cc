@@ -9,7 +9,7 @@
 #include "tests/engine/market_fixture.h"
 
 namespace market4::engine {
-namespace {
+namespace deposits_test {
 
 class DepositsTest : public MarketFixture {
  protected:
@@ -173,5 +173,5 @@ TEST_F(DepositsTest, DepositThatWouldOverflowIsRefusedAndMovesNothing) {
   EXPECT_EQ(LedgerPicture(), full);
 }
 
-}  // namespace
+}  // namespace deposits_test
 }  // namespace market4::engine

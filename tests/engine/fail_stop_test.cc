@@ -16,7 +16,7 @@
 #include "tests/test_util.h"
 
 namespace market4::engine {
-namespace {
+namespace fail_stop_test {
 
 constexpr rlim_t kFileSizeLimitBytes = 1 << 20;
 
@@ -95,5 +95,5 @@ TEST(FailStopTest, StorageFailureStopsTheProcessAndLosesNothingAnswered) {
   EXPECT_TRUE(engine.value()->Read().AuditHistory().ok());
 }
 
-}  // namespace
+}  // namespace fail_stop_test
 }  // namespace market4::engine

@@ -12,7 +12,7 @@
 #include "tests/test_util.h"
 
 namespace market4::engine {
-namespace {
+namespace idempotency_test {
 
 class IdempotencyTest : public ::testing::Test {
  protected:
@@ -162,11 +162,11 @@ TEST(FingerprintTest, IsStable) {
             Fingerprint("refund", "o_1", std::string("\0\x02", 2)));
 }
 
-}  // namespace
+}  // namespace idempotency_test
 }  // namespace market4::engine
 
 namespace market4::engine {
-namespace {
+namespace idempotency_test {
 
 // Records of the first format, as the engine wrote them before keys were scoped per caller.
 void PutVersion1(storage::Store& store, const std::string& key, const std::string& request,
@@ -226,5 +226,5 @@ TEST_F(IdempotencyTest, FirstFormatRecordsAreUpgradedAtStart) {
   EXPECT_TRUE(again.Empty());
 }
 
-}  // namespace
+}  // namespace idempotency_test
 }  // namespace market4::engine

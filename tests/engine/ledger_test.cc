@@ -8,7 +8,7 @@
 #include "tests/engine/engine_fixture.h"
 
 namespace market4::engine {
-namespace {
+namespace ledger_test {
 
 using std::chrono::seconds;
 
@@ -355,5 +355,5 @@ TEST_F(LedgerTest, ConcurrentSubmittersAreSerialisedExactly) {
   EXPECT_TRUE(engine_->Execute(VerifyInvariants{}).status.ok());
 }
 
-}  // namespace
+}  // namespace ledger_test
 }  // namespace market4::engine

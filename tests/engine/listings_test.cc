@@ -9,7 +9,7 @@
 #include "tests/engine/market_fixture.h"
 
 namespace market4::engine {
-namespace {
+namespace listings_test {
 
 class ListingsTest : public MarketFixture {
  protected:
@@ -278,11 +278,11 @@ TEST_F(ListingsTest, SearchPagesWithoutDuplicatesOrGaps) {
             Code::kInvalidArgument);
 }
 
-}  // namespace
+}  // namespace listings_test
 }  // namespace market4::engine
 
 namespace market4::engine {
-namespace {
+namespace listings_test {
 
 // Stored text is NFC; a search typed in NFD (as some phone keyboards send it) must find it,
 // by title and by category.
@@ -307,5 +307,5 @@ TEST_F(ListingsTest, SearchComparesInNfc) {
   EXPECT_EQ(engine_->Read().SearchListings(broken, 10, "").status().code(), Code::kInvalidArgument);
 }
 
-}  // namespace
+}  // namespace listings_test
 }  // namespace market4::engine

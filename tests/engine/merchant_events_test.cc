@@ -5,7 +5,7 @@
 #include "tests/engine/market_fixture.h"
 
 namespace market4::engine {
-namespace {
+namespace merchant_events_test {
 
 class MerchantEventsTest : public MarketFixture {
  protected:
@@ -83,5 +83,5 @@ TEST_F(MerchantEventsTest, PageSizeIsBounded) {
             Code::kInvalidArgument);
 }
 
-}  // namespace
+}  // namespace merchant_events_test
 }  // namespace market4::engine

@@ -12,7 +12,7 @@
 #include "tests/engine/market_fixture.h"
 
 namespace market4::engine {
-namespace {
+namespace orders_test {
 
 using std::chrono::hours;
 using std::chrono::minutes;
@@ -579,11 +579,11 @@ TEST_F(OrdersWithOptionsTest, NoCommissionAndWholeCommission) {
   EXPECT_EQ(Balances("m_1.escrow"), "0/10000/0/10000");
 }
 
-}  // namespace
+}  // namespace orders_test
 }  // namespace market4::engine
 
 namespace market4::engine {
-namespace {
+namespace orders_test {
 
 // Units an order reserved come back in full, even past the most a merchant may set.
 TEST_F(OrdersTest, CancelReturnsEveryUnitEvenPastTheStockCap) {
@@ -595,5 +595,5 @@ TEST_F(OrdersTest, CancelReturnsEveryUnitEvenPastTheStockCap) {
   EXPECT_EQ(Stock("l_1"), kMaxStock + 3);
 }
 
-}  // namespace
+}  // namespace orders_test
 }  // namespace market4::engine

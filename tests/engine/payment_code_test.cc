@@ -13,7 +13,7 @@
 #include "common/limits.h"
 
 namespace market4::engine {
-namespace {
+namespace payment_code_test {
 
 std::string Lower(std::string text) {
   for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -167,5 +167,5 @@ TEST(PaymentCodeTest, SeveralCandidatesInMemoOrder) {
   EXPECT_NE(std::find(twice.begin(), twice.end(), first), twice.end());
 }
 
-}  // namespace
+}  // namespace payment_code_test
 }  // namespace market4::engine

@@ -9,7 +9,7 @@
 #include "tests/engine/market_fixture.h"
 
 namespace market4::engine {
-namespace {
+namespace principals_test {
 
 class PrincipalsTest : public MarketFixture {
  protected:
@@ -264,5 +264,5 @@ TEST_F(PrincipalsTest, GarbagePageTokenIsRefused) {
             Code::kInvalidArgument);
 }
 
-}  // namespace
+}  // namespace principals_test
 }  // namespace market4::engine

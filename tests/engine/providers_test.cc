@@ -6,7 +6,7 @@
 #include "tests/engine/engine_fixture.h"
 
 namespace market4::engine {
-namespace {
+namespace providers_test {
 
 constexpr char kSecret[] = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 constexpr char kOtherSecret[] = "whsec_c2VjcmV0LW51bWJlci10d28tZm9yLXJvdGF0aW9u";
@@ -150,5 +150,5 @@ TEST_F(ProvidersTest, BankTransferProvidersNameTheirCollectionAccount) {
   EXPECT_EQ(engine_->Read().GetProvider("b1").status().code(), Code::kNotFound);
 }
 
-}  // namespace
+}  // namespace providers_test
 }  // namespace market4::engine

@@ -15,7 +15,7 @@
 #include "tests/engine/market_fixture.h"
 
 namespace market4::engine {
-namespace {
+namespace query_test {
 
 using std::chrono::hours;
 
@@ -292,11 +292,11 @@ TEST_F(QueryTest, AuditHistoryHoldsAfterAMixOfOperations) {
   EXPECT_TRUE(engine_->Execute(VerifyInvariants{}).ok());
 }
 
-}  // namespace
+}  // namespace query_test
 }  // namespace market4::engine
 
 namespace market4::engine {
-namespace {
+namespace query_test {
 
 // A token names whose list it is: one account's history token is refused on another account,
 // and one buyer's order-list token on another buyer's.
@@ -319,11 +319,11 @@ TEST_F(QueryTest, ATokenOfAnotherAccountOrCallerIsRefused) {
   EXPECT_EQ(foreign.status().code(), Code::kInvalidArgument);
 }
 
-}  // namespace
+}  // namespace query_test
 }  // namespace market4::engine
 
 namespace market4::engine {
-namespace {
+namespace query_test {
 
 // A page that ends exactly at the last record says so: no token leading to an empty page.
 TEST_F(QueryTest, AFullLastPageHasNoToken) {
@@ -343,5 +343,5 @@ TEST_F(QueryTest, AFullLastPageHasNoToken) {
   EXPECT_EQ(all->next_page_token(), "");
 }
 
-}  // namespace
+}  // namespace query_test
 }  // namespace market4::engine

@@ -10,7 +10,7 @@
 #include "tests/engine/market_fixture.h"
 
 namespace market4::engine {
-namespace {
+namespace rails_test {
 
 constexpr char kSecret[] = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const std::string kMomo = ProviderAccount("momo");
@@ -401,5 +401,5 @@ TEST_F(RailsTest, TopUpsBelongToTheirBuyer) {
             Code::kInvalidArgument);
 }
 
-}  // namespace
+}  // namespace rails_test
 }  // namespace market4::engine

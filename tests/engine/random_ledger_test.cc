@@ -12,7 +12,7 @@
 #include "tests/engine/engine_fixture.h"
 
 namespace market4::engine {
-namespace {
+namespace random_ledger_test {
 
 constexpr int kSteps = 3000;
 constexpr int kAccounts = 8;
@@ -167,5 +167,5 @@ TEST_F(RandomLedgerTest, InvariantsHoldAfterEveryStep) {
   EXPECT_EQ(after, before);
 }
 
-}  // namespace
+}  // namespace random_ledger_test
 }  // namespace market4::engine

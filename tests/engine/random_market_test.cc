@@ -16,7 +16,7 @@
 #include "tests/engine/engine_fixture.h"
 
 namespace market4::engine {
-namespace {
+namespace random_market_test {
 
 constexpr int kSteps = 2000;
 constexpr int kMerchants = 3;
@@ -227,5 +227,5 @@ TEST_F(RandomMarketTest, OrdersStockAndMoneyAgreeAfterEveryStep) {
   }
 }
 
-}  // namespace
+}  // namespace random_market_test
 }  // namespace market4::engine

@@ -13,7 +13,7 @@
 #include "tests/engine/market_fixture.h"
 
 namespace market4::engine {
-namespace {
+namespace reconciliation_test {
 
 constexpr char kSecret[] = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 constexpr char kHeader[] = "provider_txn_id,type,amount,fee,time\n";
@@ -489,5 +489,5 @@ TEST_F(ReconciliationTest, AHundredThousandRows) {
             << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms\n";
 }
 
-}  // namespace
+}  // namespace reconciliation_test
 }  // namespace market4::engine

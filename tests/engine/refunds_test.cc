@@ -11,7 +11,7 @@
 #include "tests/engine/market_fixture.h"
 
 namespace market4::engine {
-namespace {
+namespace refunds_test {
 
 class RefundsTest : public MarketFixture {
  protected:
@@ -227,5 +227,5 @@ TEST_F(RefundsTest, RefundsSurviveARestart) {
   EXPECT_TRUE(engine_->Read().AuditHistory().ok());
 }
 
-}  // namespace
+}  // namespace refunds_test
 }  // namespace market4::engine

@@ -10,7 +10,7 @@
 #include "tests/engine/market_fixture.h"
 
 namespace market4::engine {
-namespace {
+namespace stall_test {
 
 constexpr char kSecret[] = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
@@ -245,5 +245,5 @@ TEST_F(StallTest, StallPaymentsReachTheMerchantsLiveStream) {
   EXPECT_EQ(events->at(0).buyer_name(), "Nguyễn Văn A");
 }
 
-}  // namespace
+}  // namespace stall_test
 }  // namespace market4::engine

@@ -7,7 +7,7 @@
 #include "tests/engine/market_fixture.h"
 
 namespace market4::engine {
-namespace {
+namespace statement_test {
 
 using std::chrono::hours;
 using std::chrono::minutes;
@@ -335,5 +335,5 @@ TEST_F(StatementTest, PeriodsDefaultToTodayAndRefuseBadDates) {
   EXPECT_EQ(Read(kMerchant, 1, 0).status().code(), Code::kInvalidArgument);
 }
 
-}  // namespace
+}  // namespace statement_test
 }  // namespace market4::engine

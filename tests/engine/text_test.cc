@@ -5,7 +5,7 @@
 #include <string>
 
 namespace market4::engine {
-namespace {
+namespace text_test {
 
 const TextRule kTitle{"title", 200};
 const TextRule kDescription{"description", 2000, false, true};
@@ -209,5 +209,5 @@ TEST(TextTest, ToValidUtf8ReplacesEachBadByte) {
   EXPECT_TRUE(IsValidUtf8(ToValidUtf8("\xff\xfe\x80\xf4\x90\x80\x80")));
 }
 
-}  // namespace
+}  // namespace text_test
 }  // namespace market4::engine

@@ -11,7 +11,7 @@
 #include "tests/engine/market_fixture.h"
 
 namespace market4::engine {
-namespace {
+namespace timers_test {
 
 using std::chrono::hours;
 using std::chrono::minutes;
@@ -302,5 +302,5 @@ TEST_F(TimersTest, AfterAManualConfirmTheRetryDoesNotFire) {
   EXPECT_TRUE(engine_->Read().AuditHistory().ok());
 }
 
-}  // namespace
+}  // namespace timers_test
 }  // namespace market4::engine

@@ -12,7 +12,7 @@
 #include "tests/engine/engine_fixture.h"
 
 namespace market4::engine {
-namespace {
+namespace verify_test {
 
 using storage::Family;
 
@@ -217,5 +217,5 @@ TEST_F(VerifyTest, ALedgerWithoutAChainIsChainedAtStart) {
   EXPECT_EQ(HexEncode(Stored(Family::kChain, Key(kEntries))), head);
 }
 
-}  // namespace
+}  // namespace verify_test
 }  // namespace market4::engine

@@ -10,7 +10,7 @@
 #include "tests/gateway/gateway_fixture.h"
 
 namespace market4 {
-namespace {
+namespace admin_routes_test {
 
 class AdminRoutesTest : public GatewayFixture {
  protected:
@@ -81,5 +81,5 @@ TEST_F(AdminRoutesTest, OverlappingBackupIsRefusedNotQueued) {
   }
 }
 
-}  // namespace
+}  // namespace admin_routes_test
 }  // namespace market4

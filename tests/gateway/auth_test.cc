@@ -11,7 +11,7 @@
 #include "tests/test_util.h"
 
 namespace market4::gateway {
-namespace {
+namespace auth_test {
 
 TEST(BearerTokenTest, ParsesTheSchemeInAnyCase) {
   EXPECT_EQ(BearerToken("Bearer abc"), "abc");
@@ -72,5 +72,5 @@ TEST(TokenHashTest, IsTheHexSha256) {
   EXPECT_EQ(TokenHash("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
-}  // namespace
+}  // namespace auth_test
 }  // namespace market4::gateway

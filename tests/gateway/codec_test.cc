@@ -14,7 +14,7 @@
 #include "market4/v1/market.pb.h"
 
 namespace market4::gateway {
-namespace {
+namespace codec_test {
 
 // Decodes `body` as JSON into a fresh T and returns the status.
 template <typename T>
@@ -467,5 +467,5 @@ TEST(CodecTest, ParserMessagesAreBounded) {
   }
 }
 
-}  // namespace
+}  // namespace codec_test
 }  // namespace market4::gateway

@@ -33,7 +33,7 @@
 extern char** environ;
 
 namespace market4::gateway {
-namespace {
+namespace descriptor_limit_test {
 
 using testing::ClientResponse;
 using testing::RawConnection;
@@ -283,5 +283,5 @@ TEST(DescriptorLimitTest, SocketsLeaveStorageItsDescriptorsAndAcceptRestsWhenOut
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
 }
 
-}  // namespace
+}  // namespace descriptor_limit_test
 }  // namespace market4::gateway

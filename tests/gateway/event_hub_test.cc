@@ -9,7 +9,7 @@
 #include <vector>
 
 namespace market4::gateway {
-namespace {
+namespace event_hub_test {
 
 v1::MerchantEvent Event(std::uint64_t id, const std::string& merchant = "m_1") {
   v1::MerchantEvent event;
@@ -227,5 +227,5 @@ TEST_F(EventTicketTest, OutstandingTicketsAreBoundedAndExpiryFreesThem) {
   EXPECT_TRUE(hub.IssueTicket("m_2").ok());
 }
 
-}  // namespace
+}  // namespace event_hub_test
 }  // namespace market4::gateway

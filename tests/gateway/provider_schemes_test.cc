@@ -31,7 +31,7 @@
 #include "gateway/webhook_signature.h"
 
 namespace market4::gateway {
-namespace {
+namespace provider_schemes_test {
 
 constexpr std::int64_t kNow = 1614265330;
 
@@ -704,5 +704,5 @@ TEST(AcknowledgeCallbackTest, ZalopayAnswersReturnCodes) {
   }
 }
 
-}  // namespace
+}  // namespace provider_schemes_test
 }  // namespace market4::gateway

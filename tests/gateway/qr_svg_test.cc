@@ -17,7 +17,7 @@
 #include "common/limits.h"
 
 namespace market4::gateway {
-namespace {
+namespace qr_svg_test {
 
 struct ShellRun {
   int status = -1;
@@ -182,5 +182,5 @@ TEST(QrSvgTest, Refusals) {
             Code::kInvalidArgument);
 }
 
-}  // namespace
+}  // namespace qr_svg_test
 }  // namespace market4::gateway

@@ -13,7 +13,7 @@
 #include "tests/test_util.h"
 
 namespace market4::gateway {
-namespace {
+namespace router_test {
 
 constexpr char kOperatorToken[] = "router-test-operator-token";
 
@@ -174,11 +174,11 @@ TEST_F(RouterTest, EngineAnswersBecomeHttp) {
   EXPECT_EQ(Code(bad_token), "INVALID_ARGUMENT");
 }
 
-}  // namespace
+}  // namespace router_test
 }  // namespace market4::gateway
 
 namespace market4::gateway {
-namespace {
+namespace router_test {
 
 // The provider routes are the operator's, and no answer ever carries a secret.
 TEST_F(RouterTest, ProvidersAreTheOperatorsAndSecretsNeverShow) {
@@ -209,5 +209,5 @@ TEST_F(RouterTest, ProvidersAreTheOperatorsAndSecretsNeverShow) {
   EXPECT_EQ(Send("GET", "/v1/providers/nobody", op).status, 404);
 }
 
-}  // namespace
+}  // namespace router_test
 }  // namespace market4::gateway

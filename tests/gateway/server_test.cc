@@ -9,7 +9,7 @@
 #include "tests/gateway/raw_connection.h"
 
 namespace market4::gateway {
-namespace {
+namespace server_test {
 
 using testing::RawConnection;
 
@@ -441,5 +441,5 @@ TEST_F(ServerTest, HeadAnswersCarryNoBody) {
   EXPECT_EQ(get.body, "hello GET");
 }
 
-}  // namespace
+}  // namespace server_test
 }  // namespace market4::gateway

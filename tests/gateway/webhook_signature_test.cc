@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 namespace market4::gateway {
-namespace {
+namespace webhook_signature_test {
 
 // The Standard Webhooks specification's test vector.
 constexpr char kSecret[] = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -98,5 +98,5 @@ TEST(WebhookSignatureTest, SecretsMustBeBase64) {
   EXPECT_EQ(WebhookKey("").status().code(), Code::kInvalidArgument);
 }
 
-}  // namespace
+}  // namespace webhook_signature_test
 }  // namespace market4::gateway

@@ -7,7 +7,7 @@
 #include "tests/gateway/gateway_fixture.h"
 
 namespace market4 {
-namespace {
+namespace authorization_test {
 
 class AuthorizationTest : public GatewayFixture {};
 
@@ -156,5 +156,5 @@ TEST_F(AuthorizationTest, TokensAreStoredOnlyAsHashes) {
   EXPECT_EQ(merchant.id.size(), 34u);  // 128 random bits
 }
 
-}  // namespace
+}  // namespace authorization_test
 }  // namespace market4

@@ -22,7 +22,7 @@
 #include "tests/test_util.h"
 
 namespace market4 {
-namespace {
+namespace crash_test {
 
 namespace v1 = ::market4::v1;
 using testing::ClientResponse;
@@ -403,5 +403,5 @@ TEST(CrashTest, KillNineMidCallbacksCreditsEachTopUpOnce) {
   EXPECT_TRUE(engine.value()->Read().AuditHistory().ok());
 }
 
-}  // namespace
+}  // namespace crash_test
 }  // namespace market4

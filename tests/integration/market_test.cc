@@ -5,7 +5,7 @@
 #include "tests/gateway/gateway_fixture.h"
 
 namespace market4 {
-namespace {
+namespace market_test {
 
 using std::chrono::hours;
 using std::chrono::minutes;
@@ -446,5 +446,5 @@ TEST_F(MarketTest, RestartKeepsOrdersStockAndTimers) {
   EXPECT_TRUE(engine_->Read().AuditHistory().ok());
 }
 
-}  // namespace
+}  // namespace market_test
 }  // namespace market4

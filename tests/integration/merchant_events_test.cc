@@ -16,7 +16,7 @@
 #include "tests/gateway/sse_client.h"
 
 namespace market4 {
-namespace {
+namespace merchant_events_test {
 
 using testing::SseClient;
 using testing::SseRecord;
@@ -338,5 +338,5 @@ TEST_F(MerchantEventsHttpTest, StoppingTheServerEndsOpenStreamsAtOnce) {
   EXPECT_TRUE(clean);  // the stream ended with its last chunk
 }
 
-}  // namespace
+}  // namespace merchant_events_test
 }  // namespace market4

@@ -6,7 +6,7 @@
 #include "tests/gateway/gateway_fixture.h"
 
 namespace market4 {
-namespace {
+namespace operations_test {
 
 class OperationsHttpTest : public GatewayFixture {
  protected:
@@ -125,5 +125,5 @@ TEST_F(OperationsHttpTest, ADayIsClosedByOneOperatorAndApprovedByAnother) {
   EXPECT_EQ(Send("GET", "/v1/ledger/verify", "").status, 401);
 }
 
-}  // namespace
+}  // namespace operations_test
 }  // namespace market4

@@ -26,7 +26,7 @@
 extern char** environ;
 
 namespace market4 {
-namespace {
+namespace options_flags_test {
 
 namespace v1 = ::market4::v1;
 using google::protobuf::util::TimeUtil;
@@ -266,5 +266,5 @@ TEST(OptionsFlagsTest, ReadmeOptionsBlockIsTheHelpText) {
   EXPECT_EQ(readme.substr(begin, end - begin), help.out());
 }
 
-}  // namespace
+}  // namespace options_flags_test
 }  // namespace market4

@@ -10,7 +10,7 @@
 #include "tests/gateway/gateway_fixture.h"
 
 namespace market4 {
-namespace {
+namespace rails_test {
 
 constexpr char kSecret[] = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 constexpr char kNewSecret[] = "whsec_c2VjcmV0LW51bWJlci10d28tZm9yLXJvdGF0aW9u";
@@ -451,5 +451,5 @@ INSTANTIATE_TEST_SUITE_P(
       return name;
     });
 
-}  // namespace
+}  // namespace rails_test
 }  // namespace market4

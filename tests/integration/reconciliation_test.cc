@@ -7,7 +7,7 @@
 #include "tests/gateway/gateway_fixture.h"
 
 namespace market4 {
-namespace {
+namespace reconciliation_test {
 
 constexpr char kSecret[] = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 constexpr char kHeader[] = "provider_txn_id,type,amount,fee,time\r\n";
@@ -186,5 +186,5 @@ TEST_F(ReconciliationHttpTest, AnIdempotencyKeyReplaysTheSameFilesReport) {
   EXPECT_NE(ParseJson<v1::Reconciliation>(fresh).id(), ParseJson<v1::Reconciliation>(first).id());
 }
 
-}  // namespace
+}  // namespace reconciliation_test
 }  // namespace market4

@@ -13,7 +13,7 @@
 #include "tests/gateway/gateway_fixture.h"
 
 namespace market4 {
-namespace {
+namespace stall_test {
 
 constexpr char kSecret[] = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
@@ -207,5 +207,5 @@ TEST_F(StallHttpTest, ExpiredRequestIs410AndTheStaticQrTakesTypedAmounts) {
   EXPECT_EQ(Send("POST", "/v1/payment-requests", buyer_.token, R"({"amount":"1"})").status, 403);
 }
 
-}  // namespace
+}  // namespace stall_test
 }  // namespace market4

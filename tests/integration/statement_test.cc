@@ -5,7 +5,7 @@
 #include "tests/gateway/gateway_fixture.h"
 
 namespace market4 {
-namespace {
+namespace statement_test {
 
 class StatementHttpTest : public GatewayFixture {
  protected:
@@ -164,5 +164,5 @@ TEST_F(StatementHttpTest, BadDatesAndParametersAre400) {
   EXPECT_EQ(Get("/v1/wallet/statement?from=2025-01-01&to=2026-01-01", buyer_.token).status, 200);
 }
 
-}  // namespace
+}  // namespace statement_test
 }  // namespace market4

@@ -15,7 +15,7 @@
 #include "tests/test_util.h"
 
 namespace market4::storage {
-namespace {
+namespace backup_test {
 
 constexpr std::uint64_t kBatchesBeforeBackup = 300;
 constexpr std::uint64_t kBatchesAfterBackup = 100;
@@ -216,5 +216,5 @@ TEST(BackupTest, ReadOnlyStoreReadsAndRefusesWrites) {
   EXPECT_FALSE(std::filesystem::exists(dir.Sub("missing")));
 }
 
-}  // namespace
+}  // namespace backup_test
 }  // namespace market4::storage

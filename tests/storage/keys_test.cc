@@ -11,7 +11,7 @@
 #include <vector>
 
 namespace market4::storage {
-namespace {
+namespace keys_test {
 
 constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
 
@@ -77,5 +77,5 @@ TEST(KeysTest, PrefixScanSeesOnlyItsOwner) {
   EXPECT_FALSE(starts_with(IndexKey("", 1)));
 }
 
-}  // namespace
+}  // namespace keys_test
 }  // namespace market4::storage

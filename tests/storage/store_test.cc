@@ -6,7 +6,7 @@
 #include "tests/test_util.h"
 
 namespace market4::storage {
-namespace {
+namespace store_test {
 
 TEST(KeysTest, SequencesSortNumericallyAndRoundTrip) {
   std::vector<std::uint64_t> values = {0, 1, 255, 256, 65535, 1ull << 40, ~0ull};
@@ -98,5 +98,5 @@ TEST(StoreTest, ScansPrefixForwardAndBackwardFromAStart) {
   EXPECT_EQ(collect(true, IndexKey("a", 9)), (std::vector<std::uint64_t>{3, 2, 1}));
 }
 
-}  // namespace
+}  // namespace store_test
 }  // namespace market4::storage

@@ -30,7 +30,7 @@
 extern char** environ;
 
 namespace market4 {
-namespace {
+namespace ctl_test {
 
 namespace v1 = ::market4::v1;
 
@@ -308,5 +308,5 @@ TEST_F(CtlTest, BinaryExitStatuses) {
   EXPECT_NE(help.find("4  verify found the ledger tampered"), std::string::npos) << help;
 }
 
-}  // namespace
+}  // namespace ctl_test
 }  // namespace market4

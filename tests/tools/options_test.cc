@@ -18,7 +18,7 @@
 #include "tests/test_util.h"
 
 namespace market4::tools {
-namespace {
+namespace options_test {
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
@@ -389,5 +389,5 @@ TEST_F(OptionsTest, ConfigFileErrorsAreRefused) {
   Refused({"--config", WriteConfig("config = \"other.toml\"\n")}, "config");
 }
 
-}  // namespace
+}  // namespace options_test
 }  // namespace market4::tools

@@ -7,7 +7,7 @@
 #include <vector>
 
 namespace market4::tools {
-namespace {
+namespace sim_test {
 
 constexpr char kSecret[] = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
@@ -120,5 +120,5 @@ TEST(SimTest, UrlAndProviderMustFit) {
   EXPECT_EQ(BuildSimRequest(options).status().code(), Code::kInvalidArgument);
 }
 
-}  // namespace
+}  // namespace sim_test
 }  // namespace market4::tools
