@@ -11,14 +11,14 @@ namespace {
 
 using TimeUtil = google::protobuf::util::TimeUtil;
 
-constexpr std::int64_t kNanosPerSecond = 1'000'000'000;
+constexpr std::int64_t kNanosPerSec = 1'000'000'000;
 
 bool IsIdChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
          c == '_' || c == ':' || c == '-';
 }
 
-Status Invalid(std::string message, std::string field) {
+Status FieldError(std::string message, std::string field) {
   return Status(Code::kInvalidArgument, std::move(message)).WithDetail("field", std::move(field));
 }
 
@@ -42,25 +42,25 @@ bool IsValidId(std::string_view id) {
 
 Status ValidateNewTransfer(const v1::NewTransfer& t, bool internal) {
   const std::string id_rule = "1-" + std::to_string(kMaxIdBytes) + " of [A-Za-z0-9._:-]";
-  if (!internal && !IsValidId(t.id())) return Invalid("transfer id must be " + id_rule, "id");
+  if (!internal && !IsValidId(t.id())) return FieldError("transfer id must be " + id_rule, "id");
   if (!IsValidId(t.debit_account_id())) {
-    return Invalid("debit_account_id is not a valid account id", "debit_account_id");
+    return FieldError("debit_account_id is not a valid account id", "debit_account_id");
   }
   if (!IsValidId(t.credit_account_id())) {
-    return Invalid("credit_account_id is not a valid account id", "credit_account_id");
+    return FieldError("credit_account_id is not a valid account id", "credit_account_id");
   }
   if (t.debit_account_id() == t.credit_account_id()) {
-    return Invalid("debit and credit accounts must differ", "credit_account_id");
+    return FieldError("debit and credit accounts must differ", "credit_account_id");
   }
-  if (t.amount() <= 0) return Invalid("amount must be greater than zero", "amount");
+  if (t.amount() <= 0) return FieldError("amount must be greater than zero", "amount");
   if (t.code() == 0 || t.code() > kMaxTransferCode) {
-    return Invalid("code must be between 1 and " + std::to_string(kMaxTransferCode), "code");
+    return FieldError("code must be between 1 and " + std::to_string(kMaxTransferCode), "code");
   }
   if (!t.pending() && t.timeout_seconds() != 0) {
-    return Invalid("timeout_seconds applies only to pending transfers", "timeout_seconds");
+    return FieldError("timeout_seconds applies only to pending transfers", "timeout_seconds");
   }
   if (t.timeout_seconds() > static_cast<std::uint64_t>(kMaxPendingTimeout.count())) {
-    return Invalid("timeout_seconds must be at most " + std::to_string(kMaxPendingTimeout.count()),
+    return FieldError("timeout_seconds must be at most " + std::to_string(kMaxPendingTimeout.count()),
                    "timeout_seconds");
   }
   return Status::Ok();
@@ -109,7 +109,7 @@ Status Credit(v1::AccountRecord* account, std::int64_t amount, bool pending) {
 
 std::int64_t ExpiresAt(const v1::TransferRecord& r) {
   if (r.kind() != v1::TRANSFER_KIND_PENDING || r.timeout_seconds() == 0) return 0;
-  return r.timestamp_ns() + static_cast<std::int64_t>(r.timeout_seconds()) * kNanosPerSecond;
+  return r.timestamp_ns() + static_cast<std::int64_t>(r.timeout_seconds()) * kNanosPerSec;
 }
 
 std::string ResolutionId(std::string_view pending_id, v1::TransferKind kind) {

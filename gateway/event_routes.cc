@@ -11,7 +11,6 @@
 namespace market4::gateway {
 namespace {
 
-constexpr Authentication kBearer = Authentication::kBearer;
 constexpr Authentication kOptionalBearer = Authentication::kOptionalBearer;
 constexpr char kEventStreamType[] = "text/event-stream";
 

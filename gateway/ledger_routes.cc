@@ -4,7 +4,6 @@
 namespace market4::gateway {
 namespace {
 
-constexpr Authentication kBearer = Authentication::kBearer;
 
 void CreateAccount(Call& call, engine::Engine& engine) {
   engine::CreateAccount command;

@@ -8,7 +8,6 @@
 namespace market4::gateway {
 namespace {
 
-constexpr Authentication kBearer = Authentication::kBearer;
 constexpr Authentication kPublic = Authentication::kOptionalBearer;
 
 void CreateMerchant(Call& call, engine::Engine& engine) {

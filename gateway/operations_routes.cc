@@ -8,7 +8,6 @@
 namespace market4::gateway {
 namespace {
 
-constexpr Authentication kBearer = Authentication::kBearer;
 
 void CreateOperator(Call& call, engine::Engine& engine) {
   engine::CreateOperator command;

@@ -5,7 +5,6 @@
 namespace market4::gateway {
 namespace {
 
-constexpr Authentication kBearer = Authentication::kBearer;
 
 void CreateProvider(Call& call, engine::Engine& engine) {
   engine::CreateProvider command;

@@ -10,7 +10,6 @@
 namespace market4::gateway {
 namespace {
 
-constexpr Authentication kBearer = Authentication::kBearer;
 constexpr Authentication kSigned = Authentication::kProviderSignature;
 
 void RequestTopUp(Call& call, engine::Engine& engine) {

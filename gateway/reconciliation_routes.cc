@@ -13,7 +13,6 @@
 namespace market4::gateway {
 namespace {
 
-constexpr Authentication kBearer = Authentication::kBearer;
 constexpr char kCsvMediaType[] = "text/csv";
 
 // Whether the media type of `content_type` is text/csv, whatever its parameters.

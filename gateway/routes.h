@@ -40,6 +40,8 @@ enum class Authentication {
   kOptionalBearer,     // public, but a Bearer token, if sent, must be valid and names the caller
   kBearer,             // a valid Bearer token is required and the caller's role must be allowed
 };
+// Short for the route tables.
+inline constexpr Authentication kBearer = Authentication::kBearer;
 
 // Roles a kBearer route is open to.
 enum RoleBit : unsigned {

@@ -8,7 +8,6 @@
 namespace market4::gateway {
 namespace {
 
-constexpr Authentication kBearer = Authentication::kBearer;
 
 // The descriptions of the CSV's opening and closing rows.
 constexpr char kOpeningText[] = "Số dư đầu kỳ";

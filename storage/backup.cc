@@ -25,7 +25,7 @@ constexpr char kBackupMetaDirectory[] = "meta";
 // Suffix of the sibling directory a restore writes before renaming it into place.
 constexpr char kRestoringSuffix[] = ".restoring";
 
-Status FromRocks(const rocksdb::Status& s, std::string_view what) {
+Status BackupError(const rocksdb::Status& s, std::string_view what) {
   return Status(Code::kIoError, std::string(what) + ": " + s.ToString());
 }
 
@@ -105,7 +105,7 @@ Status Store::Backup(const std::string& dir, BackupInfo* info, const std::atomic
   options.callback_trigger_interval_size = kBackupCancelCheckBytes;
   rocksdb::BackupEngine* raw = nullptr;
   rocksdb::IOStatus s = rocksdb::BackupEngine::Open(rocksdb::Env::Default(), options, &raw);
-  if (!s.ok()) return FromRocks(s, "open backup directory " + dir);
+  if (!s.ok()) return BackupError(s, "open backup directory " + dir);
   std::unique_ptr<rocksdb::BackupEngine> engine(raw);
   rocksdb::CreateBackupOptions create;
   // The flush runs here, not on the writer: commits go on into a fresh memtable meanwhile.
@@ -118,11 +118,11 @@ Status Store::Backup(const std::string& dir, BackupInfo* info, const std::atomic
   if ((cancel && cancel->load()) || s.IsIncomplete()) {
     return Status(Code::kUnavailable, "the backup was cancelled: the server is stopping");
   }
-  if (!s.ok()) return FromRocks(s, "back up into " + dir);
+  if (!s.ok()) return BackupError(s, "back up into " + dir);
   // Read the last sequence from the backup itself: exactly the state it holds.
   rocksdb::BackupInfo made;
   rocksdb::Status found = engine->GetBackupInfo(id, &made, /*include_file_details=*/true);
-  if (!found.ok()) return FromRocks(found, "describe backup in " + dir);
+  if (!found.ok()) return BackupError(found, "describe backup in " + dir);
   BackupInfo ignored;
   if (!info) info = &ignored;
   CopyInfo(made, info);
@@ -146,7 +146,7 @@ Status Store::Restore(const std::string& from_dir, const std::string& path, Back
   rocksdb::BackupEngineReadOnly* raw = nullptr;
   rocksdb::IOStatus s = rocksdb::BackupEngineReadOnly::Open(
       rocksdb::Env::Default(), rocksdb::BackupEngineOptions(from_dir), &raw);
-  if (!s.ok()) return FromRocks(s, "open backup directory " + from_dir);
+  if (!s.ok()) return BackupError(s, "open backup directory " + from_dir);
   std::unique_ptr<rocksdb::BackupEngineReadOnly> engine(raw);
   auto newest = Newest(*engine, from_dir);
   if (!newest.ok()) return newest.status();
@@ -155,7 +155,7 @@ Status Store::Restore(const std::string& from_dir, const std::string& path, Back
   }
   s = engine->RestoreDBFromBackup(rocksdb::RestoreOptions(), newest.value().backup_id, restoring,
                                   restoring);
-  Status moved = s.ok() ? MoveIntoPlace(restoring, path) : FromRocks(s, "restore " + from_dir);
+  Status moved = s.ok() ? MoveIntoPlace(restoring, path) : BackupError(s, "restore " + from_dir);
   if (!moved.ok()) {
     fs::remove_all(restoring, ec);
     return moved;
