@@ -60,8 +60,9 @@ Status ValidateNewTransfer(const v1::NewTransfer& t, bool internal) {
     return FieldError("timeout_seconds applies only to pending transfers", "timeout_seconds");
   }
   if (t.timeout_seconds() > static_cast<std::uint64_t>(kMaxPendingTimeout.count())) {
-    return FieldError("timeout_seconds must be at most " + std::to_string(kMaxPendingTimeout.count()),
-                   "timeout_seconds");
+    return FieldError(
+        "timeout_seconds must be at most " + std::to_string(kMaxPendingTimeout.count()),
+        "timeout_seconds");
   }
   return Status::Ok();
 }
