@@ -37,6 +37,9 @@ inline constexpr std::size_t kDefaultPageSize = 50;
 inline constexpr std::size_t kMaxPageSize = 200;
 // Most records one list request may examine (filters can skip many).
 inline constexpr std::size_t kMaxScannedRecords = 20'000;
+// Most index entries a listing search by title words reads: the listings it ranks. Entries of
+// the query's longest word come first, whole-word matches before longer words it starts.
+inline constexpr std::size_t kMaxSearchCandidates = 1'000;
 // Lines of history a wallet shows.
 inline constexpr std::size_t kWalletMovements = 20;
 // Statements: the longest period one covers (local days, both ends included), the most lines

@@ -136,6 +136,8 @@ void Engine::ApplyBatch(std::deque<Item>& items, storage::Batch& batch) {
   }
   if (!batch.Empty()) {
     if (Status s = store_->Commit(batch); !s.ok()) return FailStop(s, items);
+    batches_committed_.fetch_add(1, std::memory_order_relaxed);
+    commands_committed_.fetch_add(items.size(), std::memory_order_relaxed);
   }
   std::vector<v1::MerchantEvent> published = std::move(market_->published);
   ledger_->OnCommitted();

@@ -5,6 +5,7 @@
 // Query (Read()), over one committed snapshot, from any thread. No HTTP here.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -66,6 +67,17 @@ class Engine {
   // day an instant belongs to. Fixed when the engine opens; any thread.
   [[nodiscard]] int utc_offset_minutes() const { return options_.utc_offset_minutes; }
 
+  // Batches committed (each one fsync with StoreOptions::sync) and the commands they held,
+  // since the engine opened: commands per fsync is their ratio. Any thread.
+  struct Counters {
+    std::uint64_t batches = 0;
+    std::uint64_t commands = 0;
+  };
+  [[nodiscard]] Counters counters() const {
+    return {batches_committed_.load(std::memory_order_relaxed),
+            commands_committed_.load(std::memory_order_relaxed)};
+  }
+
  private:
   struct Item {
     Command command;
@@ -86,6 +98,8 @@ class Engine {
   std::unique_ptr<Market> market_;
   std::unique_ptr<BackupRunner> backups_;
   std::int64_t last_batch_ns_ = 0;
+  std::atomic<std::uint64_t> batches_committed_{0};
+  std::atomic<std::uint64_t> commands_committed_{0};
 
   std::mutex mutex_;
   std::condition_variable wake_;

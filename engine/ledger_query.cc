@@ -12,11 +12,6 @@ namespace {
 using storage::Family;
 using storage::ReadView;
 
-Status BadPageToken() {
-  return Status(Code::kInvalidArgument, "page_token is not one this list gave out")
-      .WithDetail("field", "page_token");
-}
-
 Result<std::optional<v1::TransferRecord>> ReadTransfer(const ReadView& view,
                                                        const std::string& id) {
   auto sequence = view.Get(Family::kTransferIds, id);
@@ -96,6 +91,11 @@ Result<std::optional<std::string>> PagePosition(PagedList list, const std::strin
     return BadPageToken();
   }
   return std::optional<std::string>(std::move(position));
+}
+
+Status BadPageToken() {
+  return Status(Code::kInvalidArgument, "page_token is not one this list gave out")
+      .WithDetail("field", "page_token");
 }
 
 Result<std::optional<std::string>> ResumeAfterId(PagedList list, const std::string& token) {

@@ -6,6 +6,7 @@
 
 #include "engine/context.h"
 #include "engine/ledger.h"
+#include "engine/listing_index.h"
 #include "engine/records.h"
 #include "engine/settlement_index.h"
 #include "storage/keys.h"
@@ -79,6 +80,8 @@ Status Market::Load(storage::Store& store, Ledger& ledger, std::int64_t now_ns,
   }
   if (Status s = idempotency.UpgradeRecords(batch); !s.ok()) return s;
   if (Status s = BackfillSettlementIndex(store, batch); !s.ok()) return s;
+  if (Status s = BackfillListingIndex(store, batch); !s.ok()) return s;
+  if (Status s = orders.BackfillStatusIndex(batch); !s.ok()) return s;
   GiveStallCodes(store, ledger, now_ns, batch);
   if (Status s = ledger.OpenAccount(kFeesAccount, true, now_ns, batch); !s.ok()) return s;
   return ledger.OpenAccount(kCashDeskAccount, false, now_ns, batch);
@@ -183,7 +186,19 @@ v1::NewTransfer MarketTransfer(std::string id, std::string debit, std::string cr
 
 void PutListing(Context& context, const v1::Listing& listing) {
   context.batch.Put(Family::kListings, listing.id(), listing.SerializeAsString());
-  context.market.listings[listing.id()] = listing;
+  auto [it, added] = context.market.listings.try_emplace(listing.id(), listing);
+  IndexListing(added ? nullptr : &it->second, listing, &context.batch);
+  if (!added) it->second = listing;
+}
+
+// Ledgers from before the listing index get their entries once, from the listings in memory.
+Status Market::BackfillListingIndex(storage::Store& store, storage::Batch* batch) {
+  auto done = store.Get(Family::kMeta, kMetaListingIndexVersion);
+  if (!done.ok()) return done.status();
+  if (done.value()) return Status::Ok();
+  for (const auto& [id, listing] : listings) IndexListing(nullptr, listing, batch);
+  batch->Put(Family::kMeta, kMetaListingIndexVersion, storage::EncodeSequence(1));
+  return Status::Ok();
 }
 
 }  // namespace market4::engine

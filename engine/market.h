@@ -41,6 +41,7 @@ struct Market {
   void OnCommitted();
   void GiveStallCodes(storage::Store& store, Ledger& ledger, std::int64_t now_ns,
                       storage::Batch* batch);
+  Status BackfillListingIndex(storage::Store& store, storage::Batch* batch);
 
   MarketOptions options;
   std::map<std::string, v1::Merchant> merchants;

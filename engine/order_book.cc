@@ -9,8 +9,20 @@ namespace {
 
 using storage::Family;
 constexpr char kMetaOrderNumber[] = "order_number";
+constexpr char kMetaOrderStatusIndex[] = "order_status_index";
+
+std::vector<std::string> Owners(const v1::Order& order) {
+  return {kAllOrdersOwner, BuyerOrdersOwner(order.buyer_id()),
+          MerchantOrdersOwner(order.merchant_id())};
+}
 
 }  // namespace
+
+std::string StatusOrdersOwner(v1::OrderStatus status, const std::string& owner) {
+  return std::string("S") + static_cast<char>(status) + owner;
+}
+
+std::string OrderNumberKey(const std::string& order_id) { return "#" + order_id; }
 
 bool IsOpen(v1::OrderStatus status) {
   return status == v1::PENDING_PAYMENT || status == v1::PAID || status == v1::SHIPPED;
@@ -48,12 +60,30 @@ Result<v1::Order*> OrderBook::Find(const std::string& id) {
   if (!stored.value()) return static_cast<v1::Order*>(nullptr);
   v1::Order order;
   if (!order.ParseFromString(*stored.value())) return Status(Code::kInternal, "corrupt order");
+  auto number = store_->Get(Family::kOrderIndex, OrderNumberKey(id));
+  if (!number.ok()) return number.status();
+  if (number.value()) numbers_[id] = storage::DecodeSequence(*number.value()).value_or(0);
   if (!IsOpen(order.status())) closed_in_batch_.push_back(id);  // leaves again after commit
   return &orders_.emplace(id, std::move(order)).first->second;
 }
 
 void OrderBook::Put(const v1::Order& order, storage::Batch* batch) {
   batch->Put(Family::kOrders, order.id(), order.SerializeAsString());
+  auto before = orders_.find(order.id());
+  if (before == orders_.end() || before->second.status() != order.status()) {
+    auto number = numbers_.find(order.id());
+    M4_ASSERT(number != numbers_.end() && number->second > 0, "an order without its number");
+    for (const std::string& owner : Owners(order)) {
+      if (before != orders_.end()) {
+        batch->Delete(
+            Family::kOrderIndex,
+            storage::IndexKey(StatusOrdersOwner(before->second.status(), owner), number->second));
+      }
+      batch->Put(Family::kOrderIndex,
+                 storage::IndexKey(StatusOrdersOwner(order.status(), owner), number->second),
+                 order.id());
+    }
+  }
   if (IsOpen(order.status())) {
     batch->Put(Family::kOpenOrders, order.id(), "");
   } else {
@@ -65,17 +95,53 @@ void OrderBook::Put(const v1::Order& order, storage::Batch* batch) {
 
 void OrderBook::Index(const v1::Order& order, storage::Batch* batch) {
   ++order_number_;
-  for (const std::string& owner : {std::string(kAllOrdersOwner), BuyerOrdersOwner(order.buyer_id()),
-                                   MerchantOrdersOwner(order.merchant_id())}) {
+  for (const std::string& owner : Owners(order)) {
     batch->Put(Family::kOrderIndex, storage::IndexKey(owner, order_number_), order.id());
   }
+  batch->Put(Family::kOrderIndex, OrderNumberKey(order.id()),
+             storage::EncodeSequence(order_number_));
+  numbers_[order.id()] = order_number_;
   batch->Put(Family::kMeta, kMetaOrderNumber, storage::EncodeSequence(order_number_));
+}
+
+Status OrderBook::BackfillStatusIndex(storage::Batch* batch) {
+  auto done = store_->Get(Family::kMeta, kMetaOrderStatusIndex);
+  if (!done.ok()) return done.status();
+  if (done.value()) return Status::Ok();
+  Status problem;
+  Status s = store_->Scan(
+      Family::kOrderIndex, storage::IndexPrefix(kAllOrdersOwner), false, std::nullopt,
+      [&](std::string_view key, std::string_view id) {
+        std::uint64_t number = storage::DecodeSequence(key.substr(key.size() - 8)).value_or(0);
+        auto stored = store_->Get(Family::kOrders, id);
+        v1::Order order;
+        if (!stored.ok() || !stored.value() || !order.ParseFromString(*stored.value())) {
+          problem = Status(Code::kInternal, "order index points at no order")
+                        .WithDetail("order_id", std::string(id));
+          return false;
+        }
+        batch->Put(Family::kOrderIndex, OrderNumberKey(order.id()),
+                   storage::EncodeSequence(number));
+        for (const std::string& owner : Owners(order)) {
+          batch->Put(Family::kOrderIndex,
+                     storage::IndexKey(StatusOrdersOwner(order.status(), owner), number), id);
+        }
+        if (orders_.count(order.id())) numbers_[order.id()] = number;
+        return true;
+      });
+  if (!s.ok()) return s;
+  if (!problem.ok()) return problem;
+  batch->Put(Family::kMeta, kMetaOrderStatusIndex, storage::EncodeSequence(1));
+  return Status::Ok();
 }
 
 void OrderBook::OnCommitted() {
   for (const auto& id : closed_in_batch_) {
     auto it = orders_.find(id);
-    if (it != orders_.end() && !IsOpen(it->second.status())) orders_.erase(it);
+    if (it != orders_.end() && !IsOpen(it->second.status())) {
+      orders_.erase(it);
+      numbers_.erase(id);
+    }
   }
   closed_in_batch_.clear();
 }

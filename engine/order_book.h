@@ -33,6 +33,8 @@ class OrderBook {
   void Put(const v1::Order& order, storage::Batch* batch);
   // Numbers a new order and indexes it under its buyer, its merchant and the operator.
   void Index(const v1::Order& order, storage::Batch* batch);
+  // Ledgers from before the status index get its entries once (meta kMetaOrderStatusIndex).
+  Status BackfillStatusIndex(storage::Batch* batch);
   // The batch is durable: closed orders leave memory.
   void OnCommitted();
 
@@ -42,6 +44,8 @@ class OrderBook {
   storage::Store* store_;
   std::map<std::string, v1::Order> orders_;
   std::vector<std::string> closed_in_batch_;
+  // The number of every order in orders_, for its status index keys.
+  std::map<std::string, std::uint64_t> numbers_;
   std::uint64_t order_number_ = 0;
 };
 
@@ -50,5 +54,10 @@ class OrderBook {
 inline constexpr char kAllOrdersOwner[] = "a";
 std::string BuyerOrdersOwner(const std::string& buyer_id);
 std::string MerchantOrdersOwner(const std::string& merchant_id);
+// The same three views of the orders in one status: "S", the status number as one byte, the
+// owner (storage::IndexKey(owner, order number) -> order id), moved when the status changes.
+std::string StatusOrdersOwner(v1::OrderStatus status, const std::string& owner);
+// "#" + order id -> the order's number (8 bytes big-endian), so its status keys can be found.
+std::string OrderNumberKey(const std::string& order_id);
 
 }  // namespace market4::engine

@@ -34,7 +34,8 @@ namespace market4::engine {
 struct ListingFilter {
   std::string merchant_id;
   std::string category;
-  // Case-insensitive (ASCII) substring of the title.
+  // Words the title must hold, each as a word or the start of one, with or without diacritics,
+  // in any case (engine/search.h); the best matches come first.
   std::string text;
   std::int64_t min_price = 0;
   std::int64_t max_price = 0;

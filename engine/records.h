@@ -90,6 +90,8 @@ std::string PageToken(PagedList list, std::string_view position, std::string_vie
 Result<std::optional<std::string>> PagePosition(PagedList list, const std::string& token,
                                                 std::string_view scope = "");
 
+// INVALID_ARGUMENT (field page_token): not a token this list gave out.
+Status BadPageToken();
 // By-id lists resume just after the last id shown.
 Result<std::optional<std::string>> ResumeAfterId(PagedList list, const std::string& token);
 // Newest-first index lists resume just below the last sequence shown, under `owner`.

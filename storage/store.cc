@@ -16,7 +16,7 @@ constexpr std::array<const char*, kFamilyCount> kFamilyNames = {
     "pending_open", "merchants",  "buyers",      "listings",        "orders",
     "order_index",  "tokens",     "idempotency", "open_orders",     "providers",
     "rails",        "rail_index", "events",      "merchant_events", "chain",
-    "operators",    "approvals",  "days",        "reconciliations",
+    "operators",    "approvals",  "days",        "reconciliations", "listing_index",
 };
 
 Status FromRocks(const rocksdb::Status& s, std::string_view what) {

@@ -54,8 +54,9 @@ enum class Family {
   kApprovals,        // "a"+approval id -> Approval; "t"+transfer id / "r"+pending id -> approval id
   kDays,             // "c"+YYYY-MM-DD -> DayClose
   kReconciliations,  // "rc_" id -> Reconciliation; "L"/"T" + provider...: settlement index
+  kListingIndex,     // "a"/"s"/"m"/"c"/"p"/"w" + ... + listing id -> "" (engine/listing_index.h)
 };
-inline constexpr int kFamilyCount = 24;
+inline constexpr int kFamilyCount = 25;
 
 struct StoreOptions {
   // Directory of the RocksDB database; created if missing.

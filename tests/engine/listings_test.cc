@@ -1,11 +1,15 @@
 // Listings (engine/listings.cc) and their search (Query::SearchListings): bounds on price and
-// stock, partial updates, ownership, delisting, filters and paging.
+// stock, partial updates, ownership, delisting, filters and paging, and the index they are
+// found through (engine/listing_index.h): Vietnamese words with or without diacritics,
+// ranking, an index that follows every change, and old ledgers indexed at start.
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
 #include "common/limits.h"
+#include "engine/listing_index.h"
+#include "storage/store.h"
 #include "tests/engine/market_fixture.h"
 
 namespace market4::engine {
@@ -202,7 +206,7 @@ TEST_F(ListingsTest, DelistHidesTheListingFromSearchUnlessAskedFor) {
   EXPECT_EQ(Search({}), (std::vector<std::string>{"l_1", "l_2", "l_3", "l_4"}));
 }
 
-TEST_F(ListingsTest, SearchByTextIgnoresAsciiCase) {
+TEST_F(ListingsTest, SearchByTextIgnoresCaseAndWordsMayBeStarted) {
   AddCatalogue();
   ListingFilter text;
   text.text = "rau";
@@ -305,6 +309,151 @@ TEST_F(ListingsTest, SearchComparesInNfc) {
   ListingFilter broken;
   broken.text = "\xc0\xaf";
   EXPECT_EQ(engine_->Read().SearchListings(broken, 10, "").status().code(), Code::kInvalidArgument);
+}
+
+}  // namespace listings_test
+}  // namespace market4::engine
+
+namespace market4::engine {
+namespace listings_test {
+
+// What a buyer types on a phone, with or without the diacritics, in any case.
+TEST_F(ListingsTest, SearchIgnoresDiacriticsAndCase) {
+  AddCatalogue();
+  ListingFilter text;
+  for (const char* query : {"rau muong", "RAU MUỐNG", "muống", "Muong", "rau   muong!", "muo"}) {
+    text.text = query;
+    EXPECT_EQ(Search(text), (std::vector<std::string>{"l_1"})) << query;
+  }
+  for (const char* query : {"ca loc", "CÁ LÓC ĐỒNG", "dong", "lóc ca"}) {
+    text.text = query;
+    EXPECT_EQ(Search(text), (std::vector<std::string>{"l_3"})) << query;
+  }
+  for (const char* query : {"rau muong ngot", "uong", "!!!", "ca lac"}) {
+    text.text = query;
+    EXPECT_TRUE(Search(text).empty()) << query;
+  }
+}
+
+// More whole words first, then the query's words together and in order, then at the start
+// of the title; ties by id.
+TEST_F(ListingsTest, SearchRanksTheBestMatchesFirst) {
+  ASSERT_TRUE(AddListing("m_1", "l_1", 1'000, 1, "Bó rau muống to").ok());
+  ASSERT_TRUE(AddListing("m_1", "l_2", 1'000, 1, "Muống và rau").ok());
+  ASSERT_TRUE(AddListing("m_1", "l_3", 1'000, 1, "Rau muống").ok());
+  ASSERT_TRUE(AddListing("m_1", "l_4", 1'000, 1, "Rau muốngg lạ").ok());
+  ASSERT_TRUE(AddListing("m_1", "l_5", 1'000, 1, "Cải").ok());
+  ListingFilter text;
+  text.text = "rau muong";
+  EXPECT_EQ(Search(text), (std::vector<std::string>{"l_3", "l_1", "l_2", "l_4"}));
+  // Pages of a ranked search follow the ranking.
+  EXPECT_EQ(Search(text, 1), (std::vector<std::string>{"l_3", "l_1", "l_2", "l_4"}));
+  EXPECT_EQ(Search(text, 3), (std::vector<std::string>{"l_3", "l_1", "l_2", "l_4"}));
+  // A token of another query, or of a browse, is refused.
+  auto first = engine_->Read().SearchListings(text, 1, "");
+  ASSERT_TRUE(first.ok());
+  ASSERT_FALSE(first->next_page_token().empty());
+  ListingFilter other;
+  other.text = "rau";
+  EXPECT_EQ(engine_->Read().SearchListings(other, 1, first->next_page_token()).status().code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(engine_->Read().SearchListings({}, 1, first->next_page_token()).status().code(),
+            Code::kInvalidArgument);
+}
+
+// A search stops reading once a page's worth of titles score the best any title can; paging
+// on still walks the whole ranking, each listing once, the best first.
+TEST_F(ListingsTest, PagesOfARankedSearchWalkTheWholeRankingOnce) {
+  std::vector<std::string> best;
+  std::vector<std::string> rest;
+  for (int i = 10; i < 40; ++i) {
+    std::string id = "l_" + std::to_string(i);
+    bool at_start = i % 3 != 0;
+    ASSERT_TRUE(
+        AddListing("m_1", id, 1'000, 1, at_start ? "Rau muống " + id : "Bó rau muống").ok());
+    (at_start ? best : rest).push_back(id);
+  }
+  std::vector<std::string> expected = best;
+  expected.insert(expected.end(), rest.begin(), rest.end());
+  ListingFilter text;
+  text.text = "rau muong";
+  for (std::size_t limit : {1, 7, 20, 30, 200}) {
+    EXPECT_EQ(Search(text, limit), expected) << "limit " << limit;
+  }
+}
+
+// The index follows every change: a new title, a price, stock running out through orders,
+// delisting, listing again.
+TEST_F(ListingsTest, TheIndexFollowsEveryChange) {
+  AddCatalogue();
+  ListingFilter muong;
+  muong.text = "muong";
+  ListingFilter bap;
+  bap.text = "bap cai";
+  v1::UpdateListingRequest retitle;
+  retitle.set_title("Bắp cải");
+  Ok(Update("m_1", "l_1", retitle));
+  EXPECT_TRUE(Search(muong).empty());
+  EXPECT_EQ(Search(bap), (std::vector<std::string>{"l_1"}));
+
+  ListingFilter cheap;
+  cheap.max_price = 15'000;
+  EXPECT_EQ(Search(cheap), (std::vector<std::string>{"l_1"}));
+  v1::UpdateListingRequest price;
+  price.set_price(130'000);
+  Ok(Update("m_1", "l_1", price));
+  EXPECT_TRUE(Search(cheap).empty());
+  ListingFilter dear;
+  dear.min_price = 100'000;  // by price, cheapest first
+  EXPECT_EQ(Search(dear), (std::vector<std::string>{"l_4", "l_1"}));
+
+  ListingFilter in_stock;
+  in_stock.in_stock_only = true;
+  ASSERT_TRUE(AddBuyer("b_1").ok());
+  ASSERT_TRUE(Deposit("b_1", 1'000'000).ok());
+  ASSERT_TRUE(Place("b_1", "o_1", {{"l_3", 3}}).ok());
+  EXPECT_EQ(Search(in_stock), (std::vector<std::string>{"l_1", "l_4"}));
+  ASSERT_TRUE(engine_->Execute(DelistListing{"m_2", "l_4"}).ok());
+  EXPECT_EQ(Search(in_stock), (std::vector<std::string>{"l_1"}));
+  EXPECT_EQ(Search(dear), (std::vector<std::string>{"l_1"}));
+  ListingFilter heo;
+  heo.text = "heo";
+  EXPECT_TRUE(Search(heo).empty());
+  v1::UpdateListingRequest active;
+  active.set_active(true);
+  Ok(Update("m_2", "l_4", active));
+  EXPECT_EQ(Search(heo), (std::vector<std::string>{"l_4"}));
+  EXPECT_EQ(Search(in_stock), (std::vector<std::string>{"l_1", "l_4"}));
+}
+
+// A ledger written before the index existed is indexed once when the engine starts.
+TEST_F(ListingsTest, ListingsStoredBeforeTheIndexAreIndexedAtStart) {
+  AddCatalogue();
+  engine_.reset();
+  {
+    storage::StoreOptions options;
+    options.path = dir_.Sub("ledger");
+    auto store = storage::Store::Open(options);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    storage::Batch batch;
+    Status scan = store.value()->Scan(storage::Family::kListingIndex, "", false, std::nullopt,
+                                      [&](std::string_view key, std::string_view) {
+                                        batch.Delete(storage::Family::kListingIndex, key);
+                                        return true;
+                                      });
+    ASSERT_TRUE(scan.ok());
+    ASSERT_GT(batch.Count(), 10u);
+    batch.Delete(storage::Family::kMeta, kMetaListingIndexVersion);
+    ASSERT_TRUE(store.value()->Commit(batch).ok());
+  }
+  Open();
+  ListingFilter text;
+  text.text = "ca loc";
+  EXPECT_EQ(Search(text), (std::vector<std::string>{"l_3"}));
+  EXPECT_EQ(Search({}), (std::vector<std::string>{"l_1", "l_2", "l_3", "l_4"}));
+  ListingFilter in_stock;
+  in_stock.in_stock_only = true;
+  EXPECT_EQ(Search(in_stock), (std::vector<std::string>{"l_1", "l_3", "l_4"}));
 }
 
 }  // namespace listings_test

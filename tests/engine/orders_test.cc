@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/limits.h"
+#include "storage/store.h"
 #include "tests/engine/market_fixture.h"
 
 namespace market4::engine {
@@ -593,6 +594,106 @@ TEST_F(OrdersTest, CancelReturnsEveryUnitEvenPastTheStockCap) {
   ASSERT_TRUE(engine_->Execute(restock).ok());
   Ok(Act(AsBuyer("b_1"), "o_1", OrderAction::kCancel));
   EXPECT_EQ(Stock("l_1"), kMaxStock + 3);
+}
+
+}  // namespace orders_test
+}  // namespace market4::engine
+
+namespace market4::engine {
+namespace orders_test {
+
+class OrdersByStatusTest : public OrdersTest {
+ protected:
+  std::vector<std::string> Ids(const Caller& caller, v1::OrderStatus status,
+                               std::size_t limit = 0) {
+    std::vector<std::string> ids;
+    std::string token;
+    for (int pages = 0; pages < 50; ++pages) {
+      auto page = engine_->Read().ListOrders(caller, status, limit, token);
+      EXPECT_TRUE(page.ok()) << page.status().ToString();
+      if (!page.ok()) break;
+      for (const auto& order : page->orders()) {
+        EXPECT_EQ(order.status(), status);
+        ids.push_back(order.id());
+      }
+      token = page->next_page_token();
+      if (token.empty()) break;
+    }
+    return ids;
+  }
+
+  // o_1 awaiting payment, o_2 paid, o_3 shipped, o_4 cancelled, o_5 completed.
+  void PlaceFive() {
+    Ok(Place("b_1", "o_1", {{"l_1", 1}}));
+    Ok(Place("b_1", "o_2", {{"l_1", 1}}));
+    Ok(Act(AsBuyer("b_1"), "o_2", OrderAction::kPay));
+    ShippedOrder("b_1", "o_3", {{"l_1", 1}});
+    Ok(Place("b_1", "o_4", {{"l_1", 1}}));
+    Ok(Act(AsBuyer("b_1"), "o_4", OrderAction::kCancel));
+    ShippedOrder("b_1", "o_5", {{"l_1", 1}});
+    Ok(Act(AsBuyer("b_1"), "o_5", OrderAction::kConfirm));
+  }
+
+  void ExpectLists() {
+    for (const Caller& caller : {AsOperator(), AsBuyer("b_1"), AsMerchant("m_1")}) {
+      EXPECT_EQ(Ids(caller, v1::PENDING_PAYMENT), std::vector<std::string>{"o_1"});
+      EXPECT_EQ(Ids(caller, v1::PAID), std::vector<std::string>{"o_2"});
+      EXPECT_EQ(Ids(caller, v1::SHIPPED), std::vector<std::string>{"o_3"});
+      EXPECT_EQ(Ids(caller, v1::CANCELLED), std::vector<std::string>{"o_4"});
+      EXPECT_EQ(Ids(caller, v1::COMPLETED), std::vector<std::string>{"o_5"});
+    }
+    EXPECT_TRUE(Ids(AsBuyer("b_2"), v1::PAID).empty());
+  }
+};
+
+// Each status has its own index, moved in the batch of every change.
+TEST_F(OrdersByStatusTest, EachStatusListsExactlyItsOrdersNewestFirst) {
+  PlaceFive();
+  ExpectLists();
+  Ok(Act(AsMerchant("m_1"), "o_2", OrderAction::kShip));
+  EXPECT_EQ(Ids(AsOperator(), v1::SHIPPED, 1), (std::vector<std::string>{"o_3", "o_2"}));
+  EXPECT_TRUE(Ids(AsOperator(), v1::PAID).empty());
+  // A page token of one status is refused by another.
+  auto page = engine_->Read().ListOrders(AsOperator(), v1::SHIPPED, 1, "");
+  ASSERT_TRUE(page.ok());
+  ASSERT_FALSE(page->next_page_token().empty());
+  EXPECT_EQ(engine_->Read()
+                .ListOrders(AsOperator(), v1::PAID, 1, page->next_page_token())
+                .status()
+                .code(),
+            Code::kInvalidArgument);
+}
+
+// A ledger written before the status index is indexed once at start, and orders then keep
+// moving between statuses.
+TEST_F(OrdersByStatusTest, OrdersStoredBeforeTheIndexAreIndexedAtStart) {
+  PlaceFive();
+  engine_.reset();
+  {
+    storage::StoreOptions options;
+    options.path = dir_.Sub("ledger");
+    auto store = storage::Store::Open(options);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    storage::Batch batch;
+    Status scan = store.value()->Scan(storage::Family::kOrderIndex, "", false, std::nullopt,
+                                      [&](std::string_view key, std::string_view) {
+                                        if (key[0] == 'S' || key[0] == '#') {
+                                          batch.Delete(storage::Family::kOrderIndex, key);
+                                        }
+                                        return true;
+                                      });
+    ASSERT_TRUE(scan.ok());
+    ASSERT_EQ(batch.Count(), 5u * 3 + 5);
+    batch.Delete(storage::Family::kMeta, "order_status_index");
+    ASSERT_TRUE(store.value()->Commit(batch).ok());
+  }
+  Open();
+  ExpectLists();
+  Ok(Act(AsBuyer("b_1"), "o_1", OrderAction::kPay));
+  Ok(Act(AsBuyer("b_1"), "o_3", OrderAction::kConfirm));
+  EXPECT_TRUE(Ids(AsOperator(), v1::PENDING_PAYMENT).empty());
+  EXPECT_EQ(Ids(AsOperator(), v1::PAID), (std::vector<std::string>{"o_2", "o_1"}));
+  EXPECT_EQ(Ids(AsMerchant("m_1"), v1::COMPLETED), (std::vector<std::string>{"o_5", "o_3"}));
 }
 
 }  // namespace orders_test
