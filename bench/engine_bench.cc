@@ -51,15 +51,28 @@ struct Fixture {
 
 std::unique_ptr<Fixture> fixture;
 
+// Commands per committed batch (one fsync each) while the benchmark ran.
+void ReportPerFsync(benchmark::State& state, Engine::Counters before, Engine::Counters after) {
+  std::uint64_t batches = after.batches - before.batches;
+  if (batches == 0) return;
+  state.counters["per_fsync"] =
+      static_cast<double>(after.commands - before.commands) / static_cast<double>(batches);
+}
+
 // N threads, each waiting for its transfer to be durable before sending the next.
 void BM_DurableTransfer(benchmark::State& state) {
   if (state.thread_index() == 0) fixture = std::make_unique<Fixture>(true);
+  Engine::Counters before;
+  if (state.thread_index() == 0) before = fixture->engine->counters();
   for (auto _ : state) {
     auto answer = fixture->engine->Execute(fixture->Next());
     if (!answer.ok()) state.SkipWithError(answer.status.ToString().c_str());
   }
   state.SetItemsProcessed(state.iterations());
-  if (state.thread_index() == 0) fixture.reset();
+  if (state.thread_index() == 0) {
+    ReportPerFsync(state, before, fixture->engine->counters());
+    fixture.reset();
+  }
 }
 BENCHMARK(BM_DurableTransfer)->Threads(1)->Threads(8)->Threads(64)->UseRealTime();
 
@@ -67,6 +80,7 @@ BENCHMARK(BM_DurableTransfer)->Threads(1)->Threads(8)->Threads(64)->UseRealTime(
 void BM_DurableTransferWindow(benchmark::State& state) {
   Fixture f(true);
   const auto window = static_cast<std::size_t>(state.range(0));
+  Engine::Counters before = f.engine->counters();
   for (auto _ : state) {
     std::atomic<std::size_t> left{window};
     std::promise<void> done;
@@ -78,6 +92,7 @@ void BM_DurableTransferWindow(benchmark::State& state) {
     done.get_future().wait();
   }
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(window));
+  ReportPerFsync(state, before, f.engine->counters());
 }
 BENCHMARK(BM_DurableTransferWindow)->Arg(1000)->UseRealTime()->Unit(benchmark::kMillisecond);
 
