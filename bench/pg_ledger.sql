@@ -1,7 +1,6 @@
 -- The PostgreSQL side of bench/compare: a double-entry ledger as a careful team would write
 -- it in plpgsql. Accounts may not go negative; every transfer records its idempotency key,
 -- locks both accounts in id order, debits, credits and writes two entries.
-DROP TABLE IF EXISTS entries, transfers, accounts;
 CREATE TABLE accounts (
   id integer PRIMARY KEY,
   balance bigint NOT NULL CHECK (balance >= 0)
@@ -29,7 +28,9 @@ BEGIN
   IF NOT FOUND THEN
     RETURN 'replayed';
   END IF;
-  PERFORM 1 FROM accounts WHERE id IN (debit, credit) ORDER BY id FOR UPDATE;
+  -- FOR NO KEY UPDATE, as the UPDATEs below take: it does not conflict with the KEY SHARE
+  -- locks the foreign keys of transfers and entries take (FOR UPDATE would, and deadlock).
+  PERFORM 1 FROM accounts WHERE id IN (debit, credit) ORDER BY id FOR NO KEY UPDATE;
   UPDATE accounts SET balance = balance - amt WHERE id = debit;
   UPDATE accounts SET balance = balance + amt WHERE id = credit;
   INSERT INTO entries (transfer_key, account_id, amount) VALUES (k, debit, -amt), (k, credit, amt);

@@ -2,6 +2,8 @@
 // SIGINT or SIGTERM, then shuts down in order: stop accepting, end the event streams, finish
 // in-flight requests, drain the engine, close RocksDB; the event hub goes last.
 #include <signal.h>
+#include <spdlog/async.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
@@ -20,6 +22,20 @@
 namespace {
 
 using market4::tools::DaemonOptions;
+
+// Lines queued for the log thread before a logging thread waits for room (never dropped).
+constexpr std::size_t kLogQueueLines = 8192;
+
+// Log lines (the access log among them) are formatted by the thread that logs and written to
+// stdout by a thread of their own, so an I/O thread never waits on the terminal or a pipe.
+// spdlog::shutdown() (end of main, Fatal) writes out what is queued.
+void UseAsyncLog() {
+  spdlog::init_thread_pool(kLogQueueLines, 1);
+  auto logger = std::make_shared<spdlog::async_logger>(
+      "market4d", std::make_shared<spdlog::sinks::stdout_color_sink_mt>(), spdlog::thread_pool(),
+      spdlog::async_overflow_policy::block);
+  spdlog::set_default_logger(std::move(logger));
+}
 
 int Serve(const DaemonOptions& options) {
   std::error_code ec;
@@ -103,6 +119,9 @@ int main(int argc, char** argv) {
   std::fputs(parsed.out.c_str(), stdout);
   std::fputs(parsed.err.c_str(), stderr);
   if (parsed.exit_code != market4::tools::kParseContinue) return parsed.exit_code;
+  UseAsyncLog();
   spdlog::set_level(options.log_level);
-  return Serve(options);
+  int status = Serve(options);
+  spdlog::shutdown();
+  return status;
 }
