@@ -4,8 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/engine.h"
@@ -38,6 +41,33 @@ class EngineFixture : public ::testing::Test {
   void Reopen() {
     engine_.reset();
     Open();
+  }
+
+  // Takes the ledger back to before an index existed, straight in RocksDB: closes the engine,
+  // deletes every key of `family` under one of `prefixes` that `pick` accepts, and the meta
+  // key that marks the index as built. Returns how many keys went; the engine stays closed.
+  std::size_t DropIndex(storage::Family family, const std::vector<std::string>& prefixes,
+                        const std::function<bool(std::string_view key)>& pick,
+                        const std::string& meta_key) {
+    engine_.reset();
+    storage::StoreOptions options;
+    options.path = dir_.Sub("ledger");
+    auto store = storage::Store::Open(options);
+    EXPECT_TRUE(store.ok()) << store.status().ToString();
+    if (!store.ok()) return 0;
+    storage::Batch batch;
+    for (const std::string& prefix : prefixes) {
+      Status scan = store.value()->Scan(family, prefix, false, std::nullopt,
+                                        [&](std::string_view key, std::string_view) {
+                                          if (pick(key)) batch.Delete(family, key);
+                                          return true;
+                                        });
+      EXPECT_TRUE(scan.ok()) << scan.ToString();
+    }
+    std::size_t dropped = batch.Count();
+    batch.Delete(storage::Family::kMeta, meta_key);
+    EXPECT_TRUE(store.value()->Commit(batch).ok());
+    return dropped;
   }
 
   Answer<v1::Account> CreateAccount(const std::string& id, bool no_overdraft = false,

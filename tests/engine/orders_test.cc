@@ -668,25 +668,9 @@ TEST_F(OrdersByStatusTest, EachStatusListsExactlyItsOrdersNewestFirst) {
 // moving between statuses.
 TEST_F(OrdersByStatusTest, OrdersStoredBeforeTheIndexAreIndexedAtStart) {
   PlaceFive();
-  engine_.reset();
-  {
-    storage::StoreOptions options;
-    options.path = dir_.Sub("ledger");
-    auto store = storage::Store::Open(options);
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    storage::Batch batch;
-    Status scan = store.value()->Scan(storage::Family::kOrderIndex, "", false, std::nullopt,
-                                      [&](std::string_view key, std::string_view) {
-                                        if (key[0] == 'S' || key[0] == '#') {
-                                          batch.Delete(storage::Family::kOrderIndex, key);
-                                        }
-                                        return true;
-                                      });
-    ASSERT_TRUE(scan.ok());
-    ASSERT_EQ(batch.Count(), 5u * 3 + 5);
-    batch.Delete(storage::Family::kMeta, "order_status_index");
-    ASSERT_TRUE(store.value()->Commit(batch).ok());
-  }
+  auto status_keys = [](std::string_view key) { return key[0] == 'S' || key[0] == '#'; };
+  ASSERT_EQ(DropIndex(storage::Family::kOrderIndex, {""}, status_keys, "order_status_index"),
+            5u * 3 + 5);
   Open();
   ExpectLists();
   Ok(Act(AsBuyer("b_1"), "o_1", OrderAction::kPay));
