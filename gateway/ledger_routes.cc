@@ -4,7 +4,6 @@
 namespace market4::gateway {
 namespace {
 
-
 void CreateAccount(Call& call, engine::Engine& engine) {
   engine::CreateAccount command;
   if (!DecodeBody(call, &command.request)) return;

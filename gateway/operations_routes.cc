@@ -8,7 +8,6 @@
 namespace market4::gateway {
 namespace {
 
-
 void CreateOperator(Call& call, engine::Engine& engine) {
   engine::CreateOperator command;
   command.caller = call.caller;

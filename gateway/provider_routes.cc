@@ -5,7 +5,6 @@
 namespace market4::gateway {
 namespace {
 
-
 void CreateProvider(Call& call, engine::Engine& engine) {
   engine::CreateProvider command;
   if (!DecodeBody(call, &command.request)) return;

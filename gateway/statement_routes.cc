@@ -8,7 +8,6 @@
 namespace market4::gateway {
 namespace {
 
-
 // The descriptions of the CSV's opening and closing rows.
 constexpr char kOpeningText[] = "Số dư đầu kỳ";
 constexpr char kClosingText[] = "Số dư cuối kỳ";
