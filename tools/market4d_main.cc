@@ -28,11 +28,12 @@ constexpr std::size_t kLogQueueLines = 8192;
 
 // Log lines (the access log among them) are formatted by the thread that logs and written to
 // stdout by a thread of their own, so an I/O thread never waits on the terminal or a pipe.
-// spdlog::shutdown() (end of main, Fatal) writes out what is queued.
+// spdlog::shutdown() (end of main, Fatal) writes out what is queued. Unnamed, as the default
+// logger was, so the line format is unchanged.
 void UseAsyncLog() {
   spdlog::init_thread_pool(kLogQueueLines, 1);
   auto logger = std::make_shared<spdlog::async_logger>(
-      "market4d", std::make_shared<spdlog::sinks::stdout_color_sink_mt>(), spdlog::thread_pool(),
+      "", std::make_shared<spdlog::sinks::stdout_color_sink_mt>(), spdlog::thread_pool(),
       spdlog::async_overflow_policy::block);
   spdlog::set_default_logger(std::move(logger));
 }
