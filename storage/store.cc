@@ -64,6 +64,10 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   db_options.max_open_files = options.max_open_files;
   db_options.create_missing_column_families = true;
   db_options.paranoid_checks = true;
+  // A write-ahead log is kept until every family with data in it is flushed, and a quiet
+  // family (meta) would keep the whole history's log alive: a start after a crash would
+  // replay all of it. Past this size RocksDB flushes the families holding the oldest log.
+  db_options.max_total_wal_size = kMaxWalBytes;
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
   families.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
   for (const char* name : kFamilyNames) {
@@ -118,6 +122,15 @@ Result<std::unique_ptr<Store>> Store::OpenReadOnlyIn(const std::string& path, ro
 
 Store::~Store() {
   if (!db_) return;
+  // A clean stop leaves nothing to replay: the next start opens at once. (If the flush fails,
+  // the log is still there and replays.)
+  if (!read_only_) {
+    std::vector<rocksdb::ColumnFamilyHandle*> all;
+    for (auto* handle : handles_) {
+      if (handle) all.push_back(handle);
+    }
+    db_->Flush(rocksdb::FlushOptions(), all).PermitUncheckedError();
+  }
   for (auto* handle : handles_) {
     if (handle) db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
   }

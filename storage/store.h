@@ -74,6 +74,10 @@ struct StoreOptions {
 // engine/ledger.cc); Backup reports it as of the backup point.
 inline constexpr char kLastSequenceKey[] = "last_sequence";
 
+// Most bytes of write-ahead log kept before the oldest families are flushed: what a start
+// after a crash may have to replay, whatever the history's length.
+inline constexpr std::uint64_t kMaxWalBytes = 128ull << 20;
+
 // One backup in a backup directory (RocksDB BackupEngine; see docs/decisions.md).
 struct BackupInfo {
   // Number of this backup in its directory: 1, 2, ... Restore takes the newest.
