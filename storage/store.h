@@ -76,7 +76,7 @@ inline constexpr char kLastSequenceKey[] = "last_sequence";
 
 // Most bytes of write-ahead log kept before the oldest families are flushed: what a start
 // after a crash may have to replay, whatever the history's length.
-inline constexpr std::uint64_t kMaxWalBytes = 128ull << 20;
+inline constexpr std::uint64_t kMaxWalBytes = 64ull << 20;
 
 // One backup in a backup directory (RocksDB BackupEngine; see docs/decisions.md).
 struct BackupInfo {
