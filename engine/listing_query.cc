@@ -61,7 +61,8 @@ IndexWalk ChooseWalk(const ListingFilter& f) {
   if (f.in_stock_only) return {std::string(1, kListingsInStock), std::string(1, kListingsInStock)};
   if (f.min_price > 0 || f.max_price > 0) {
     std::string p(1, kListingsByPrice);
-    return {p, p + storage::EncodeSequence(static_cast<std::uint64_t>(f.min_price))};
+    std::int64_t from = std::max<std::int64_t>(f.min_price, 0);  // prices are positive
+    return {p, p + storage::EncodeSequence(static_cast<std::uint64_t>(from))};
   }
   return {std::string(1, kListingsActive), std::string(1, kListingsActive)};
 }

@@ -238,6 +238,8 @@ TEST_F(ListingsTest, SearchByCategoryPriceAndStock) {
   price.min_price = 0;
   price.max_price = 19'999;
   EXPECT_EQ(Search(price), (std::vector<std::string>{"l_1"}));
+  price.min_price = -5;  // below every price: no bound at all
+  EXPECT_EQ(Search(price), (std::vector<std::string>{"l_1"}));
 
   ListingFilter in_stock;
   in_stock.in_stock_only = true;
