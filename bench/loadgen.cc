@@ -6,7 +6,8 @@
 //   market4-loadgen --scenario transfers --connections 64 --seconds 10 --token "$TOKEN"
 //
 // Scenarios: healthz, transfers (one durable transfer per request), orders (place, pay, ship,
-// confirm: the unit is a completed order), listings (creates listings with Vietnamese titles),
+// confirm: the unit is a completed order), stall (a payment request, then a buyer pays it:
+// the unit is a payment), listings (creates listings with Vietnamese titles),
 // search (listing searches by title words), wallet (a buyer's wallet).
 #include <google/protobuf/util/json_util.h>
 
@@ -35,6 +36,7 @@
 #include "market4/v1/ledger.pb.h"
 #include "market4/v1/market.pb.h"
 #include "market4/v1/operations.pb.h"
+#include "market4/v1/stall.pb.h"
 
 namespace market4::bench {
 namespace {
@@ -415,6 +417,80 @@ class OrdersScenario : public Scenario {
   std::atomic<std::int64_t> earned_{0};
 };
 
+// --- stall payments: the merchant asks for an amount, a buyer pays it from the wallet ---
+constexpr std::int64_t kStallAmount = 25'000;
+
+class StallScenario : public Scenario {
+ public:
+  StallScenario(const Options& o, std::string run) : o_(o), run_(std::move(run)) {}
+  const char* unit() const override { return "payments"; }
+
+  void Setup(SyncClient& client) override {
+    merchant_ = NewMerchant(client, o_, "Sạp cá " + run_);
+    for (int i = 0; i < o_.connections; ++i) {
+      buyers_.push_back(NewBuyer(client, o_, run_ + "-s" + std::to_string(i), 1'000'000'000'000));
+    }
+  }
+
+  class StallFlow : public Flow {
+   public:
+    StallFlow(StallScenario* s, int index) : s_(s), index_(index) { ask_.set_amount(kStallAmount); }
+    Call Next() override {
+      if (code_.empty()) {
+        return {http::verb::post, "/v1/payment-requests", s_->merchant_.token, &ask_, ""};
+      }
+      return {http::verb::post, "/v1/payment-requests/" + code_ + "/pay",
+              s_->buyers_[static_cast<std::size_t>(index_)].token, &pay_,
+              s_->run_ + "-p" + std::to_string(index_) + "-" + std::to_string(++n_)};
+    }
+    int Answered(int status, const std::string& body) override {
+      bool paying = !code_.empty();
+      code_.clear();
+      if (status / 100 != 2) return 0;
+      if (!paying) {
+        v1::PaymentRequest request;
+        if (DecodeInto(body, Binary(s_->o_), &request)) code_ = request.code();
+        return 0;
+      }
+      v1::StallPayment payment;
+      if (!DecodeInto(body, Binary(s_->o_), &payment)) return 0;
+      s_->earned_.fetch_add(payment.amount() - payment.commission());
+      return 1;
+    }
+
+   private:
+    StallScenario* s_;
+    int index_;
+    std::uint64_t n_ = 0;
+    std::string code_;
+    v1::CreatePaymentRequestRequest ask_;
+    v1::PayPaymentRequestRequest pay_;  // the request holds the amount
+  };
+
+  std::unique_ptr<Flow> NewFlow(int index) override {
+    return std::make_unique<StallFlow>(this, index);
+  }
+
+  // The merchant's available balance is exactly what the stall payments paid it.
+  bool Check(SyncClient& client) override {
+    v1::MerchantBalance balance;
+    client.Must({http::verb::get, "/v1/merchant/balance", merchant_.token, nullptr, ""}, 200,
+                &balance);
+    bool ok = balance.available() == earned_.load();
+    std::printf("check: merchant available %lld, stall payments paid %lld: %s\n",
+                static_cast<long long>(balance.available()), static_cast<long long>(earned_.load()),
+                ok ? "conserved" : "NOT CONSERVED");
+    return VerifyLedger(client, o_) && ok;
+  }
+
+ private:
+  const Options& o_;
+  std::string run_;
+  Party merchant_;
+  std::vector<Party> buyers_;
+  std::atomic<std::int64_t> earned_{0};
+};
+
 // --- listings and search ---
 const std::vector<std::string>& Products() {
   static const std::vector<std::string> products = {
@@ -653,6 +729,7 @@ std::unique_ptr<Scenario> MakeScenario(const Options& o, const std::string& run)
   if (o.scenario == "transfers") return std::make_unique<TransfersScenario>(o, run);
   if (o.scenario == "orders") return std::make_unique<OrdersScenario>(o, run);
   if (o.scenario == "listings") return std::make_unique<ListingsScenario>(o, run);
+  if (o.scenario == "stall") return std::make_unique<StallScenario>(o, run);
   if (o.scenario == "search") return std::make_unique<SearchScenario>();
   if (o.scenario == "wallet") return std::make_unique<WalletScenario>(o, run);
   throw std::runtime_error("unknown scenario " + o.scenario);
@@ -746,8 +823,10 @@ int main(int argc, char** argv) {
   std::string target = "127.0.0.1:8080";
   app.add_option("--target", target, "host:port of market4d");
   app.add_option("--token", o.token, "operator token (default: $MARKET4_ADMIN_TOKEN)");
-  app.add_option("--scenario", o.scenario, "healthz, transfers, orders, listings, search, wallet")
-      ->check(CLI::IsMember({"healthz", "transfers", "orders", "listings", "search", "wallet"}));
+  app.add_option("--scenario", o.scenario,
+                 "healthz, transfers, orders, stall, listings, search, wallet")
+      ->check(CLI::IsMember(
+          {"healthz", "transfers", "orders", "stall", "listings", "search", "wallet"}));
   app.add_option("--format", o.format, "json or protobuf")
       ->check(CLI::IsMember({"json", "protobuf"}));
   app.add_option("--connections,-c", o.connections, "keep-alive connections")
