@@ -323,6 +323,20 @@ std::string NewListing(SyncClient& client, const Party& merchant, const std::str
   return listing.id();
 }
 
+// The merchant's available balance is exactly `earned`, what the answered requests said they
+// paid it; and the ledger verifies.
+bool CheckEarned(SyncClient& client, const Options& o, const Party& merchant, std::int64_t earned,
+                 const char* what) {
+  v1::MerchantBalance balance;
+  client.Must({http::verb::get, "/v1/merchant/balance", merchant.token, nullptr, ""}, 200,
+              &balance);
+  bool ok = balance.available() == earned;
+  std::printf("check: merchant available %lld, %s paid %lld, escrow %lld: %s\n",
+              static_cast<long long>(balance.available()), what, static_cast<long long>(earned),
+              static_cast<long long>(balance.escrow()), ok ? "conserved" : "NOT CONSERVED");
+  return VerifyLedger(client, o) && ok;
+}
+
 // --- orders: place, pay from the wallet, ship, confirm ---
 class OrdersScenario : public Scenario {
  public:
@@ -398,14 +412,7 @@ class OrdersScenario : public Scenario {
 
   // The merchant's available balance is exactly what the confirmed orders paid it.
   bool Check(SyncClient& client) override {
-    v1::MerchantBalance balance;
-    client.Must({http::verb::get, "/v1/merchant/balance", merchant_.token, nullptr, ""}, 200,
-                &balance);
-    bool ok = balance.available() == earned_.load();
-    std::printf("check: merchant available %lld, confirmed orders paid %lld, escrow %lld: %s\n",
-                static_cast<long long>(balance.available()), static_cast<long long>(earned_.load()),
-                static_cast<long long>(balance.escrow()), ok ? "conserved" : "NOT CONSERVED");
-    return VerifyLedger(client, o_) && ok;
+    return CheckEarned(client, o_, merchant_, earned_.load(), "confirmed orders");
   }
 
  private:
@@ -473,14 +480,7 @@ class StallScenario : public Scenario {
 
   // The merchant's available balance is exactly what the stall payments paid it.
   bool Check(SyncClient& client) override {
-    v1::MerchantBalance balance;
-    client.Must({http::verb::get, "/v1/merchant/balance", merchant_.token, nullptr, ""}, 200,
-                &balance);
-    bool ok = balance.available() == earned_.load();
-    std::printf("check: merchant available %lld, stall payments paid %lld: %s\n",
-                static_cast<long long>(balance.available()), static_cast<long long>(earned_.load()),
-                ok ? "conserved" : "NOT CONSERVED");
-    return VerifyLedger(client, o_) && ok;
+    return CheckEarned(client, o_, merchant_, earned_.load(), "stall payments");
   }
 
  private:

@@ -43,7 +43,8 @@ std::vector<std::pair<std::string, std::string>> ListingIndexEntries(const v1::L
 namespace {
 
 // Whether two versions of a listing have the same index entries: most changes are stock
-// moving with orders, which need no folding of the title.
+// moving with orders, which need no folding of the title. It must name every field
+// ListingIndexEntries reads (ListingsTest.TheIndexFollowsEveryChange changes each one).
 bool SameEntries(const v1::Listing& a, const v1::Listing& b) {
   return a.active() == b.active() && (a.stock() > 0) == (b.stock() > 0) && a.price() == b.price() &&
          a.title() == b.title() && a.category() == b.category() &&

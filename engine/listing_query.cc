@@ -3,7 +3,6 @@
 // words, by merchant, category, stock or price, whichever the filter names first.
 #include <algorithm>
 #include <charconv>
-#include <set>
 
 #include "common/limits.h"
 #include "engine/listing_index.h"
