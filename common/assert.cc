@@ -15,7 +15,9 @@ thread_local std::function<void(const Status&)> fatal_handler;
 void Fatal(const Status& status) {
   spdlog::critical("fatal: {}", status.ToString());
   if (fatal_handler) fatal_handler(status);
-  spdlog::shutdown();
+  // Write out what is logged, but leave the logger in place: other threads may still be
+  // logging, and spdlog::shutdown() would destroy the logger under them.
+  spdlog::default_logger()->flush();
   std::_Exit(kFatalExitStatus);
 }
 

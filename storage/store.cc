@@ -1,7 +1,9 @@
 #include "storage/store.h"
 
 #include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
+#include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
@@ -41,20 +43,49 @@ std::string PrefixEnd(std::string_view prefix) {
   return end;
 }
 
+// Every family: a bloom filter in each table file and one over the memtable, so a point
+// read of a key that is not there (an idempotency check of a new id, the usual case) skips
+// the skip list and the files instead of searching them.
+rocksdb::ColumnFamilyOptions FamilyOptions() {
+  rocksdb::ColumnFamilyOptions family;
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  family.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  family.memtable_prefix_bloom_size_ratio = 0.02;
+  family.memtable_whole_key_filtering = true;
+  return family;
+}
+
 }  // namespace
 
 Batch::Batch() = default;
 Batch::~Batch() = default;
 
 void Batch::Put(Family family, std::string_view key, std::string_view value) {
-  ops_.push_back(Op{family, false, std::string(key), std::string(value)});
+  Record(family, false, key, value);
 }
 
-void Batch::Delete(Family family, std::string_view key) {
-  ops_.push_back(Op{family, true, std::string(key), {}});
+void Batch::Delete(Family family, std::string_view key) { Record(family, true, key, {}); }
+
+void Batch::Record(Family family, bool is_delete, std::string_view key, std::string_view value) {
+  std::string slot;
+  slot.reserve(key.size() + 1);
+  slot.push_back(static_cast<char>(family));
+  slot.append(key);
+  auto [it, added] = where_.try_emplace(std::move(slot), ops_.size());
+  if (added) {
+    ops_.push_back(Op{family, is_delete, std::string(key), std::string(value)});
+    return;
+  }
+  Op& op = ops_[it->second];
+  op.is_delete = is_delete;
+  op.value.assign(value);
 }
 
-void Batch::Clear() { ops_.clear(); }
+void Batch::Clear() {
+  ops_.clear();
+  where_.clear();
+}
 
 std::size_t Batch::Count() const { return ops_.size(); }
 
@@ -71,7 +102,7 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
   families.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
   for (const char* name : kFamilyNames) {
-    families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    families.emplace_back(name, FamilyOptions());
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
@@ -104,7 +135,7 @@ Result<std::unique_ptr<Store>> Store::OpenReadOnlyIn(const std::string& path, ro
   slots.push_back(0);
   for (std::size_t i = 0; i < kFamilyNames.size(); ++i) {
     if (std::find(present.begin(), present.end(), kFamilyNames[i]) == present.end()) continue;
-    families.emplace_back(kFamilyNames[i], rocksdb::ColumnFamilyOptions());
+    families.emplace_back(kFamilyNames[i], FamilyOptions());
     slots.push_back(i + 1);
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;

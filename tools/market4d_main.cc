@@ -2,10 +2,9 @@
 // SIGINT or SIGTERM, then shuts down in order: stop accepting, end the event streams, finish
 // in-flight requests, drain the engine, close RocksDB; the event hub goes last.
 #include <signal.h>
-#include <spdlog/async.h>
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -16,6 +15,7 @@
 #include "gateway/event_hub.h"
 #include "gateway/router.h"
 #include "gateway/server.h"
+#include "tools/buffered_log.h"
 #include "tools/data_dir.h"
 #include "tools/options.h"
 
@@ -23,18 +23,17 @@ namespace {
 
 using market4::tools::DaemonOptions;
 
-// Lines queued for the log thread before a logging thread waits for room (never dropped).
-constexpr std::size_t kLogQueueLines = 8192;
+// How long a line at info (the access log) may wait in memory before it reaches stdout.
+constexpr std::chrono::milliseconds kLogFlushPeriod{100};
 
-// Log lines (the access log among them) are formatted by the thread that logs and written to
-// stdout by a thread of their own, so an I/O thread never waits on the terminal or a pipe.
-// spdlog::shutdown() (end of main, Fatal) writes out what is queued. Unnamed, as the default
-// logger was, so the line format is unchanged.
-void UseAsyncLog() {
-  spdlog::init_thread_pool(kLogQueueLines, 1);
-  auto logger = std::make_shared<spdlog::async_logger>(
-      "", std::make_shared<spdlog::sinks::stdout_color_sink_mt>(), spdlog::thread_pool(),
-      spdlog::async_overflow_policy::block);
+// Log lines (the access log among them) are collected in memory and written to stdout in
+// large writes (tools/buffered_log.h); a line at warn or above is written at once, with
+// whatever came before it. Unnamed, as the default logger was, so the line format is the
+// same (without the terminal colours).
+void UseBufferedLog() {
+  auto logger =
+      std::make_shared<spdlog::logger>("", std::make_shared<market4::tools::BufferedSink>(1));
+  logger->flush_on(spdlog::level::warn);
   spdlog::set_default_logger(std::move(logger));
 }
 
@@ -120,9 +119,13 @@ int main(int argc, char** argv) {
   std::fputs(parsed.out.c_str(), stdout);
   std::fputs(parsed.err.c_str(), stderr);
   if (parsed.exit_code != market4::tools::kParseContinue) return parsed.exit_code;
-  UseAsyncLog();
+  UseBufferedLog();
   spdlog::set_level(options.log_level);
-  int status = Serve(options);
+  int status;
+  {
+    market4::tools::LogFlusher flusher(kLogFlushPeriod);
+    status = Serve(options);
+  }
   spdlog::shutdown();
   return status;
 }

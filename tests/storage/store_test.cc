@@ -83,6 +83,44 @@ TEST(StoreTest, CommittedBatchSurvivesReopen) {
   EXPECT_FALSE(other.value().has_value());
 }
 
+// A batch keeps one operation per key, the last one, and committing it leaves what applying
+// every operation in order would have left.
+TEST(StoreTest, ABatchKeepsTheLastWriteOfEachKey) {
+  testing::TempDir dir;
+  auto store = Store::Open({dir.path(), true});
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  Batch batch;
+  batch.Put(Family::kAccounts, "a", "1");
+  batch.Put(Family::kAccounts, "a", "2");  // put, put: the second
+  batch.Put(Family::kAccounts, "b", "1");
+  batch.Delete(Family::kAccounts, "b");  // put, delete: gone
+  batch.Delete(Family::kAccounts, "c");
+  batch.Put(Family::kAccounts, "c", "3");  // delete, put: the put
+  batch.Put(Family::kAccounts, "d", "1");
+  batch.Delete(Family::kAccounts, "d");
+  batch.Put(Family::kAccounts, "d", "4");  // put, delete, put: the last put
+  batch.Put(Family::kMeta, "a", "other family");  // the same key elsewhere is another key
+  EXPECT_EQ(batch.Count(), 5u);
+  ASSERT_TRUE(store.value()->Commit(batch).ok());
+  auto read = [&](Family family, const char* key) {
+    auto value = store.value()->Get(family, key);
+    EXPECT_TRUE(value.ok());
+    return value.ok() ? value.value() : std::nullopt;
+  };
+  EXPECT_EQ(read(Family::kAccounts, "a"), std::optional<std::string>("2"));
+  EXPECT_EQ(read(Family::kAccounts, "b"), std::nullopt);
+  EXPECT_EQ(read(Family::kAccounts, "c"), std::optional<std::string>("3"));
+  EXPECT_EQ(read(Family::kAccounts, "d"), std::optional<std::string>("4"));
+  EXPECT_EQ(read(Family::kMeta, "a"), std::optional<std::string>("other family"));
+  // Cleared, the batch forgets its keys: a put of "a" is an operation again.
+  batch.Clear();
+  EXPECT_TRUE(batch.Empty());
+  batch.Put(Family::kAccounts, "a", "5");
+  EXPECT_EQ(batch.Count(), 1u);
+  ASSERT_TRUE(store.value()->Commit(batch).ok());
+  EXPECT_EQ(read(Family::kAccounts, "a"), std::optional<std::string>("5"));
+}
+
 TEST(StoreTest, ReadViewSeesOneStateWhateverCommitsLater) {
   testing::TempDir dir;
   auto store = Store::Open({dir.path(), true});
