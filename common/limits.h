@@ -104,6 +104,18 @@ inline constexpr std::chrono::seconds kAutoConfirmDefault{7 * 24 * 3600};
 inline constexpr std::chrono::seconds kMaxAutoConfirm{90 * 24 * 3600};
 // A refused auto-confirm is tried again after this.
 inline constexpr std::chrono::seconds kAutoConfirmRetry{3600};
+// What one buyer may hold unpaid (each unpaid order holds stock): orders and dong.
+inline constexpr std::int64_t kDefaultMaxUnpaidOrders = 5;
+inline constexpr std::int64_t kMaxUnpaidOrdersLimit = 1'000;
+inline constexpr std::int64_t kDefaultMaxUnpaidValue = 5'000'000;
+
+// --- Abuse limits (gateway/limits.h), per second unless named otherwise ---
+inline constexpr std::int64_t kDefaultRequestsPerAddress = 1'000;
+inline constexpr std::int64_t kDefaultRequestsPerToken = 50;
+inline constexpr std::int64_t kDefaultRegistrationsPerAddressHour = 20;
+inline constexpr std::int64_t kDefaultAuthFailuresPerAddressMinute = 20;
+inline constexpr std::int64_t kDefaultCallbacksPerProvider = 500;
+inline constexpr std::int64_t kMaxLimitRate = 1'000'000;
 
 // --- QR payments (EMV QRCPS merchant-presented mode, NAPAS VietQR; common/emvco.h) ---
 // Value of one EMVCo data object, in characters (its length is written as two digits).

@@ -52,6 +52,8 @@ std::string_view CodeName(Code code) {
       return "EXPIRED";
     case Code::kSameOperator:
       return "SAME_OPERATOR";
+    case Code::kRateLimited:
+      return "RATE_LIMITED";
     case Code::kIoError:
       return "IO_ERROR";
     case Code::kInternal:

@@ -36,10 +36,14 @@ enum class Code {
   kAlreadyPaid,           // a one-time payment request that was paid already
   kExpired,               // a payment request whose time ran out
   kSameOperator,          // four eyes: the operator who asked cannot also approve
+  kRateLimited,           // an abuse limit: wait (detail retry_after_seconds) and retry
   kUnavailable,           // the engine is stopped or its queue is full; retry later
   kIoError,               // storage failed
   kInternal,              // a bug: an invariant did not hold
 };
+
+// The detail of a kRateLimited status that holds the seconds to wait before retrying.
+inline constexpr std::string_view kRetryAfterDetail = "retry_after_seconds";
 
 // Stable UPPER_SNAKE name of a code, as clients see it.
 std::string_view CodeName(Code code);

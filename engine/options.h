@@ -27,6 +27,13 @@ struct MarketOptions {
   std::chrono::seconds pay_timeout = kPayTimeoutDefault;
   // Shipped orders that the buyer does not confirm complete by themselves. Default: 7 days.
   std::chrono::seconds auto_confirm_after = kAutoConfirmDefault;
+  // Orders one buyer may hold waiting for payment (each holds stock until paid or
+  // expired); one more is refused with RATE_LIMITED until one is paid, cancelled or
+  // expires. 0: no limit. Default: 5.
+  std::int64_t max_unpaid_orders = kDefaultMaxUnpaidOrders;
+  // Dong one buyer's unpaid orders may add up to, the new order included; 0: no limit.
+  // Default: 5,000,000.
+  std::int64_t max_unpaid_value = kDefaultMaxUnpaidValue;
 };
 
 struct EngineOptions {

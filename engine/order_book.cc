@@ -1,7 +1,10 @@
 #include "engine/order_book.h"
 
+#include <limits>
+
 #include "common/assert.h"
 #include "engine/ledger.h"
+#include "engine/market.h"
 #include "storage/keys.h"
 
 namespace market4::engine {
@@ -64,6 +67,7 @@ Result<v1::Order*> OrderBook::Find(const std::string& id) {
   if (!number.ok()) return number.status();
   if (number.value()) numbers_[id] = storage::DecodeSequence(*number.value()).value_or(0);
   if (!IsOpen(order.status())) closed_in_batch_.push_back(id);  // leaves again after commit
+  TrackUnpaid(order);
   return &orders_.emplace(id, std::move(order)).first->second;
 }
 
@@ -90,7 +94,39 @@ void OrderBook::Put(const v1::Order& order, storage::Batch* batch) {
     batch->Delete(Family::kOpenOrders, order.id());
     closed_in_batch_.push_back(order.id());
   }
+  TrackUnpaid(order);
   orders_[order.id()] = order;
+}
+
+void OrderBook::TrackUnpaid(const v1::Order& order) {
+  auto it = unpaid_.find(order.buyer_id());
+  if (order.status() == v1::PENDING_PAYMENT) {
+    if (it == unpaid_.end()) it = unpaid_.emplace(order.buyer_id(), std::set<std::string>()).first;
+    it->second.insert(order.id());
+    return;
+  }
+  if (it == unpaid_.end()) return;
+  it->second.erase(order.id());
+  if (it->second.empty()) unpaid_.erase(it);
+}
+
+// The total stops at the largest int64 rather than overflow: it is compared with a limit.
+OrderBook::Unpaid OrderBook::UnpaidOf(const std::string& buyer_id) const {
+  Unpaid unpaid;
+  auto it = unpaid_.find(buyer_id);
+  if (it == unpaid_.end()) return unpaid;
+  for (const std::string& id : it->second) {
+    const v1::Order& order = orders_.at(id);
+    ++unpaid.count;
+    if (__builtin_add_overflow(unpaid.total, order.total(), &unpaid.total)) {
+      unpaid.total = std::numeric_limits<std::int64_t>::max();
+    }
+    std::int64_t pay_by = Nanos(order.pay_by());
+    if (unpaid.first_pay_by_ns == 0 || pay_by < unpaid.first_pay_by_ns) {
+      unpaid.first_pay_by_ns = pay_by;
+    }
+  }
+  return unpaid;
 }
 
 void OrderBook::Index(const v1::Order& order, storage::Batch* batch) {

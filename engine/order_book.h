@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -40,12 +41,24 @@ class OrderBook {
 
   const std::map<std::string, v1::Order>& in_memory() const { return orders_; }
 
+  // A buyer's orders waiting for payment: how many, their total, and the earliest pay-by
+  // (ns since the epoch; 0 if none).
+  struct Unpaid {
+    std::int64_t count = 0;
+    std::int64_t total = 0;
+    std::int64_t first_pay_by_ns = 0;
+  };
+  Unpaid UnpaidOf(const std::string& buyer_id) const;
+
  private:
   storage::Store* store_;
   std::map<std::string, v1::Order> orders_;
   std::vector<std::string> closed_in_batch_;
   // The number of every order in orders_, for its status index keys.
   std::map<std::string, std::uint64_t> numbers_;
+  // Buyer id -> ids of their orders in PENDING_PAYMENT (all open orders are in memory).
+  std::map<std::string, std::set<std::string>> unpaid_;
+  void TrackUnpaid(const v1::Order& order);
   std::uint64_t order_number_ = 0;
 };
 

@@ -242,6 +242,39 @@ const char* ActionName(OrderAction action) {
   return "cancel";
 }
 
+namespace {
+
+// A buyer may hold only so much unpaid (market options max_unpaid_orders and
+// max_unpaid_value): every unpaid order holds stock that real buyers cannot have. Refused
+// with RATE_LIMITED and the seconds until the buyer's first unpaid order runs out of time,
+// unless the order alone is over the value limit (then no wait helps).
+Status CheckUnpaidLimits(const Context& context, const v1::Order& order) {
+  const MarketOptions& options = context.market.options;
+  if (options.max_unpaid_value > 0 && order.total() > options.max_unpaid_value) {
+    return InvalidField("an order may hold at most " + std::to_string(options.max_unpaid_value) +
+                            " dong before it is paid (max-unpaid-value); this one totals " +
+                            std::to_string(order.total()),
+                        "items");
+  }
+  OrderBook::Unpaid unpaid = context.market.orders.UnpaidOf(order.buyer_id());
+  const char* limit = nullptr;
+  if (options.max_unpaid_orders > 0 && unpaid.count >= options.max_unpaid_orders) {
+    limit = "max-unpaid-orders";
+  } else if (options.max_unpaid_value > 0 &&
+             unpaid.total > options.max_unpaid_value - order.total()) {
+    limit = "max-unpaid-value";
+  }
+  if (limit == nullptr) return Status::Ok();
+  std::int64_t wait_ns = std::max<std::int64_t>(unpaid.first_pay_by_ns - context.now, 0);
+  std::int64_t wait_seconds = std::max<std::int64_t>(1, (wait_ns + 999'999'999) / 1'000'000'000);
+  return Status(Code::kRateLimited, std::string("too many unpaid orders (") + limit +
+                                        "): pay or cancel one, or wait for it to expire")
+      .WithDetail("limit", limit)
+      .WithDetail(std::string(kRetryAfterDetail), std::to_string(wait_seconds));
+}
+
+}  // namespace
+
 Answer<v1::Order> PlaceOrder::Apply(Context& context) const {
   if (idempotency_key.empty()) return KeyRequired();
   Market& market = context.market;
@@ -252,6 +285,7 @@ Answer<v1::Order> PlaceOrder::Apply(Context& context) const {
   if (replay.value()) return {std::move(*replay.value()), true};
   auto order = BuildOrder(*this, context);
   if (!order.ok()) return order.status();
+  if (Status s = CheckUnpaidLimits(context, order.value()); !s.ok()) return s;
   MoveStock(context, order.value(), -1);
   order->set_payment_code(ClaimPaymentCode(context, id, id));
   market.orders.Index(order.value(), &context.batch);

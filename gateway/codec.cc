@@ -164,7 +164,14 @@ HttpResponse ErrorResponse(const Status& status, Format format) {
   for (const auto& [key, value] : status.details()) {
     (*error.mutable_details())[engine::ToValidUtf8(key)] = engine::ToValidUtf8(value);
   }
-  return MessageResponse(HttpStatusFor(status.code()), error, format);
+  HttpResponse response = MessageResponse(HttpStatusFor(status.code()), error, format);
+  // Told when to come back (RFC 9110 §10.2.3): a limit says when; a full queue, in a second.
+  if (status.code() == Code::kRateLimited || status.code() == Code::kUnavailable) {
+    auto wait = status.details().find(std::string(kRetryAfterDetail));
+    response.headers.emplace_back("Retry-After",
+                                  wait == status.details().end() ? "1" : wait->second);
+  }
+  return response;
 }
 
 int HttpStatusFor(Code code) {
@@ -200,6 +207,8 @@ int HttpStatusFor(Code code) {
     case Code::kAmountExceedsPending:
     case Code::kRefundExceedsPaid:
       return 422;
+    case Code::kRateLimited:
+      return 429;
     case Code::kUnavailable:
       return 503;
     case Code::kIoError:

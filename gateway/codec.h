@@ -44,6 +44,8 @@ HttpResponse MessageResponse(int http_status, const google::protobuf::Message& m
 // An Error body for a domain status, with the fitting HTTP status. Every string that goes
 // into the body (code, message, detail keys and values) has its invalid UTF-8 bytes replaced
 // by U+FFFD, so the body is always valid JSON and valid protobuf.
+// A RATE_LIMITED status's kRetryAfterDetail becomes the response's Retry-After
+// (UNAVAILABLE, and RATE_LIMITED without it, say 1).
 HttpResponse ErrorResponse(const Status& status, Format format);
 // An Error body for a failure only the gateway knows (415, 405, 413, ...); sanitized alike.
 HttpResponse ErrorResponse(int http_status, std::string_view code, std::string_view message,

@@ -79,6 +79,8 @@ class ConnectionSlot {
   void Release() {
     if (counter_ != nullptr) std::exchange(counter_, nullptr)->Release(client_);
   }
+  // The client's key (ClientKey), also after Release.
+  const boost::asio::ip::address& client() const { return client_; }
 
  private:
   ConnectionCounter* counter_;

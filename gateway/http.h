@@ -24,6 +24,9 @@ struct HttpRequest {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string request_id;  // the client's X-Request-Id if safe, else one made by the server
   std::string body;
+  // The address that per-address limits count (IPv6: its /64), as text; "" for a request
+  // that came from no socket (tests calling the router), which no per-address limit counts.
+  std::string client;
 
   // The first header named `name` (any case), or "" if there is none.
   std::string_view Header(std::string_view name) const {

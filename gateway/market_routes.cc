@@ -196,7 +196,7 @@ const std::vector<Route>& MarketRoutes() {
       {"POST", {"v1", "merchants"}, kBearer, kOperator, CreateMerchant},
       {"GET", {"v1", "merchants"}, kBearer, kOperator, ListMerchants},
       {"GET", {"v1", "merchants", "*"}, kBearer, kOperator, GetMerchant},
-      {"POST", {"v1", "buyers"}, kPublic, 0, CreateBuyer},
+      {"POST", {"v1", "buyers"}, kPublic, 0, CreateBuyer, Charge::kRegistration},
       {"GET", {"v1", "buyers"}, kBearer, kOperator, ListBuyers},
       {"GET", {"v1", "buyers", "*"}, kBearer, kOperator, GetBuyer},
       {"POST", {"v1", "buyers", "*", "deposits"}, kBearer, kOperator, Deposit},

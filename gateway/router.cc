@@ -34,6 +34,16 @@ HttpResponse Unauthenticated(const Call& call) {
   return response;
 }
 
+// 429 RATE_LIMITED naming the limit, with Retry-After.
+void RateLimited(Call& call, const Refusal& refusal) {
+  std::string limit(refusal.limit);
+  ReplyError(call, Status(Code::kRateLimited,
+                          "too many requests (" + limit + "); retry after Retry-After seconds")
+                       .WithDetail("limit", limit)
+                       .WithDetail(std::string(kRetryAfterDetail),
+                                   std::to_string(refusal.wait_seconds)));
+}
+
 // Resolves a Bearer token into call.caller. False: a token was sent and is not valid.
 bool ResolveBearer(Call& call, const engine::Engine& engine, const AdminAuth& auth) {
   std::string_view header = call.request.Header("Authorization");
@@ -50,13 +60,36 @@ bool ResolveBearer(Call& call, const engine::Engine& engine, const AdminAuth& au
   return true;
 }
 
+// Charges the per-address limits, or a callback's provider's; answers 429 and returns false
+// if one refuses.
+bool ChargeBefore(Call& call, const Route& route, AbuseLimits& limits, LimitClock::time_point now) {
+  Refusal refusal;
+  if (route.authentication == Authentication::kProviderSignature) {
+    if (call.path.size() > 2) refusal = limits.ChargeCallback(call.path[2], now);
+  } else if (!call.request.client.empty()) {
+    refusal = limits.ChargeAddress(call.request.client, route.charge, now);
+  }
+  if (refusal) RateLimited(call, refusal);
+  return !refusal;
+}
+
 // Answers the call and returns false unless the caller may use `route`.
-bool Admit(Call& call, const Route& route, const engine::Engine& engine, const AdminAuth& auth) {
+bool Admit(Call& call, const Route& route, const engine::Engine& engine, const AdminAuth& auth,
+           AbuseLimits& limits, LimitClock::time_point now) {
   if (route.authentication == Authentication::kNone ||
       route.authentication == Authentication::kProviderSignature) {
     return true;  // a signed route's handler verifies the signature against the provider's keys
   }
+  const std::string& client = call.request.client;
+  bool sent_token = !call.request.Header("Authorization").empty();
+  if (sent_token && !client.empty()) {
+    if (Refusal refusal = limits.AuthenticationBlocked(client, now)) {
+      RateLimited(call, refusal);
+      return false;
+    }
+  }
   if (!ResolveBearer(call, engine, auth)) {
+    if (!client.empty()) limits.AuthenticationFailed(client, now);
     Reply(call, Unauthenticated(call));
     return false;
   }
@@ -200,7 +233,14 @@ void Router::Handle(const HttpRequest& request, Respond respond) const {
   for (auto segment : target->segments()) call.path.push_back(segment);
   for (auto param : target->params()) call.query[param.key] = param.value;
   const Route* route = Find(call);
-  if (!route || !Admit(call, *route, *engine_, *auth_)) return;
+  if (!route) return;
+  LimitClock::time_point now = LimitClock::now();
+  if (!ChargeBefore(call, *route, limits_, now)) return;
+  if (!Admit(call, *route, *engine_, *auth_, limits_, now)) return;
+  if (call.caller.role == engine::Role::kMerchant || call.caller.role == engine::Role::kBuyer) {
+    std::string principal = engine::RoleName(call.caller.role) + (":" + call.caller.id);
+    if (Refusal refusal = limits_.ChargeToken(principal, now)) return RateLimited(call, refusal);
+  }
   route->handler(call, *engine_);
 }
 

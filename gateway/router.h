@@ -2,8 +2,8 @@
 // way the route declares, checks the caller's role, and hands the call to the route's
 // handler, which decodes the body, asks the engine, and encodes the answer. It holds no
 // business rule and no Beast: the Beast server feeds it plain HttpRequests, and tests call
-// it directly. HEAD is answered wherever GET is (the server sends no body). Stateless after
-// construction; any I/O thread may call Handle.
+// it directly. HEAD is answered wherever GET is (the server sends no body). Before a handler
+// runs it charges the abuse limits (limits.h). Any I/O thread may call Handle.
 #pragma once
 
 #include <functional>
@@ -13,6 +13,7 @@
 #include "engine/engine.h"
 #include "gateway/auth.h"
 #include "gateway/http.h"
+#include "gateway/limits.h"
 
 namespace market4::gateway {
 
@@ -26,6 +27,10 @@ class Router {
   // router). Without one, those routes answer 503.
   Router(engine::Engine* engine, const AdminAuth* auth, EventHub* events)
       : engine_(engine), auth_(auth), events_(events) {}
+  // With the abuse limits' rates (limits.h); without, LimitOptions{}.
+  Router(engine::Engine* engine, const AdminAuth* auth, EventHub* events,
+         const LimitOptions& limits)
+      : engine_(engine), auth_(auth), events_(events), limits_(limits) {}
 
   // Called exactly once per request, possibly on another thread (the engine's writer).
   using Respond = std::function<void(HttpResponse)>;
@@ -35,6 +40,7 @@ class Router {
   engine::Engine* engine_;
   const AdminAuth* auth_;
   EventHub* events_ = nullptr;
+  mutable AbuseLimits limits_;
 };
 
 }  // namespace market4::gateway

@@ -60,6 +60,9 @@ struct Route {
   Authentication authentication;
   unsigned roles;  // for kBearer
   Handler handler;
+  // What the abuse limits charge besides the request (limits.h); signed callbacks are
+  // charged to their provider (path segment 2) whatever this says.
+  Charge charge = Charge::kRequest;
 };
 
 // Whether `path` (decoded segments) matches `pattern`.

@@ -64,7 +64,8 @@ class Session : public std::enable_shared_from_this<Session> {
   // extensions and framing bytes, which the parser's body limit does not count, cannot grow
   // it without bound.
   Session(tcp::socket socket, std::shared_ptr<ServerState> state, ConnectionSlot slot)
-      : stream_(std::move(socket)),
+      : client_(slot.client().to_string()),
+        stream_(std::move(socket)),
         buffer_(state->options.max_header_bytes + state->options.max_body_bytes +
                 kFramingSlackBytes),
         state_(std::move(state)),
@@ -211,6 +212,7 @@ class Session : public std::enable_shared_from_this<Session> {
     request.request_id =
         IsSafeRequestId(client_id) ? std::string(client_id) : NewRequestId(*state_);
     request.body = std::move(message.body());
+    request.client = client_;
     method_ = request.method;
     target_ = request.target.substr(0, request.target.find('?'));
     request_id_ = request.request_id;
@@ -329,6 +331,7 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.socket().close(ignored);
   }
 
+  std::string client_;  // ClientKey of the peer, as text
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<RequestParser> parser_;

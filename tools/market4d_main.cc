@@ -71,7 +71,7 @@ int Serve(const DaemonOptions& options) {
     spdlog::error("cannot open the ledger: {}", engine.status().ToString());
     return 1;
   }
-  market4::gateway::Router router(engine.value().get(), &auth.value(), &events);
+  market4::gateway::Router router(engine.value().get(), &auth.value(), &events, options.limits);
   market4::gateway::Server server(options.server, [&router](const auto& request, auto respond) {
     router.Handle(request, std::move(respond));
   });

@@ -59,6 +59,13 @@ struct Flags {
   std::int64_t commission_bps = 0;
   std::int64_t pay_timeout_minutes = 0;
   std::int64_t auto_confirm_days = 0;
+  std::int64_t max_unpaid_orders = 0;
+  std::int64_t max_unpaid_value = 0;
+  std::int64_t requests_per_address = 0;
+  std::int64_t requests_per_token = 0;
+  std::int64_t registrations_per_address_hour = 0;
+  std::int64_t auth_failures_per_address_minute = 0;
+  std::int64_t callbacks_per_provider = 0;
   std::string utc_offset;
   std::string log_level;
 };
@@ -192,6 +199,20 @@ void AddServerOptions(CLI::App& app, Flags* flags) {
             "most commands per durable batch");
 }
 
+// Abuse limits (gateway/limits.h); 0 turns one off.
+void AddLimitOptions(CLI::App& app, Flags* flags) {
+  AddNumber(app, "requests-per-address", &flags->requests_per_address, 0, kMaxLimitRate,
+            "requests per second from one client address\n(IPv6: a /64), bursts of twice that");
+  AddNumber(app, "requests-per-token", &flags->requests_per_token, 0, kMaxLimitRate,
+            "requests per second from one merchant or buyer\ntoken, bursts of twice that");
+  AddNumber(app, "registrations-per-address-hour", &flags->registrations_per_address_hour, 0,
+            kMaxLimitRate, "buyer registrations per hour from one address");
+  AddNumber(app, "auth-failures-per-address-minute", &flags->auth_failures_per_address_minute,
+            0, kMaxLimitRate, "invalid tokens per minute from one address before\nits Bearer requests get 429");
+  AddNumber(app, "callbacks-per-provider", &flags->callbacks_per_provider, 0, kMaxLimitRate,
+            "signed callbacks per second from one provider,\nbursts of twice that");
+}
+
 void AddMarketOptions(CLI::App& app, Flags* flags) {
   AddNumber(app, "commission-bps", &flags->commission_bps, 0, kMaxCommissionBps,
             "platform commission on completed orders, in basis\npoints (100 = 1%)");
@@ -199,6 +220,10 @@ void AddMarketOptions(CLI::App& app, Flags* flags) {
             "unpaid orders release their stock after N minutes");
   AddNumber(app, "auto-confirm-days", &flags->auto_confirm_days, 1, kMaxAutoConfirmDays,
             "shipped orders complete by themselves after N days");
+  AddNumber(app, "max-unpaid-orders", &flags->max_unpaid_orders, 0, kMaxUnpaidOrdersLimit,
+            "orders one buyer may hold unpaid; 0: no limit");
+  AddNumber(app, "max-unpaid-value", &flags->max_unpaid_value, 0, kMaxPriceDong,
+            "dong one buyer's unpaid orders may add up to;\n0: no limit");
   AddText(
       app, "utc-offset", "+HH:MM", &flags->utc_offset,
       "business days and the daily close follow this\noffset from UTC (Asia/Ho_Chi_Minh: +07:00)")
@@ -271,6 +296,13 @@ Flags FlagsFrom(const DaemonOptions& options) {
       duration_cast<std::chrono::minutes>(options.market.pay_timeout).count();
   flags.auto_confirm_days =
       duration_cast<std::chrono::days>(options.market.auto_confirm_after).count();
+  flags.max_unpaid_orders = options.market.max_unpaid_orders;
+  flags.max_unpaid_value = options.market.max_unpaid_value;
+  flags.requests_per_address = options.limits.requests_per_address;
+  flags.requests_per_token = options.limits.requests_per_token;
+  flags.registrations_per_address_hour = options.limits.registrations_per_address_hour;
+  flags.auth_failures_per_address_minute = options.limits.auth_failures_per_address_minute;
+  flags.callbacks_per_provider = options.limits.callbacks_per_provider;
   flags.utc_offset = FormatUtcOffset(options.utc_offset_minutes);
   flags.log_level = LogLevelText(options.log_level);
   return flags;
@@ -292,6 +324,13 @@ void ApplyFlags(const Flags& flags, DaemonOptions* options) {
   options->market.commission_bps = flags.commission_bps;
   options->market.pay_timeout = std::chrono::minutes(flags.pay_timeout_minutes);
   options->market.auto_confirm_after = std::chrono::days(flags.auto_confirm_days);
+  options->market.max_unpaid_orders = flags.max_unpaid_orders;
+  options->market.max_unpaid_value = flags.max_unpaid_value;
+  options->limits.requests_per_address = flags.requests_per_address;
+  options->limits.requests_per_token = flags.requests_per_token;
+  options->limits.registrations_per_address_hour = flags.registrations_per_address_hour;
+  options->limits.auth_failures_per_address_minute = flags.auth_failures_per_address_minute;
+  options->limits.callbacks_per_provider = flags.callbacks_per_provider;
   options->utc_offset_minutes = ParseUtcOffset(flags.utc_offset).value();
   options->log_level = LogLevelOf(flags.log_level);
 }
@@ -329,6 +368,7 @@ ParseOutcome ParseDaemonOptions(int argc, const char* const* argv, DaemonOptions
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   AddServerOptions(app, &flags);
   AddMarketOptions(app, &flags);
+  AddLimitOptions(app, &flags);
   AddConfigOption(app);
 
   std::vector<std::string> arguments;

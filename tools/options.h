@@ -13,6 +13,7 @@
 #include "common/business_day.h"
 #include "common/limits.h"
 #include "engine/engine.h"
+#include "gateway/limits.h"
 #include "gateway/server.h"
 
 namespace market4::tools {
@@ -38,9 +39,11 @@ struct DaemonOptions {
   gateway::ServerOptions server;
   // Most commands applied in one durable batch. Default: kDefaultMaxBatchCommands.
   std::size_t max_batch = kDefaultMaxBatchCommands;
-  // Commission, payment timeout and auto-confirm delay. Default: engine::MarketOptions{}
-  // (100 bps, 30 minutes, 7 days).
+  // Commission, payment timeout, auto-confirm delay and unpaid-order limits. Default:
+  // engine::MarketOptions{} (100 bps, 30 minutes, 7 days, 5 orders, 5,000,000 dong).
   engine::MarketOptions market;
+  // Abuse limits. Default: gateway::LimitOptions{}.
+  gateway::LimitOptions limits;
   // The market's offset from UTC, for business days and the daily close. Default: +07:00.
   int utc_offset_minutes = kDefaultUtcOffsetMinutes;
   // Least severe log message printed. Default: info.

@@ -36,6 +36,7 @@ TEST(StatusTest, EveryCodeHasItsStableName) {
       {Code::kAlreadyPaid, "ALREADY_PAID"},
       {Code::kExpired, "EXPIRED"},
       {Code::kSameOperator, "SAME_OPERATOR"},
+      {Code::kRateLimited, "RATE_LIMITED"},
       {Code::kUnavailable, "UNAVAILABLE"},
       {Code::kIoError, "IO_ERROR"},
       {Code::kInternal, "INTERNAL"},

@@ -580,8 +580,6 @@ TEST_F(OrdersWithOptionsTest, NoCommissionAndWholeCommission) {
   EXPECT_EQ(Balances("m_1.escrow"), "0/10000/0/10000");
 }
 
-}  // namespace orders_test
-}  // namespace market4::engine
 
 namespace market4::engine {
 namespace orders_test {
@@ -678,6 +676,65 @@ TEST_F(OrdersByStatusTest, OrdersStoredBeforeTheIndexAreIndexedAtStart) {
   EXPECT_TRUE(Ids(AsOperator(), v1::PENDING_PAYMENT).empty());
   EXPECT_EQ(Ids(AsOperator(), v1::PAID), (std::vector<std::string>{"o_2", "o_1"}));
   EXPECT_EQ(Ids(AsMerchant("m_1"), v1::COMPLETED), (std::vector<std::string>{"o_5", "o_3"}));
+}
+
+}  // namespace orders_test
+}  // namespace market4::engine
+
+// A buyer may hold only so many unpaid orders, and only so much in them: every unpaid order
+// holds stock that other buyers cannot have (the stock-hoarding abuse).
+class UnpaidLimitsTest : public MarketFixture {
+ protected:
+  void SetUp() override {
+    market_options_.max_unpaid_orders = 3;
+    market_options_.max_unpaid_value = 100'000;
+    MarketFixture::SetUp();
+    ASSERT_TRUE(AddMerchant("m_1").ok());
+    for (const char* id : {"b_1", "b_2"}) ASSERT_TRUE(AddBuyer(id).ok());
+    ASSERT_TRUE(Deposit("b_1", 1'000'000).ok());
+    ASSERT_TRUE(AddListing("m_1", "l_1", 10'000, 1'000, "Rau muống", "rau").ok());
+  }
+};
+
+TEST_F(UnpaidLimitsTest, TheNextUnpaidOrderWaitsUntilOneIsPaidOrExpires) {
+  for (int i = 1; i <= 3; ++i) Ok(Place("b_1", "o_" + std::to_string(i), {{"l_1", 1}}));
+  AdvanceAndTick(std::chrono::minutes(10));
+  Answer<v1::Order> refused = Place("b_1", "o_4", {{"l_1", 1}});
+  ASSERT_EQ(refused.status.code(), Code::kRateLimited);
+  EXPECT_EQ(DetailOf(refused.status, "limit"), "max-unpaid-orders");
+  // The first unpaid order runs out of time 30 minutes after it was placed: 20 from now.
+  EXPECT_EQ(DetailOf(refused.status, std::string(kRetryAfterDetail)), "1200");
+  EXPECT_EQ(Stock("l_1"), 997);  // the refusal reserved nothing
+  // Another buyer is not limited by b_1's orders.
+  Ok(Place("b_2", "o_5", {{"l_1", 1}}));
+  // Paying one makes room.
+  Ok(Act(AsBuyer("b_1"), "o_1", OrderAction::kPay));
+  Ok(Place("b_1", "o_4", {{"l_1", 1}}));
+  EXPECT_EQ(Place("b_1", "o_6", {{"l_1", 1}}).status.code(), Code::kRateLimited);
+  // So does cancelling one, and so does expiry.
+  Ok(Act(AsBuyer("b_1"), "o_2", OrderAction::kCancel));
+  Ok(Place("b_1", "o_6", {{"l_1", 1}}));
+  EXPECT_EQ(Place("b_1", "o_7", {{"l_1", 1}}).status.code(), Code::kRateLimited);
+  AdvanceAndTick(std::chrono::minutes(21));  // o_3 expires
+  Ok(Place("b_1", "o_7", {{"l_1", 1}}));
+}
+
+TEST_F(UnpaidLimitsTest, UnpaidValueIsCappedAndTheCountSurvivesARestart) {
+  // 100,000 dong at most, the new order included.
+  Ok(Place("b_1", "o_1", {{"l_1", 6}}));  // 60,000
+  Answer<v1::Order> refused = Place("b_1", "o_2", {{"l_1", 5}});  // would be 110,000
+  ASSERT_EQ(refused.status.code(), Code::kRateLimited);
+  EXPECT_EQ(DetailOf(refused.status, "limit"), "max-unpaid-value");
+  Ok(Place("b_1", "o_2", {{"l_1", 4}}));  // exactly 100,000
+  // An order over the limit by itself can never wait unpaid: a plain 400, no wait helps.
+  Answer<v1::Order> whole_stock = Place("b_2", "o_3", {{"l_1", 990}});
+  EXPECT_EQ(whole_stock.status.code(), Code::kInvalidArgument);
+  EXPECT_EQ(Stock("l_1"), 990);
+  // The unpaid orders are counted again after a restart (they are loaded as open orders).
+  Reopen();
+  EXPECT_EQ(Place("b_1", "o_4", {{"l_1", 1}}).status.code(), Code::kRateLimited);
+  Ok(Act(AsBuyer("b_1"), "o_1", OrderAction::kPay));
+  Ok(Place("b_1", "o_4", {{"l_1", 1}}));
 }
 
 }  // namespace orders_test

@@ -394,6 +394,7 @@ TEST(CodecTest, ErrorResponseMapsEveryCode) {
       {Code::kAlreadyPaid, 409},
       {Code::kExpired, 410},
       {Code::kSameOperator, 409},
+      {Code::kRateLimited, 429},
       {Code::kUnavailable, 503},
       {Code::kIoError, 500},
       {Code::kInternal, 500},

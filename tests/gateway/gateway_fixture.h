@@ -49,6 +49,7 @@ class GatewayFixture : public ::testing::Test {
     options.clock = &clock_;
     options.check_invariants_every_batch = true;
     options.tick_interval = std::chrono::hours(1);
+    options.market = market_options_;
     options.on_fatal = [](const Status& s) { ADD_FAILURE() << "engine fatal: " << s.ToString(); };
     if (hub_options_.clock == nullptr) hub_options_.clock = &clock_;
     hub_ = std::make_unique<gateway::EventHub>(hub_options_);
@@ -56,7 +57,7 @@ class GatewayFixture : public ::testing::Test {
     auto engine = engine::Engine::Open(std::move(options));
     ASSERT_TRUE(engine.ok()) << engine.status().ToString();
     engine_ = std::move(engine).value();
-    router_ = std::make_unique<gateway::Router>(engine_.get(), &auth_, hub_.get());
+    router_ = std::make_unique<gateway::Router>(engine_.get(), &auth_, hub_.get(), limits_);
     gateway::ServerOptions server_options;
     server_options.port = 0;
     server_options.threads = 2;
@@ -170,6 +171,10 @@ class GatewayFixture : public ::testing::Test {
   // constructor); the clock defaults to clock_. Outlives the engine and the server (TearDown
   // resets both).
   gateway::EventHubOptions hub_options_;
+  engine::MarketOptions market_options_;  // set before SetUp to change the defaults
+  // Off unless a test sets them before SetUp: every test client is one address (127.0.0.1)
+  // playing many buyers at full speed. The limits have tests of their own.
+  gateway::LimitOptions limits_{0, 0, 0, 0, 0};
   std::unique_ptr<gateway::EventHub> hub_;
 };
 

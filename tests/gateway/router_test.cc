@@ -32,7 +32,7 @@ class RouterTest : public ::testing::Test {
   HttpResponse Send(const std::string& method, const std::string& target,
                     std::vector<std::pair<std::string, std::string>> headers = {},
                     const std::string& body = "") {
-    HttpRequest request{method, target, std::move(headers), "rid", body};
+    HttpRequest request{method, target, std::move(headers), "rid", body, client_};
     std::promise<HttpResponse> answer;
     router_->Handle(request, [&answer](HttpResponse r) { answer.set_value(std::move(r)); });
     return answer.get_future().get();
@@ -62,6 +62,7 @@ class RouterTest : public ::testing::Test {
     return created.token();
   }
 
+  std::string client_;  // the address requests come from; "" as from no socket
   testing::TempDir dir_;
   AdminAuth auth_{kOperatorToken};
   std::unique_ptr<engine::Engine> engine_;
@@ -147,7 +148,7 @@ TEST_F(RouterTest, RolesAreCheckedAfterAuthentication) {
 TEST_F(RouterTest, HeadersAreFoundInAnyCase) {
   HttpResponse r = Send("POST", "/v1/buyers", {{"content-TYPE", "text/plain"}}, "x");
   EXPECT_EQ(r.status, 415);
-  HttpRequest request{"GET", "/", {{"X-One", "1"}, {"x-one", "2"}}, "", ""};
+  HttpRequest request{"GET", "/", {{"X-One", "1"}, {"x-one", "2"}}, "", "", ""};
   EXPECT_EQ(request.Header("X-ONE"), "1");  // the first of repeated headers
   EXPECT_EQ(request.Header("missing"), "");
 }
@@ -172,6 +173,117 @@ TEST_F(RouterTest, EngineAnswersBecomeHttp) {
   HttpResponse bad_token = Send("GET", "/v1/accounts?page_token=garbage", op);
   EXPECT_EQ(bad_token.status, 400);
   EXPECT_EQ(Code(bad_token), "INVALID_ARGUMENT");
+}
+
+// The router charges the abuse limits before any handler runs: a refusal is 429 RATE_LIMITED
+// naming the limit, with Retry-After, and nothing is created.
+class LimitedRouterTest : public RouterTest {
+ protected:
+  void Limit(const LimitOptions& limits) {
+    router_ = std::make_unique<Router>(engine_.get(), &auth_, nullptr, limits);
+    client_ = "198.51.100.7";
+  }
+
+  std::string Detail(const HttpResponse& response, const std::string& key) {
+    v1::Error error;
+    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(response.body, &error).ok());
+    return error.details().count(key) ? error.details().at(key) : "";
+  }
+
+  std::size_t BuyerCount() {
+    auto buyers = engine_->Read().ListBuyers(100, "");
+    EXPECT_TRUE(buyers.ok());
+    return buyers.ok() ? static_cast<std::size_t>(buyers.value().buyers_size()) : 0;
+  }
+};
+
+TEST_F(LimitedRouterTest, RegistrationsPerAddress) {
+  LimitOptions limits;
+  limits.registrations_per_address_hour = 3;
+  Limit(limits);
+  for (int i = 0; i < 3; ++i) NewBuyerToken();
+  HttpResponse refused = Send("POST", "/v1/buyers", {{"Content-Type", "application/json"}},
+                              R"({"name":"Bot","phone":"0912345678"})");
+  EXPECT_EQ(refused.status, 429) << refused.body;
+  EXPECT_EQ(Code(refused), "RATE_LIMITED");
+  EXPECT_EQ(Detail(refused, "limit"), "registrations-per-address-hour");
+  EXPECT_EQ(Header(refused, "Retry-After"), "1200");
+  EXPECT_EQ(BuyerCount(), 3u);
+  // Another address may still register, and the limited one may still browse.
+  client_ = "198.51.100.8";
+  NewBuyerToken();
+  client_ = "198.51.100.7";
+  EXPECT_EQ(Send("GET", "/v1/listings").status, 200);
+}
+
+TEST_F(LimitedRouterTest, RequestsPerTokenAndPerAddress) {
+  LimitOptions limits;
+  limits.requests_per_token = 2;  // bursts of 4
+  Limit(limits);
+  std::string buyer = NewBuyerToken();
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(Send("GET", "/v1/wallet", {{"Authorization", "Bearer " + buyer}}).status, 200);
+  }
+  HttpResponse refused = Send("GET", "/v1/wallet", {{"Authorization", "Bearer " + buyer}});
+  EXPECT_EQ(refused.status, 429);
+  EXPECT_EQ(Detail(refused, "limit"), "requests-per-token");
+  EXPECT_EQ(Header(refused, "Retry-After"), "1");
+  // Operators are staff: not limited per token.
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(
+        Send("GET", "/v1/buyers", {{"Authorization", std::string("Bearer ") + kOperatorToken}})
+            .status,
+        200);
+  }
+  limits.requests_per_address = 3;  // bursts of 6
+  Limit(limits);
+  int answered = 0;
+  for (int i = 0; i < 10; ++i) answered += Send("GET", "/healthz").status == 200;
+  EXPECT_EQ(answered, 6);
+  EXPECT_EQ(Detail(Send("GET", "/healthz"), "limit"), "requests-per-address");
+}
+
+TEST_F(LimitedRouterTest, RepeatedBadTokensLockTheAddressOut) {
+  LimitOptions limits;
+  limits.auth_failures_per_address_minute = 3;
+  Limit(limits);
+  std::string buyer = NewBuyerToken();
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(Send("GET", "/v1/wallet", {{"Authorization", "Bearer guess-" + std::to_string(i)}})
+                  .status,
+              401);
+  }
+  // Now every Bearer request from the address waits, a valid token's too: a guesser cannot
+  // tell a right guess from a wrong one.
+  HttpResponse guess = Send("GET", "/v1/wallet", {{"Authorization", "Bearer guess-3"}});
+  EXPECT_EQ(guess.status, 429);
+  EXPECT_EQ(Detail(guess, "limit"), "auth-failures-per-address-minute");
+  EXPECT_EQ(Header(guess, "Retry-After"), "20");
+  EXPECT_EQ(Send("GET", "/v1/wallet", {{"Authorization", "Bearer " + buyer}}).status, 429);
+  // Public routes still answer; another address is not locked out.
+  EXPECT_EQ(Send("GET", "/v1/listings").status, 200);
+  client_ = "198.51.100.9";
+  EXPECT_EQ(Send("GET", "/v1/wallet", {{"Authorization", "Bearer " + buyer}}).status, 200);
+}
+
+TEST_F(LimitedRouterTest, ProviderCallbacksAreNotCountedAgainstTheirAddress) {
+  LimitOptions limits;
+  limits.requests_per_address = 1;  // bursts of 2
+  limits.callbacks_per_provider = 2;  // bursts of 4
+  Limit(limits);
+  EXPECT_EQ(Send("GET", "/healthz").status, 200);
+  EXPECT_EQ(Send("GET", "/healthz").status, 200);
+  EXPECT_EQ(Send("GET", "/healthz").status, 429);
+  // The address is spent, yet a provider's callbacks from it are still heard (and refused
+  // only for their signature here: no such provider).
+  for (int i = 0; i < 4; ++i) {
+    HttpResponse r = Send("POST", "/v1/providers/momo/events", {}, "{}");
+    EXPECT_NE(r.status, 429) << r.body;
+  }
+  HttpResponse flood = Send("POST", "/v1/providers/momo/events", {}, "{}");
+  EXPECT_EQ(flood.status, 429);
+  EXPECT_EQ(Detail(flood, "limit"), "callbacks-per-provider");
+  EXPECT_NE(Send("POST", "/v1/providers/viettel/events", {}, "{}").status, 429);
 }
 
 }  // namespace router_test
