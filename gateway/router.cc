@@ -37,11 +37,11 @@ HttpResponse Unauthenticated(const Call& call) {
 // 429 RATE_LIMITED naming the limit, with Retry-After.
 void RateLimited(Call& call, const Refusal& refusal) {
   std::string limit(refusal.limit);
-  ReplyError(call, Status(Code::kRateLimited,
-                          "too many requests (" + limit + "); retry after Retry-After seconds")
-                       .WithDetail("limit", limit)
-                       .WithDetail(std::string(kRetryAfterDetail),
-                                   std::to_string(refusal.wait_seconds)));
+  ReplyError(call,
+             Status(Code::kRateLimited,
+                    "too many requests (" + limit + "); retry after Retry-After seconds")
+                 .WithDetail("limit", limit)
+                 .WithDetail(std::string(kRetryAfterDetail), std::to_string(refusal.wait_seconds)));
 }
 
 // Resolves a Bearer token into call.caller. False: a token was sent and is not valid.

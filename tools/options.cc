@@ -207,8 +207,9 @@ void AddLimitOptions(CLI::App& app, Flags* flags) {
             "requests per second from one merchant or buyer\ntoken, bursts of twice that");
   AddNumber(app, "registrations-per-address-hour", &flags->registrations_per_address_hour, 0,
             kMaxLimitRate, "buyer registrations per hour from one address");
-  AddNumber(app, "auth-failures-per-address-minute", &flags->auth_failures_per_address_minute,
-            0, kMaxLimitRate, "invalid tokens per minute from one address before\nits Bearer requests get 429");
+  AddNumber(app, "auth-failures-per-address-minute", &flags->auth_failures_per_address_minute, 0,
+            kMaxLimitRate,
+            "invalid tokens per minute from one address before\nits Bearer requests get 429");
   AddNumber(app, "callbacks-per-provider", &flags->callbacks_per_provider, 0, kMaxLimitRate,
             "signed callbacks per second from one provider,\nbursts of twice that");
 }

@@ -580,7 +580,6 @@ TEST_F(OrdersWithOptionsTest, NoCommissionAndWholeCommission) {
   EXPECT_EQ(Balances("m_1.escrow"), "0/10000/0/10000");
 }
 
-
 namespace market4::engine {
 namespace orders_test {
 
@@ -721,7 +720,7 @@ TEST_F(UnpaidLimitsTest, TheNextUnpaidOrderWaitsUntilOneIsPaidOrExpires) {
 
 TEST_F(UnpaidLimitsTest, UnpaidValueIsCappedAndTheCountSurvivesARestart) {
   // 100,000 dong at most, the new order included.
-  Ok(Place("b_1", "o_1", {{"l_1", 6}}));  // 60,000
+  Ok(Place("b_1", "o_1", {{"l_1", 6}}));                          // 60,000
   Answer<v1::Order> refused = Place("b_1", "o_2", {{"l_1", 5}});  // would be 110,000
   ASSERT_EQ(refused.status.code(), Code::kRateLimited);
   EXPECT_EQ(DetailOf(refused.status, "limit"), "max-unpaid-value");

@@ -68,7 +68,8 @@ TEST(AbuseLimitsTest, RegistrationsPerAddressAndARefusalSpendsNothingElse) {
   options.requests_per_address = 5;  // bursts of 10
   options.registrations_per_address_hour = 3;
   AbuseLimits limits(options);
-  for (int i = 0; i < 3; ++i) EXPECT_FALSE(limits.ChargeAddress("a", Charge::kRegistration, kStart));
+  for (int i = 0; i < 3; ++i)
+    EXPECT_FALSE(limits.ChargeAddress("a", Charge::kRegistration, kStart));
   Refusal refused = limits.ChargeAddress("a", Charge::kRegistration, kStart);
   EXPECT_TRUE(refused);
   EXPECT_EQ(refused.limit, "registrations-per-address-hour");

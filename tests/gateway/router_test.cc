@@ -249,9 +249,9 @@ TEST_F(LimitedRouterTest, RepeatedBadTokensLockTheAddressOut) {
   Limit(limits);
   std::string buyer = NewBuyerToken();
   for (int i = 0; i < 3; ++i) {
-    EXPECT_EQ(Send("GET", "/v1/wallet", {{"Authorization", "Bearer guess-" + std::to_string(i)}})
-                  .status,
-              401);
+    EXPECT_EQ(
+        Send("GET", "/v1/wallet", {{"Authorization", "Bearer guess-" + std::to_string(i)}}).status,
+        401);
   }
   // Now every Bearer request from the address waits, a valid token's too: a guesser cannot
   // tell a right guess from a wrong one.
@@ -268,7 +268,7 @@ TEST_F(LimitedRouterTest, RepeatedBadTokensLockTheAddressOut) {
 
 TEST_F(LimitedRouterTest, ProviderCallbacksAreNotCountedAgainstTheirAddress) {
   LimitOptions limits;
-  limits.requests_per_address = 1;  // bursts of 2
+  limits.requests_per_address = 1;    // bursts of 2
   limits.callbacks_per_provider = 2;  // bursts of 4
   Limit(limits);
   EXPECT_EQ(Send("GET", "/healthz").status, 200);

@@ -98,7 +98,7 @@ TEST(StoreTest, ABatchKeepsTheLastWriteOfEachKey) {
   batch.Put(Family::kAccounts, "c", "3");  // delete, put: the put
   batch.Put(Family::kAccounts, "d", "1");
   batch.Delete(Family::kAccounts, "d");
-  batch.Put(Family::kAccounts, "d", "4");  // put, delete, put: the last put
+  batch.Put(Family::kAccounts, "d", "4");         // put, delete, put: the last put
   batch.Put(Family::kMeta, "a", "other family");  // the same key elsewhere is another key
   EXPECT_EQ(batch.Count(), 5u);
   ASSERT_TRUE(store.value()->Commit(batch).ok());
