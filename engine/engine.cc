@@ -80,6 +80,16 @@ bool Engine::Enqueue(Item&& item) {
   return true;
 }
 
+Status Engine::Readiness() {
+  std::lock_guard lock(mutex_);
+  if (failed_) return Status(Code::kUnavailable, "the engine stopped after a storage failure");
+  if (stopping_) return Status(Code::kUnavailable, "the engine is stopping");
+  if (queue_.size() >= options_.max_queued_commands) {
+    return Status(Code::kUnavailable, "the engine's queue is full; retry later");
+  }
+  return Status::Ok();
+}
+
 void Engine::Stop() {
   if (backups_) backups_->Stop();
   {

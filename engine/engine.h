@@ -67,6 +67,10 @@ class Engine {
   // day an instant belongs to. Fixed when the engine opens; any thread.
   [[nodiscard]] int utc_offset_minutes() const { return options_.utc_offset_minutes; }
 
+  // Ok if a command submitted now would be taken; else kUnavailable saying why (stopping,
+  // stopped after a storage failure, or the queue is full). For readiness checks; any thread.
+  [[nodiscard]] Status Readiness();
+
   // Batches committed (each one fsync with StoreOptions::sync) and the commands they held,
   // since the engine opened: commands per fsync is their ratio. Any thread.
   struct Counters {

@@ -144,6 +144,14 @@ void Health(Call& call, engine::Engine&) {
   Reply(call, MessageResponse(200, health, call.format));
 }
 
+// Ready: the engine takes writes now (/healthz only says the process answers).
+void Ready(Call& call, engine::Engine& engine) {
+  if (Status s = engine.Readiness(); !s.ok()) return ReplyError(call, s);
+  v1::HealthResponse health;
+  health.set_status("ready");
+  Reply(call, MessageResponse(200, health, call.format));
+}
+
 }  // namespace
 
 bool MatchesPattern(const std::vector<const char*>& pattern, const std::vector<std::string>& path) {
@@ -159,6 +167,7 @@ bool MatchesPattern(const std::vector<const char*>& pattern, const std::vector<s
 const std::vector<Route>& SystemRoutes() {
   static const std::vector<Route> routes = {
       {"GET", {"healthz"}, Authentication::kNone, 0, Health},
+      {"GET", {"readyz"}, Authentication::kNone, 0, Ready},
   };
   return routes;
 }

@@ -44,6 +44,13 @@ int Serve(const DaemonOptions& options) {
     spdlog::error("cannot create data directory {}: {}", options.data_dir, ec.message());
     return 1;
   }
+  // The ledger and the operator token are nobody else's business: owner only (0700).
+  std::filesystem::permissions(options.data_dir, std::filesystem::perms::owner_all,
+                               std::filesystem::perm_options::replace, ec);
+  if (ec) {
+    spdlog::error("cannot make data directory {} private: {}", options.data_dir, ec.message());
+    return 1;
+  }
   std::string token_path;
   auto auth = market4::gateway::AdminAuth::Load(options.data_dir, &token_path);
   if (!auth.ok()) {

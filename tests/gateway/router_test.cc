@@ -90,6 +90,18 @@ TEST_F(RouterTest, HealthNeedsNoCredentialsAtAll) {
   EXPECT_EQ(Send("GET", "/healthz", {{"Authorization", "Bearer nonsense"}}).status, 200);
 }
 
+TEST_F(RouterTest, ReadyWhileTheEngineTakesWrites) {
+  HttpResponse ready = Send("GET", "/readyz");
+  EXPECT_EQ(ready.status, 200);
+  EXPECT_EQ(ready.body, "{\"status\":\"ready\"}\n");
+  engine_->Stop();
+  HttpResponse stopped = Send("GET", "/readyz");
+  EXPECT_EQ(stopped.status, 503);
+  EXPECT_EQ(Code(stopped), "UNAVAILABLE");
+  EXPECT_EQ(Header(stopped, "Retry-After"), "1");
+  EXPECT_EQ(Send("GET", "/healthz").status, 200);  // the process still answers
+}
+
 TEST_F(RouterTest, HeadIsAnsweredWhereGetIs) {
   HttpResponse head = Send("HEAD", "/healthz");
   EXPECT_EQ(head.status, 200);

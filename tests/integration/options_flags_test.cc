@@ -7,6 +7,7 @@
 #include <google/protobuf/util/time_util.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -264,6 +265,45 @@ TEST(OptionsFlagsTest, ReadmeOptionsBlockIsTheHelpText) {
   auto end = readme.find("```\n", begin);
   ASSERT_NE(end, std::string::npos);
   EXPECT_EQ(readme.substr(begin, end - begin), help.out());
+}
+
+// The abuse-limit flags reach a real market4d: one registration an hour from an address,
+// one unpaid order a buyer. The data directory is the owner's alone.
+TEST(OptionsFlagsTest, LimitFlagsApplyToARealServer) {
+  testing::TempDir dir;
+  Process daemon({"--data-dir", dir.Sub("data"), "--listen", "127.0.0.1:0",
+                  "--registrations-per-address-hour", "1", "--max-unpaid-orders", "1"},
+                 {{"MARKET4_ADMIN_TOKEN", kToken}}, dir);
+  std::uint16_t port = daemon.WaitListening();
+  ASSERT_NE(port, 0) << daemon.out() << daemon.err();
+  struct stat info {};
+  ASSERT_EQ(::stat(dir.Sub("data").c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0700u);
+  HttpClient http("127.0.0.1", port);
+  EXPECT_EQ(http.Send("GET", "/readyz", "").status, 200);
+  ClientResponse r =
+      http.Send("POST", "/v1/merchants",
+                R"({"name":"Cô Ba","phone":"0901234567","location":"Chợ"})", Bearer(kToken));
+  ASSERT_EQ(r.status, 201) << r.body;
+  auto merchant = Parse<v1::CreateMerchantResponse>(r);
+  r = http.Send("POST", "/v1/listings",
+                R"({"title":"Gạo","unit":"bao","price":"1000","stock":"9"})",
+                Bearer(merchant.token()));
+  ASSERT_EQ(r.status, 201) << r.body;
+  std::string order =
+      R"({"items":[{"listing_id":")" + Parse<v1::Listing>(r).id() + R"(","quantity":"1"}]})";
+  r = http.Send("POST", "/v1/buyers", R"({"name":"Anh Tư","phone":"0912345678"})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  auto buyer = Parse<v1::CreateBuyerResponse>(r);
+  r = http.Send("POST", "/v1/buyers", R"({"name":"Bot","phone":"0912345678"})");
+  EXPECT_EQ(r.status, 429) << r.body;
+  EXPECT_EQ(r.Header("retry-after"), "3600");
+  EXPECT_EQ(http.Send("POST", "/v1/orders", order, Bearer(buyer.token(), "o-1")).status, 201);
+  r = http.Send("POST", "/v1/orders", order, Bearer(buyer.token(), "o-2"));
+  EXPECT_EQ(r.status, 429) << r.body;
+  EXPECT_NE(r.body.find("max-unpaid-orders"), std::string::npos) << r.body;
+  int stopped = daemon.Signal(SIGTERM);
+  EXPECT_TRUE(WIFEXITED(stopped) && WEXITSTATUS(stopped) == 0) << stopped;
 }
 
 }  // namespace options_flags_test
