@@ -17,7 +17,7 @@ void Fatal(const Status& status) {
   if (fatal_handler) fatal_handler(status);
   // Write out what is logged, but leave the logger in place: other threads may still be
   // logging, and spdlog::shutdown() would destroy the logger under them.
-  spdlog::default_logger()->flush();
+  if (auto logger = spdlog::default_logger()) logger->flush();
   std::_Exit(kFatalExitStatus);
 }
 

@@ -114,7 +114,7 @@ inline constexpr std::int64_t kDefaultRequestsPerAddress = 1'000;
 inline constexpr std::int64_t kDefaultRequestsPerToken = 50;
 inline constexpr std::int64_t kDefaultRegistrationsPerAddressHour = 20;
 inline constexpr std::int64_t kDefaultAuthFailuresPerAddressMinute = 20;
-inline constexpr std::int64_t kDefaultCallbacksPerProvider = 500;
+inline constexpr std::int64_t kDefaultCallbacksPerAddress = 500;
 inline constexpr std::int64_t kMaxLimitRate = 1'000'000;
 
 // --- QR payments (EMV QRCPS merchant-presented mode, NAPAS VietQR; common/emvco.h) ---

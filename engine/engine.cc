@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+
 #include "common/assert.h"
 #include "engine/backups.h"
 #include "engine/context.h"
@@ -80,6 +82,11 @@ bool Engine::Enqueue(Item&& item) {
   return true;
 }
 
+std::size_t Engine::queue_depth() {
+  std::lock_guard lock(mutex_);
+  return queue_.size();
+}
+
 Status Engine::Readiness() {
   std::lock_guard lock(mutex_);
   if (failed_) return Status(Code::kUnavailable, "the engine stopped after a storage failure");
@@ -145,7 +152,11 @@ void Engine::ApplyBatch(std::deque<Item>& items, storage::Batch& batch) {
         item.command));
   }
   if (!batch.Empty()) {
+    auto started = std::chrono::steady_clock::now();
     if (Status s = store_->Commit(batch); !s.ok()) return FailStop(s, items);
+    commit_seconds_.Observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    batch_sizes_.Observe(static_cast<double>(items.size()));
     batches_committed_.fetch_add(1, std::memory_order_relaxed);
     commands_committed_.fetch_add(items.size(), std::memory_order_relaxed);
   }

@@ -16,6 +16,7 @@
 #include <string>
 #include <thread>
 
+#include "common/histogram.h"
 #include "common/status.h"
 #include "engine/clock.h"
 #include "engine/command.h"
@@ -81,6 +82,12 @@ class Engine {
     return {batches_committed_.load(std::memory_order_relaxed),
             commands_committed_.load(std::memory_order_relaxed)};
   }
+  // Commands waiting for the writer now. Any thread.
+  [[nodiscard]] std::size_t queue_depth();
+  // Commands per committed batch, and how long each commit (write and fsync) took, in
+  // seconds. For metrics; any thread.
+  [[nodiscard]] const Histogram& batch_sizes() const { return batch_sizes_; }
+  [[nodiscard]] const Histogram& commit_seconds() const { return commit_seconds_; }
 
  private:
   struct Item {
@@ -104,6 +111,9 @@ class Engine {
   std::int64_t last_batch_ns_ = 0;
   std::atomic<std::uint64_t> batches_committed_{0};
   std::atomic<std::uint64_t> commands_committed_{0};
+  Histogram batch_sizes_{{1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000}};
+  Histogram commit_seconds_{
+      {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1}};
 
   std::mutex mutex_;
   std::condition_variable wake_;

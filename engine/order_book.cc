@@ -116,7 +116,9 @@ OrderBook::Unpaid OrderBook::UnpaidOf(const std::string& buyer_id) const {
   auto it = unpaid_.find(buyer_id);
   if (it == unpaid_.end()) return unpaid;
   for (const std::string& id : it->second) {
-    const v1::Order& order = orders_.at(id);
+    auto found = orders_.find(id);
+    M4_ASSERT(found != orders_.end(), "an unpaid order is not in memory");
+    const v1::Order& order = found->second;
     ++unpaid.count;
     if (__builtin_add_overflow(unpaid.total, order.total(), &unpaid.total)) {
       unpaid.total = std::numeric_limits<std::int64_t>::max();

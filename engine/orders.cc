@@ -256,6 +256,7 @@ Status CheckUnpaidLimits(const Context& context, const v1::Order& order) {
                             std::to_string(order.total()),
                         "items");
   }
+  if (options.max_unpaid_orders <= 0 && options.max_unpaid_value <= 0) return Status::Ok();
   OrderBook::Unpaid unpaid = context.market.orders.UnpaidOf(order.buyer_id());
   const char* limit = nullptr;
   if (options.max_unpaid_orders > 0 && unpaid.count >= options.max_unpaid_orders) {
@@ -265,7 +266,10 @@ Status CheckUnpaidLimits(const Context& context, const v1::Order& order) {
     limit = "max-unpaid-value";
   }
   if (limit == nullptr) return Status::Ok();
-  std::int64_t wait_ns = std::max<std::int64_t>(unpaid.first_pay_by_ns - context.now, 0);
+  // An order whose payment a provider is still handling keeps its stock past its pay-by
+  // time; then the honest wait is unknown, and a whole pay timeout is the guess.
+  std::int64_t wait_ns = unpaid.first_pay_by_ns > context.now ? unpaid.first_pay_by_ns - context.now
+                                                              : Nanos(options.pay_timeout);
   std::int64_t wait_seconds = std::max<std::int64_t>(1, (wait_ns + 999'999'999) / 1'000'000'000);
   return Status(Code::kRateLimited, std::string("too many unpaid orders (") + limit +
                                         "): pay or cancel one, or wait for it to expire")

@@ -154,7 +154,9 @@ HttpResponse ErrorResponse(int http_status, std::string_view code, std::string_v
   v1::Error error;
   error.set_code(engine::ToValidUtf8(code));
   error.set_message(engine::ToValidUtf8(message));
-  return MessageResponse(http_status, error, format);
+  HttpResponse response = MessageResponse(http_status, error, format);
+  response.error_code = error.code();
+  return response;
 }
 
 HttpResponse ErrorResponse(const Status& status, Format format) {
@@ -165,6 +167,7 @@ HttpResponse ErrorResponse(const Status& status, Format format) {
     (*error.mutable_details())[engine::ToValidUtf8(key)] = engine::ToValidUtf8(value);
   }
   HttpResponse response = MessageResponse(HttpStatusFor(status.code()), error, format);
+  response.error_code = error.code();
   // Told when to come back (RFC 9110 §10.2.3): a limit says when; a full queue, in a second.
   if (status.code() == Code::kRateLimited || status.code() == Code::kUnavailable) {
     auto wait = status.details().find(std::string(kRetryAfterDetail));

@@ -46,6 +46,8 @@ struct HttpResponse {
   // and then the stream's frames until it ends, and serves no further request on the
   // connection. A HEAD request gets the head alone.
   std::shared_ptr<EventStream> stream = nullptr;  // so that aggregate initializers may omit it
+  // An error's stable code ("RATE_LIMITED"), "" for a success: what metrics count.
+  std::string error_code = {};
 };
 
 }  // namespace market4::gateway

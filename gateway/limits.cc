@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <vector>
 
 namespace market4::gateway {
 
@@ -31,10 +32,11 @@ long TokenBuckets::Spend(std::string_view key, LimitClock::time_point now, bool 
   if (it == shard.buckets.end()) {
     if (!take) return 0;  // a bucket never seen is full
     if (shard.buckets.size() >= kMaxKeys / kShards) Forget(shard, now);
-    it = shard.buckets.emplace(std::string(key), Bucket{burst_, now}).first;
+    it = shard.buckets.emplace(std::string(key), Bucket{burst_, now, now}).first;
   }
   Bucket& bucket = it->second;
   Refill(bucket, now);
+  if (take) bucket.last_used = std::max(bucket.last_used, now);
   if (bucket.tokens >= 1) {
     if (take) bucket.tokens -= 1;
     return 0;
@@ -54,7 +56,15 @@ void TokenBuckets::Forget(Shard& shard, LimitClock::time_point now) {
     Refill(it->second, now);
     it = it->second.tokens >= burst_ ? shard.buckets.erase(it) : std::next(it);
   }
-  if (shard.buckets.size() >= kMaxKeys / kShards) shard.buckets.clear();
+  if (shard.buckets.size() < kMaxKeys / kShards / 2) return;
+  // Still too many draining: forget the half whose last use is oldest.
+  std::vector<LimitClock::time_point> used;
+  used.reserve(shard.buckets.size());
+  for (const auto& [key, bucket] : shard.buckets) used.push_back(bucket.last_used);
+  auto middle = used.begin() + static_cast<std::ptrdiff_t>(used.size() / 2);
+  std::nth_element(used.begin(), middle, used.end());
+  LimitClock::time_point cut = *middle;
+  std::erase_if(shard.buckets, [cut](const auto& entry) { return entry.second.last_used <= cut; });
 }
 
 namespace {
@@ -72,28 +82,22 @@ AbuseLimits::AbuseLimits(const LimitOptions& options)
       tokens_(Buckets(options.requests_per_token, 1, 2)),
       registrations_(Buckets(options.registrations_per_address_hour, 3600, 3600)),
       auth_failures_(Buckets(options.auth_failures_per_address_minute, 60, 60)),
-      callbacks_(Buckets(options.callbacks_per_provider, 1, 2)) {}
+      callbacks_(Buckets(options.callbacks_per_address, 1, 2)) {}
 
-Refusal AbuseLimits::ChargeAddress(std::string_view address, Charge charge,
-                                   LimitClock::time_point now) {
-  // A registration is checked before the request is counted, so that a request refused
-  // for one limit spends nothing of the other.
-  if (charge == Charge::kRegistration) {
-    if (long wait = registrations_.Wait(address, now)) {
-      return {"registrations-per-address-hour", wait};
-    }
-  }
-  if (long wait = requests_.Take(address, now)) return {"requests-per-address", wait};
-  if (charge == Charge::kRegistration) registrations_.Take(address, now);
-  return {};
+Refusal AbuseLimits::ChargeAddress(std::string_view address, LimitClock::time_point now) {
+  return {"requests-per-address", requests_.Take(address, now)};
+}
+
+Refusal AbuseLimits::ChargeRegistration(std::string_view address, LimitClock::time_point now) {
+  return {"registrations-per-address-hour", registrations_.Take(address, now)};
 }
 
 Refusal AbuseLimits::ChargeToken(std::string_view principal, LimitClock::time_point now) {
   return {"requests-per-token", tokens_.Take(principal, now)};
 }
 
-Refusal AbuseLimits::ChargeCallback(std::string_view provider, LimitClock::time_point now) {
-  return {"callbacks-per-provider", callbacks_.Take(provider, now)};
+Refusal AbuseLimits::ChargeCallback(std::string_view address, LimitClock::time_point now) {
+  return {"callbacks-per-address", callbacks_.Take(address, now)};
 }
 
 Refusal AbuseLimits::AuthenticationBlocked(std::string_view address, LimitClock::time_point now) {

@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "common/limits.h"
 
@@ -36,15 +37,18 @@ struct LimitOptions {
   // address, all usable at once; beyond them every Bearer request from that address gets
   // 429 until some age out, valid token or not. Default 20.
   std::int64_t auth_failures_per_address_minute = kDefaultAuthFailuresPerAddressMinute;
-  // Callbacks per second from one payment provider (its own bucket, never spent by public
-  // traffic), bursts of twice as many. Default 500.
-  std::int64_t callbacks_per_provider = kDefaultCallbacksPerProvider;
+  // Signed-callback requests per second from one address (a provider's servers), bursts of
+  // twice as many: a bucket of their own, which public traffic from other addresses never
+  // spends (a provider's name in the path is not trusted before its signature is checked).
+  // Default 500.
+  std::int64_t callbacks_per_address = kDefaultCallbacksPerAddress;
 };
 
 // Buckets by key, each holding up to `burst` tokens and refilled at `rate` per second. It
 // keeps at most kMaxKeys keys: past that it forgets the buckets that are full again (a full
-// bucket and a forgotten one behave alike), and if every bucket is still draining it forgets
-// them all rather than grow without bound.
+// bucket and a forgotten one behave alike), and if too many are still draining, the half
+// untouched longest. A flood of new keys can thus make it forget old drained buckets, never
+// grow without bound.
 class TokenBuckets {
  public:
   static constexpr std::size_t kMaxKeys = 100'000;
@@ -62,7 +66,8 @@ class TokenBuckets {
  private:
   struct Bucket {
     double tokens;
-    LimitClock::time_point updated;
+    LimitClock::time_point updated;    // of `tokens`
+    LimitClock::time_point last_used;  // last Take, for forgetting the idlest first
   };
   struct Shard {
     std::mutex mutex;
@@ -95,12 +100,14 @@ class AbuseLimits {
  public:
   explicit AbuseLimits(const LimitOptions& options = {});
 
-  // From a client address: a request, and a registration if `charge` says so. (Callbacks
-  // are charged to their provider instead.)
-  Refusal ChargeAddress(std::string_view address, Charge charge, LimitClock::time_point now);
+  // A request from a client address (callbacks are charged with ChargeCallback instead).
+  Refusal ChargeAddress(std::string_view address, LimitClock::time_point now);
+  // A buyer registration from an address, once the request is admitted.
+  Refusal ChargeRegistration(std::string_view address, LimitClock::time_point now);
   // From a merchant or buyer ("buyer:b_...").
   Refusal ChargeToken(std::string_view principal, LimitClock::time_point now);
-  Refusal ChargeCallback(std::string_view provider, LimitClock::time_point now);
+  // A provider callback, by the address it came from.
+  Refusal ChargeCallback(std::string_view address, LimitClock::time_point now);
   // Before a token is checked: refused if `address` failed too often lately.
   Refusal AuthenticationBlocked(std::string_view address, LimitClock::time_point now);
   // After a token proved not valid.

@@ -3,11 +3,14 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 #include <charconv>
+#include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "common/crypto.h"
 #include "common/limits.h"
+#include "gateway/metrics.h"
 #include "gateway/routes.h"
 
 namespace market4::gateway {
@@ -60,15 +63,14 @@ bool ResolveBearer(Call& call, const engine::Engine& engine, const AdminAuth& au
   return true;
 }
 
-// Charges the per-address limits, or a callback's provider's; answers 429 and returns false
-// if one refuses.
+// Charges the request to its address: a provider callback to the address's callback bucket,
+// anything else to its request bucket. Answers 429 and returns false if refused.
 bool ChargeBefore(Call& call, const Route& route, AbuseLimits& limits, LimitClock::time_point now) {
-  Refusal refusal;
-  if (route.authentication == Authentication::kProviderSignature) {
-    if (call.path.size() > 2) refusal = limits.ChargeCallback(call.path[2], now);
-  } else if (!call.request.client.empty()) {
-    refusal = limits.ChargeAddress(call.request.client, route.charge, now);
-  }
+  const std::string& client = call.request.client;
+  if (client.empty()) return true;
+  Refusal refusal = route.authentication == Authentication::kProviderSignature
+                        ? limits.ChargeCallback(client, now)
+                        : limits.ChargeAddress(client, now);
   if (refusal) RateLimited(call, refusal);
   return !refusal;
 }
@@ -144,6 +146,35 @@ void Health(Call& call, engine::Engine&) {
   Reply(call, MessageResponse(200, health, call.format));
 }
 
+// Operators: the counters in the Prometheus text format.
+void ServeMetrics(Call& call, engine::Engine& engine) {
+  if (call.metrics == nullptr) {
+    return ReplyError(call, Status(Code::kNotFound, "this server keeps no metrics"));
+  }
+  Reply(call, {200, "text/plain; version=0.0.4; charset=utf-8", call.metrics->Render(engine), {}});
+}
+
+// "POST /v1/orders/*/pay": the route, not the path, so ids do not make new series.
+std::string RouteLabel(const Route& route) {
+  std::string label = route.method;
+  label += ' ';
+  for (const char* segment : route.pattern) (label += '/') += segment;
+  return label;
+}
+
+// Counts the answer under its route, status and error code, with the time it took.
+Router::Respond Measured(Router::Respond respond, Metrics* metrics,
+                         std::shared_ptr<std::string> route) {
+  auto started = std::chrono::steady_clock::now();
+  return [respond = std::move(respond), metrics, route = std::move(route),
+          started](HttpResponse response) {
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    metrics->Record(*route, response.status, response.error_code, seconds);
+    respond(std::move(response));
+  };
+}
+
 // Ready: the engine takes writes now (/healthz only says the process answers).
 void Ready(Call& call, engine::Engine& engine) {
   if (Status s = engine.Readiness(); !s.ok()) return ReplyError(call, s);
@@ -168,6 +199,7 @@ const std::vector<Route>& SystemRoutes() {
   static const std::vector<Route> routes = {
       {"GET", {"healthz"}, Authentication::kNone, 0, Health},
       {"GET", {"readyz"}, Authentication::kNone, 0, Ready},
+      {"GET", {"metrics"}, Authentication::kBearer, kOperator, ServeMetrics},
   };
   return routes;
 }
@@ -232,8 +264,11 @@ std::string QueryText(const Call& call, const std::string& name) {
 }
 
 void Router::Handle(const HttpRequest& request, Respond respond) const {
+  auto route_label = std::make_shared<std::string>("unmatched");
+  if (metrics_) respond = Measured(std::move(respond), metrics_, route_label);
   Call call{request, {}, {}, ResponseFormat(request.Header("Accept")), std::move(respond), {}};
   call.events = events_;
+  call.metrics = metrics_;
   auto target = boost::urls::parse_origin_form(request.target);
   if (!target) {
     return Reply(call,
@@ -243,12 +278,18 @@ void Router::Handle(const HttpRequest& request, Respond respond) const {
   for (auto param : target->params()) call.query[param.key] = param.value;
   const Route* route = Find(call);
   if (!route) return;
+  if (metrics_) *route_label = RouteLabel(*route);
   LimitClock::time_point now = LimitClock::now();
   if (!ChargeBefore(call, *route, limits_, now)) return;
   if (!Admit(call, *route, *engine_, *auth_, limits_, now)) return;
   if (call.caller.role == engine::Role::kMerchant || call.caller.role == engine::Role::kBuyer) {
     std::string principal = engine::RoleName(call.caller.role) + (":" + call.caller.id);
     if (Refusal refusal = limits_.ChargeToken(principal, now)) return RateLimited(call, refusal);
+  }
+  // Last, so that a registration refused for anything else spends none.
+  if (route->charge == Charge::kRegistration && !request.client.empty()) {
+    Refusal refusal = limits_.ChargeRegistration(request.client, now);
+    if (refusal) return RateLimited(call, refusal);
   }
   route->handler(call, *engine_);
 }

@@ -18,6 +18,7 @@
 namespace market4::gateway {
 
 class EventHub;  // event_hub.h
+class Metrics;   // metrics.h
 
 class Router {
  public:
@@ -35,12 +36,16 @@ class Router {
   // Called exactly once per request, possibly on another thread (the engine's writer).
   using Respond = std::function<void(HttpResponse)>;
   void Handle(const HttpRequest& request, Respond respond) const;
+  // Counts every request in `metrics` (not owned; must outlive the router) and serves them
+  // at GET /metrics (operators). Call before serving.
+  void UseMetrics(Metrics* metrics) { metrics_ = metrics; }
 
  private:
   engine::Engine* engine_;
   const AdminAuth* auth_;
   EventHub* events_ = nullptr;
   mutable AbuseLimits limits_;
+  Metrics* metrics_ = nullptr;
 };
 
 }  // namespace market4::gateway

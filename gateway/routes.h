@@ -22,6 +22,8 @@ namespace market4::gateway {
 
 namespace v1 = ::market4::v1;
 
+class Metrics;  // metrics.h
+
 struct Call {
   const HttpRequest& request;
   std::vector<std::string> path;  // decoded segments
@@ -30,6 +32,7 @@ struct Call {
   Router::Respond respond;
   engine::Caller caller;       // kNobody until authenticated
   EventHub* events = nullptr;  // the live events' hub, if the server has one
+  Metrics* metrics = nullptr;  // what GET /metrics shows, if the server keeps any
 };
 
 // How a route learns who calls it.

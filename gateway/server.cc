@@ -164,6 +164,8 @@ std::uint16_t Server::port() const {
 
 std::size_t Server::max_connections() const { return state_->max_connections; }
 
+std::size_t Server::open_connections() const { return state_->connections.total(); }
+
 void Server::Stop() {
   if (state_->threads.empty()) return;
   state_->draining = true;

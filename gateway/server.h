@@ -71,6 +71,8 @@ class Server {
   // The connection limit in force after Start: options.max_connections, lowered if the
   // open-file limit minus the descriptor budget (gateway/descriptors.h) is smaller.
   std::size_t max_connections() const;
+  // Client connections open now (event streams included). Any thread.
+  std::size_t open_connections() const;
   // Stops accepting, lets in-flight requests finish (up to shutdown_grace), then stops the
   // I/O threads. A keep-alive connection closes after its current answer; one waiting for
   // its next request may still send it during the grace period, and is then answered. Open

@@ -20,6 +20,7 @@ class BufferedSink : public spdlog::sinks::base_sink<std::mutex> {
  public:
   static constexpr std::size_t kWriteBytes = 64 * 1024;
   explicit BufferedSink(int fd) : fd_(fd) {}
+  ~BufferedSink() override { flush_(); }
 
  protected:
   void sink_it_(const spdlog::details::log_msg& message) override;

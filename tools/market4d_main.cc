@@ -13,6 +13,7 @@
 #include "gateway/auth.h"
 #include "gateway/descriptors.h"
 #include "gateway/event_hub.h"
+#include "gateway/metrics.h"
 #include "gateway/router.h"
 #include "gateway/server.h"
 #include "tools/buffered_log.h"
@@ -78,10 +79,13 @@ int Serve(const DaemonOptions& options) {
     spdlog::error("cannot open the ledger: {}", engine.status().ToString());
     return 1;
   }
+  market4::gateway::Metrics metrics;
   market4::gateway::Router router(engine.value().get(), &auth.value(), &events, options.limits);
+  router.UseMetrics(&metrics);
   market4::gateway::Server server(options.server, [&router](const auto& request, auto respond) {
     router.Handle(request, std::move(respond));
   });
+  metrics.CountConnectionsWith([&server] { return server.open_connections(); });
   if (auto s = server.Start(); !s.ok()) {
     spdlog::error("{}", s.ToString());
     return 1;

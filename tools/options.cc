@@ -65,7 +65,7 @@ struct Flags {
   std::int64_t requests_per_token = 0;
   std::int64_t registrations_per_address_hour = 0;
   std::int64_t auth_failures_per_address_minute = 0;
-  std::int64_t callbacks_per_provider = 0;
+  std::int64_t callbacks_per_address = 0;
   std::string utc_offset;
   std::string log_level;
 };
@@ -210,7 +210,7 @@ void AddLimitOptions(CLI::App& app, Flags* flags) {
   AddNumber(app, "auth-failures-per-address-minute", &flags->auth_failures_per_address_minute, 0,
             kMaxLimitRate,
             "invalid tokens per minute from one address before\nits Bearer requests get 429");
-  AddNumber(app, "callbacks-per-provider", &flags->callbacks_per_provider, 0, kMaxLimitRate,
+  AddNumber(app, "callbacks-per-address", &flags->callbacks_per_address, 0, kMaxLimitRate,
             "signed callbacks per second from one provider,\nbursts of twice that");
 }
 
@@ -303,7 +303,7 @@ Flags FlagsFrom(const DaemonOptions& options) {
   flags.requests_per_token = options.limits.requests_per_token;
   flags.registrations_per_address_hour = options.limits.registrations_per_address_hour;
   flags.auth_failures_per_address_minute = options.limits.auth_failures_per_address_minute;
-  flags.callbacks_per_provider = options.limits.callbacks_per_provider;
+  flags.callbacks_per_address = options.limits.callbacks_per_address;
   flags.utc_offset = FormatUtcOffset(options.utc_offset_minutes);
   flags.log_level = LogLevelText(options.log_level);
   return flags;
@@ -331,7 +331,7 @@ void ApplyFlags(const Flags& flags, DaemonOptions* options) {
   options->limits.requests_per_token = flags.requests_per_token;
   options->limits.registrations_per_address_hour = flags.registrations_per_address_hour;
   options->limits.auth_failures_per_address_minute = flags.auth_failures_per_address_minute;
-  options->limits.callbacks_per_provider = flags.callbacks_per_provider;
+  options->limits.callbacks_per_address = flags.callbacks_per_address;
   options->utc_offset_minutes = ParseUtcOffset(flags.utc_offset).value();
   options->log_level = LogLevelOf(flags.log_level);
 }

@@ -63,24 +63,22 @@ TEST(TokenBucketsTest, RemembersABoundedNumberOfKeys) {
   EXPECT_LE(buckets.size(), TokenBuckets::kMaxKeys);
 }
 
-TEST(AbuseLimitsTest, RegistrationsPerAddressAndARefusalSpendsNothingElse) {
+TEST(AbuseLimitsTest, RequestsAndRegistrationsPerAddress) {
   LimitOptions options;
   options.requests_per_address = 5;  // bursts of 10
   options.registrations_per_address_hour = 3;
   AbuseLimits limits(options);
-  for (int i = 0; i < 3; ++i)
-    EXPECT_FALSE(limits.ChargeAddress("a", Charge::kRegistration, kStart));
-  Refusal refused = limits.ChargeAddress("a", Charge::kRegistration, kStart);
-  EXPECT_TRUE(refused);
+  for (int i = 0; i < 3; ++i) EXPECT_FALSE(limits.ChargeRegistration("a", kStart));
+  Refusal refused = limits.ChargeRegistration("a", kStart);
   EXPECT_EQ(refused.limit, "registrations-per-address-hour");
   EXPECT_EQ(refused.wait_seconds, 1200);
-  // The refused registration spent no request: 10 - 3 requests are left.
-  for (int i = 0; i < 7; ++i) EXPECT_FALSE(limits.ChargeAddress("a", Charge::kRequest, kStart));
-  refused = limits.ChargeAddress("a", Charge::kRequest, kStart);
+  for (int i = 0; i < 10; ++i) EXPECT_FALSE(limits.ChargeAddress("a", kStart));
+  refused = limits.ChargeAddress("a", kStart);
   EXPECT_EQ(refused.limit, "requests-per-address");
   EXPECT_EQ(refused.wait_seconds, 1);
   // Another address is untouched.
-  EXPECT_FALSE(limits.ChargeAddress("b", Charge::kRegistration, kStart));
+  EXPECT_FALSE(limits.ChargeAddress("b", kStart));
+  EXPECT_FALSE(limits.ChargeRegistration("b", kStart));
 }
 
 TEST(AbuseLimitsTest, AuthenticationFailuresBlockTheAddress) {
@@ -98,20 +96,22 @@ TEST(AbuseLimitsTest, AuthenticationFailuresBlockTheAddress) {
   EXPECT_FALSE(limits.AuthenticationBlocked("b", kStart));
 }
 
-TEST(AbuseLimitsTest, TokensAndProvidersHaveBucketsOfTheirOwn) {
+TEST(AbuseLimitsTest, TokensAndCallbacksHaveBucketsOfTheirOwn) {
   LimitOptions options;
   options.requests_per_token = 1;
-  options.callbacks_per_provider = 1;
+  options.callbacks_per_address = 1;
   AbuseLimits limits(options);
   EXPECT_FALSE(limits.ChargeToken("buyer:b_1", kStart));
   EXPECT_FALSE(limits.ChargeToken("buyer:b_1", kStart));
   EXPECT_EQ(limits.ChargeToken("buyer:b_1", kStart).limit, "requests-per-token");
   EXPECT_TRUE(limits.ChargeToken("buyer:b_1", kStart));
   EXPECT_FALSE(limits.ChargeToken("buyer:b_2", kStart));
-  EXPECT_FALSE(limits.ChargeCallback("viettel", kStart));
-  EXPECT_FALSE(limits.ChargeCallback("viettel", kStart));
-  EXPECT_EQ(limits.ChargeCallback("viettel", kStart).limit, "callbacks-per-provider");
-  EXPECT_FALSE(limits.ChargeCallback("momo", kStart));
+  EXPECT_FALSE(limits.ChargeCallback("203.0.113.1", kStart));
+  EXPECT_FALSE(limits.ChargeCallback("203.0.113.1", kStart));
+  EXPECT_EQ(limits.ChargeCallback("203.0.113.1", kStart).limit, "callbacks-per-address");
+  EXPECT_FALSE(limits.ChargeCallback("203.0.113.2", kStart));
+  // Callbacks and other requests from one address spend different buckets.
+  EXPECT_FALSE(limits.ChargeAddress("203.0.113.1", kStart));
 }
 
 }  // namespace limits_test

@@ -6,7 +6,10 @@
 #include <gtest/gtest.h>
 
 #include <future>
+#include <regex>
+#include <sstream>
 
+#include "gateway/metrics.h"
 #include "gateway/routes.h"
 #include "market4/v1/error.pb.h"
 #include "market4/v1/market.pb.h"
@@ -100,6 +103,51 @@ TEST_F(RouterTest, ReadyWhileTheEngineTakesWrites) {
   EXPECT_EQ(Code(stopped), "UNAVAILABLE");
   EXPECT_EQ(Header(stopped, "Retry-After"), "1");
   EXPECT_EQ(Send("GET", "/healthz").status, 200);  // the process still answers
+}
+
+TEST(MetricsTest, LabelValuesAreEscaped) {
+  EXPECT_EQ(EscapeLabelValue(R"(a"b\c)"), R"(a\"b\\c)");
+  EXPECT_EQ(EscapeLabelValue("line\nnext"), R"(line\nnext)");
+  EXPECT_EQ(EscapeLabelValue("GET /v1/orders/*"), "GET /v1/orders/*");
+}
+
+TEST_F(RouterTest, MetricsCountEveryAnswerAndAreForOperators) {
+  Metrics metrics;
+  router_->UseMetrics(&metrics);
+  EXPECT_EQ(Send("GET", "/healthz").status, 200);
+  EXPECT_EQ(Send("GET", "/v1/orders/o_1/nowhere").status, 404);
+  EXPECT_EQ(Send("GET", "/metrics").status, 401);
+  HttpResponse r =
+      Send("GET", "/metrics", {{"Authorization", std::string("Bearer ") + kOperatorToken}});
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.content_type, "text/plain; version=0.0.4; charset=utf-8");
+  for (const char* line :
+       {"# TYPE market4_http_requests_total counter\n",
+        "market4_http_requests_total{route=\"GET /healthz\",status=\"200\"} 1\n",
+        "market4_http_requests_total{route=\"unmatched\",status=\"404\"} 1\n",
+        "market4_http_requests_total{route=\"GET /metrics\",status=\"401\"} 1\n",
+        "market4_http_rejections_total{code=\"UNAUTHENTICATED\"} 1\n",
+        "market4_http_request_duration_seconds_count{route=\"GET /healthz\"} 1\n",
+        "market4_http_request_duration_seconds_bucket{route=\"GET /healthz\",le=\"+Inf\"} 1\n",
+        "# TYPE market4_engine_commit_seconds histogram\n", "market4_engine_queue_depth 0\n",
+        "market4_exceptions_open 0\n"}) {
+    EXPECT_NE(r.body.find(line), std::string::npos) << line << r.body;
+  }
+  // Every line is a comment or `name{labels} value`, and buckets only grow.
+  std::regex sample(
+      R"(^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_]+="([^"\\]|\\.)*",?)*\})? (-?[0-9.e+-]+|\+Inf)$)");
+  std::istringstream lines(r.body);
+  std::string line;
+  double previous_bucket = 0;
+  while (std::getline(lines, line)) {
+    if (line.rfind("# HELP ", 0) == 0 || line.rfind("# TYPE ", 0) == 0) continue;
+    EXPECT_TRUE(std::regex_match(line, sample)) << line;
+    if (line.rfind("market4_engine_commit_seconds_bucket", 0) == 0) {
+      double value = std::stod(line.substr(line.rfind(' ') + 1));
+      EXPECT_GE(value, previous_bucket) << line;
+      previous_bucket = value;
+    }
+  }
 }
 
 TEST_F(RouterTest, HeadIsAnsweredWhereGetIs) {
@@ -280,29 +328,26 @@ TEST_F(LimitedRouterTest, RepeatedBadTokensLockTheAddressOut) {
 
 TEST_F(LimitedRouterTest, ProviderCallbacksAreNotCountedAgainstTheirAddress) {
   LimitOptions limits;
-  limits.requests_per_address = 1;    // bursts of 2
-  limits.callbacks_per_provider = 2;  // bursts of 4
+  limits.requests_per_address = 1;   // bursts of 2
+  limits.callbacks_per_address = 2;  // bursts of 4
   Limit(limits);
   EXPECT_EQ(Send("GET", "/healthz").status, 200);
   EXPECT_EQ(Send("GET", "/healthz").status, 200);
   EXPECT_EQ(Send("GET", "/healthz").status, 429);
-  // The address is spent, yet a provider's callbacks from it are still heard (and refused
-  // only for their signature here: no such provider).
+  // The address is spent, yet callbacks from it are still heard (and refused only for their
+  // signature here: no such provider).
   for (int i = 0; i < 4; ++i) {
     HttpResponse r = Send("POST", "/v1/providers/momo/events", {}, "{}");
     EXPECT_NE(r.status, 429) << r.body;
   }
-  HttpResponse flood = Send("POST", "/v1/providers/momo/events", {}, "{}");
+  // A flood of callbacks is limited by where it comes from, whatever provider it names, so
+  // it cannot spend the real provider's bucket from elsewhere.
+  HttpResponse flood = Send("POST", "/v1/providers/viettel/events", {}, "{}");
   EXPECT_EQ(flood.status, 429);
-  EXPECT_EQ(Detail(flood, "limit"), "callbacks-per-provider");
-  EXPECT_NE(Send("POST", "/v1/providers/viettel/events", {}, "{}").status, 429);
+  EXPECT_EQ(Detail(flood, "limit"), "callbacks-per-address");
+  client_ = "203.0.113.50";  // the provider's own servers
+  EXPECT_NE(Send("POST", "/v1/providers/momo/events", {}, "{}").status, 429);
 }
-
-}  // namespace router_test
-}  // namespace market4::gateway
-
-namespace market4::gateway {
-namespace router_test {
 
 // The provider routes are the operator's, and no answer ever carries a secret.
 TEST_F(RouterTest, ProvidersAreTheOperatorsAndSecretsNeverShow) {

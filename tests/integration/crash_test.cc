@@ -63,7 +63,7 @@ class Daemon {
               // One test client, from one address, plays every buyer and provider at full
               // speed: the abuse limits (tested elsewhere) would refuse it.
               "--requests-per-address", "0", "--requests-per-token", "0",
-              "--registrations-per-address-hour", "0", "--callbacks-per-provider", "0",
+              "--registrations-per-address-hour", "0", "--callbacks-per-address", "0",
               static_cast<char*>(nullptr));
       std::_Exit(127);
     }
