@@ -25,6 +25,9 @@ struct Fixture {
     EngineOptions options;
     options.store.path = dir;
     options.store.sync = sync;
+    // One buyer keeps hundreds of orders in flight here: no unpaid-order limits.
+    options.market.max_unpaid_orders = 0;
+    options.market.max_unpaid_value = 0;
     engine = std::move(Engine::Open(std::move(options))).value();
     for (const char* id : {"source", "sink"}) {
       CreateAccount command;

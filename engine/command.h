@@ -120,12 +120,15 @@ struct VerifyInvariants {
 };
 
 // --- Principals (principals.cc). Ids and token hashes are chosen by the gateway. ---
+// With an idempotency key, a retry (same caller, key and request) gets the first answer and
+// creates nothing; the gateway derives the id and token from the key, so they match too.
 struct CreateMerchant {
   using Reply = v1::Merchant;
   std::string id;
   std::string token_hash;
   v1::CreateMerchantRequest request;
   Caller caller = {};  // the onboarding operator, recorded as onboarded_by
+  std::string idempotency_key = {};
   Answer<Reply> Apply(Context& context) const;
 };
 struct CreateBuyer {
@@ -133,6 +136,7 @@ struct CreateBuyer {
   std::string id;
   std::string token_hash;
   v1::CreateBuyerRequest request;
+  std::string idempotency_key = {};  // registrations are public: the key alone is the scope
   Answer<Reply> Apply(Context& context) const;
 };
 
@@ -198,6 +202,7 @@ struct CreateListing {
   std::string merchant_id;
   std::string id;
   v1::CreateListingRequest request;
+  std::string idempotency_key = {};  // as CreateMerchant's
   Answer<Reply> Apply(Context& context) const;
 };
 struct UpdateListing {

@@ -92,6 +92,14 @@ Result<v1::Listing> OwnListing(Context& context, const std::string& merchant_id,
 }  // namespace
 
 Answer<v1::Listing> CreateListing::Apply(Context& context) const {
+  const std::string scope = CallerScope({Role::kMerchant, merchant_id});
+  const std::string fingerprint = Fingerprint("listing", "", request.SerializeAsString());
+  if (!idempotency_key.empty()) {
+    auto replay =
+        context.market.idempotency.Recall<v1::Listing>(scope, idempotency_key, fingerprint);
+    if (!replay.ok()) return replay.status();
+    if (replay.value()) return {std::move(*replay.value()), true};
+  }
   v1::Listing listing;
   if (Status s = FillNew(request, &listing); !s.ok()) return s;
   if (!context.market.merchants.count(merchant_id)) return NotFound("merchant", merchant_id);
@@ -102,6 +110,10 @@ Answer<v1::Listing> CreateListing::Apply(Context& context) const {
   *listing.mutable_created_at() = At(context.now);
   *listing.mutable_updated_at() = At(context.now);
   PutListing(context, listing);
+  if (!idempotency_key.empty()) {
+    context.market.idempotency.Remember(scope, idempotency_key, fingerprint, listing,
+                                        &context.batch);
+  }
   return listing;
 }
 

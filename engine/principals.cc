@@ -3,6 +3,7 @@
 // read (Query::Authenticate).
 #include "common/assert.h"
 #include "engine/context.h"
+#include "engine/idempotency.h"
 #include "engine/ledger.h"
 #include "engine/market.h"
 #include "engine/rails.h"
@@ -39,9 +40,25 @@ void PutToken(Context& context, const std::string& token_hash, Role role, const 
   context.batch.Put(Family::kTokens, token_hash, record.SerializeAsString());
 }
 
+// The idempotency scope of public registrations.
+constexpr char kPublicScope[] = "public";
+
+// The stored first answer under `key`, if there is one (nullopt: go on and create).
+template <typename Reply>
+Result<std::optional<Reply>> Replay(Context& context, const std::string& scope,
+                                    const std::string& key, const std::string& fingerprint) {
+  if (key.empty()) return std::optional<Reply>();
+  return context.market.idempotency.Recall<Reply>(scope, key, fingerprint);
+}
+
 }  // namespace
 
 Answer<v1::Merchant> CreateMerchant::Apply(Context& context) const {
+  const std::string scope = CallerScope(caller);
+  const std::string fingerprint = Fingerprint("merchant", "", request.SerializeAsString());
+  auto replay = Replay<v1::Merchant>(context, scope, idempotency_key, fingerprint);
+  if (!replay.ok()) return replay.status();
+  if (replay.value()) return {std::move(*replay.value()), true};
   auto name = CleanText(request.name(), {"name", kMaxNameChars});
   if (!name.ok()) return name.status();
   auto location = CleanText(request.location(), {"location", kMaxLocationChars});
@@ -67,10 +84,18 @@ Answer<v1::Merchant> CreateMerchant::Apply(Context& context) const {
   context.batch.Put(Family::kMerchants, id, merchant.SerializeAsString());
   PutToken(context, token_hash, Role::kMerchant, id);
   context.market.merchants[id] = merchant;
+  if (!idempotency_key.empty()) {
+    context.market.idempotency.Remember(scope, idempotency_key, fingerprint, merchant,
+                                        &context.batch);
+  }
   return merchant;
 }
 
 Answer<v1::Buyer> CreateBuyer::Apply(Context& context) const {
+  const std::string fingerprint = Fingerprint("buyer", "", request.SerializeAsString());
+  auto replay = Replay<v1::Buyer>(context, kPublicScope, idempotency_key, fingerprint);
+  if (!replay.ok()) return replay.status();
+  if (replay.value()) return {std::move(*replay.value()), true};
   auto name = CleanText(request.name(), {"name", kMaxNameChars});
   if (!name.ok()) return name.status();
   if (Status s = CheckPhone(request.phone()); !s.ok()) return s;
@@ -86,6 +111,10 @@ Answer<v1::Buyer> CreateBuyer::Apply(Context& context) const {
   context.batch.Put(Family::kBuyers, id, buyer.SerializeAsString());
   PutToken(context, token_hash, Role::kBuyer, id);
   context.market.buyers[id] = buyer;
+  if (!idempotency_key.empty()) {
+    context.market.idempotency.Remember(kPublicScope, idempotency_key, fingerprint, buyer,
+                                        &context.batch);
+  }
   return buyer;
 }
 

@@ -62,28 +62,57 @@ std::optional<std::string_view> BearerToken(std::string_view authorization) {
   return token;
 }
 
-AdminAuth::AdminAuth(std::string_view token) : token_hash_(Sha256(token)) {}
+AdminAuth::AdminAuth(std::string_view token, std::string mint_key)
+    : token_hash_(Sha256(token)), mint_key_(std::move(mint_key)) {}
 
-Result<AdminAuth> AdminAuth::Load(const std::string& data_dir, std::string* token_path) {
-  token_path->clear();
-  if (const char* env = std::getenv(kAdminTokenEnv); env && *env) {
-    if (std::string_view(env).size() < kMinAdminTokenBytes) return TooShort(kAdminTokenEnv);
-    return AdminAuth(env);
-  }
-  std::string path = data_dir + "/" + kAdminTokenFile;
-  *token_path = path;
+std::string AdminAuth::Mint(std::string_view purpose, std::string_view scope,
+                            std::string_view key) const {
+  std::string data;
+  data.reserve(purpose.size() + scope.size() + key.size() + 2);
+  ((((data += purpose) += '\0') += scope) += '\0') += key;
+  return HexEncode(HmacSha256(mint_key_, data));
+}
+
+namespace {
+
+// The secret in `path`, or a new random one written there (0600) if there is none yet.
+Result<std::string> ReadOrCreateSecret(const std::string& path) {
   std::ifstream in(path);
   if (in) {
     std::stringstream text;
     text << in.rdbuf();
-    std::string token = Trim(text.str());
-    if (token.size() < kMinAdminTokenBytes) return TooShort(path);
-    return AdminAuth(token);
+    std::string secret = Trim(text.str());
+    if (secret.size() < kMinAdminTokenBytes) return TooShort(path);
+    return secret;
   }
-  auto token = RandomHex(kTokenRandomBytes);
+  auto secret = RandomHex(kTokenRandomBytes);
+  if (!secret.ok()) return secret.status();
+  if (Status s = WriteNewTokenFile(path, secret.value()); !s.ok()) return s;
+  return secret;
+}
+
+// Without randomness (never seen), the token's hash: still secret, only not fresh.
+std::string RandomMintKey(std::string_view token) {
+  auto random = RandomHex(kTokenRandomBytes);
+  return random.ok() ? random.value() : TokenHash(token);
+}
+
+}  // namespace
+
+AdminAuth::AdminAuth(std::string_view token) : AdminAuth(token, RandomMintKey(token)) {}
+
+Result<AdminAuth> AdminAuth::Load(const std::string& data_dir, std::string* token_path) {
+  token_path->clear();
+  auto mint_key = ReadOrCreateSecret(data_dir + "/" + kMintKeyFile);
+  if (!mint_key.ok()) return mint_key.status();
+  if (const char* env = std::getenv(kAdminTokenEnv); env && *env) {
+    if (std::string_view(env).size() < kMinAdminTokenBytes) return TooShort(kAdminTokenEnv);
+    return AdminAuth(env, std::move(mint_key).value());
+  }
+  *token_path = data_dir + "/" + kAdminTokenFile;
+  auto token = ReadOrCreateSecret(*token_path);
   if (!token.ok()) return token.status();
-  if (Status s = WriteNewTokenFile(path, token.value()); !s.ok()) return s;
-  return AdminAuth(token.value());
+  return AdminAuth(token.value(), std::move(mint_key).value());
 }
 
 bool AdminAuth::IsOperator(std::string_view token) const {

@@ -16,20 +16,32 @@ namespace market4::gateway {
 
 inline constexpr char kAdminTokenEnv[] = "MARKET4_ADMIN_TOKEN";
 inline constexpr char kAdminTokenFile[] = "admin.token";
+// The key that derives ids and tokens from Idempotency-Keys (Mint): 256 random bits made on
+// first start, mode 0600, kept whatever supplies the operator token.
+inline constexpr char kMintKeyFile[] = "mint.key";
 
 class AdminAuth {
  public:
+  // With a mint key of its own, random (tests; ids minted here differ between instances).
   explicit AdminAuth(std::string_view token);
 
-  // From the environment, else from (or newly into) <data_dir>/admin.token.
-  // `token_path` receives the file used, or "" when the environment supplied the token.
+  // From the environment, else from (or newly into) <data_dir>/admin.token; the mint key
+  // from (or newly into) <data_dir>/mint.key. `token_path` receives the token file used, or
+  // "" when the environment supplied the token.
   [[nodiscard]] static Result<AdminAuth> Load(const std::string& data_dir, std::string* token_path);
 
   // True when `token` (taken from an Authorization header) is the operator token.
   bool IsOperator(std::string_view token) const;
 
+  // 64 hex characters that only this server can compute from (purpose, scope, key): the id
+  // and token of a creation retried under one Idempotency-Key come out the same, so the
+  // retry's answer can carry the token without the token ever being stored.
+  std::string Mint(std::string_view purpose, std::string_view scope, std::string_view key) const;
+
  private:
+  AdminAuth(std::string_view token, std::string mint_key);
   Sha256Digest token_hash_{};
+  std::string mint_key_;
 };
 
 // The token of an `Authorization: Bearer <token>` header. The scheme is case-insensitive

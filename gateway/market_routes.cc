@@ -13,12 +13,15 @@ constexpr Authentication kPublic = Authentication::kOptionalBearer;
 void CreateMerchant(Call& call, engine::Engine& engine) {
   engine::CreateMerchant command;
   command.caller = call.caller;
-  CreatePrincipal<v1::CreateMerchantResponse>(call, engine, std::move(command), "m_",
+  std::string scope = "operator:" + call.caller.id;
+  CreatePrincipal<v1::CreateMerchantResponse>(call, engine, std::move(command), "m_", scope,
                                               &v1::CreateMerchantResponse::mutable_merchant);
 }
 
 void CreateBuyer(Call& call, engine::Engine& engine) {
-  CreatePrincipal<v1::CreateBuyerResponse>(call, engine, engine::CreateBuyer{}, "b_",
+  // Registrations are public: whoever holds the key (and the same body) gets the first
+  // answer, token included, so the key must be as secret as a password (a random UUID).
+  CreatePrincipal<v1::CreateBuyerResponse>(call, engine, engine::CreateBuyer{}, "b_", "public",
                                            &v1::CreateBuyerResponse::mutable_buyer);
 }
 
@@ -69,8 +72,14 @@ void Deposit(Call& call, engine::Engine& engine) {
 void CreateListing(Call& call, engine::Engine& engine) {
   engine::CreateListing command{call.caller.id, "", {}};
   if (!DecodeBody(call, &command.request)) return;
-  command.id = NewId(call, "l_");
-  if (command.id.empty()) return;
+  if (!ReadIdempotencyKey(call, false, &command.idempotency_key)) return;
+  if (command.idempotency_key.empty()) {
+    command.id = NewId(call, "l_");
+    if (command.id.empty()) return;
+  } else {  // a retry gets the same id, and the engine the first answer
+    command.id = "l_" + call.auth->Mint("id", "merchant:" + call.caller.id, command.idempotency_key)
+                            .substr(0, 2 * kIdRandomBytes);
+  }
   SubmitAndAnswer(call, engine, std::move(command), 201);
 }
 

@@ -11,7 +11,7 @@ namespace {
 void CreateOperator(Call& call, engine::Engine& engine) {
   engine::CreateOperator command;
   command.caller = call.caller;
-  CreatePrincipal<v1::CreateOperatorResponse>(call, engine, std::move(command), "op_",
+  CreatePrincipal<v1::CreateOperatorResponse>(call, engine, std::move(command), "op_", "",
                                               &v1::CreateOperatorResponse::mutable_operator_);
 }
 

@@ -214,6 +214,24 @@ std::string NewId(Call& call, const char* prefix) {
   return prefix + random.value();
 }
 
+bool NewIdAndToken(Call& call, const char* prefix, const std::string& scope, const std::string& key,
+                   std::string* id, std::string* token) {
+  if (!key.empty()) {
+    *id = prefix + call.auth->Mint("id", scope, key).substr(0, 2 * kIdRandomBytes);
+    *token = call.auth->Mint("token", scope, key);
+    return true;
+  }
+  *id = NewId(call, prefix);
+  if (id->empty()) return false;
+  auto random = RandomHex(kTokenRandomBytes);
+  if (!random.ok()) {
+    ReplyError(call, random.status());
+    return false;
+  }
+  *token = random.value();
+  return true;
+}
+
 // The Idempotency-Key header, checked. Answers 400 and returns false if it is missing (when
 // required) or malformed.
 bool ReadIdempotencyKey(Call& call, bool required, std::string* key) {
@@ -268,6 +286,7 @@ void Router::Handle(const HttpRequest& request, Respond respond) const {
   if (metrics_) respond = Measured(std::move(respond), metrics_, route_label);
   Call call{request, {}, {}, ResponseFormat(request.Header("Accept")), std::move(respond), {}};
   call.events = events_;
+  call.auth = auth_;
   call.metrics = metrics_;
   auto target = boost::urls::parse_origin_form(request.target);
   if (!target) {

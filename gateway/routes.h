@@ -30,9 +30,10 @@ struct Call {
   std::map<std::string, std::string> query;
   Format format;  // of the response
   Router::Respond respond;
-  engine::Caller caller;       // kNobody until authenticated
-  EventHub* events = nullptr;  // the live events' hub, if the server has one
-  Metrics* metrics = nullptr;  // what GET /metrics shows, if the server keeps any
+  engine::Caller caller;            // kNobody until authenticated
+  EventHub* events = nullptr;       // the live events' hub, if the server has one
+  const AdminAuth* auth = nullptr;  // mints ids and tokens from Idempotency-Keys
+  Metrics* metrics = nullptr;       // what GET /metrics shows, if the server keeps any
 };
 
 // How a route learns who calls it.
@@ -122,25 +123,40 @@ std::function<void(engine::Answer<Reply>)> AnswerWith(const Call& call, int succ
   };
 }
 
+// The id (prefix + 32 hex) and token a creation gets: fresh random ones, or, under an
+// Idempotency-Key, minted from (scope, key) so that a retry's come out the same. False (the
+// call answered) if randomness failed.
+bool NewIdAndToken(Call& call, const char* prefix, const std::string& scope, const std::string& key,
+                   std::string* id, std::string* token);
+
 // Creates a merchant, buyer or operator (`command`, its request decoded here) with a fresh id
-// and token, answering 201 with the principal and the token, which is shown only here.
+// and token, answering 201 with the principal and the token, which is shown only here. With
+// an Idempotency-Key (merchants and buyers), a retry of the same request gets the same
+// principal and token (Idempotent-Replayed: true) and creates nothing; `scope` is whose keys
+// these are.
 template <typename Response, typename Command, typename Principal>
 void CreatePrincipal(Call& call, engine::Engine& engine, Command command, const char* prefix,
-                     Principal* (Response::*mutable_principal)()) {
+                     const std::string& scope, Principal* (Response::*mutable_principal)()) {
   if (!DecodeBody(call, &command.request)) return;
-  command.id = NewId(call, prefix);
-  if (command.id.empty()) return;
-  auto token = RandomHex(kTokenRandomBytes);
-  if (!token.ok()) return ReplyError(call, token.status());
-  command.token_hash = TokenHash(token.value());
+  std::string key;
+  if constexpr (requires { command.idempotency_key; }) {
+    if (!ReadIdempotencyKey(call, false, &key)) return;
+    command.idempotency_key = key;
+  }
+  std::string token;
+  if (!NewIdAndToken(call, prefix, scope, key, &command.id, &token)) return;
+  command.token_hash = TokenHash(token);
   engine.Submit<Command>(std::move(command),
-                         [respond = call.respond, format = call.format, token = token.value(),
+                         [respond = call.respond, format = call.format, token = std::move(token),
                           mutable_principal](engine::Answer<Principal> answer) {
                            if (!answer.ok()) return respond(ErrorResponse(answer.status, format));
                            Response response;
                            *((response.*mutable_principal)()) = std::move(answer.value);
                            response.set_token(token);
-                           respond(MessageResponse(201, response, format));
+                           HttpResponse http = MessageResponse(201, response, format);
+                           if (answer.replayed)
+                             http.headers.emplace_back("Idempotent-Replayed", "true");
+                           respond(std::move(http));
                          });
 }
 

@@ -306,5 +306,33 @@ TEST(OptionsFlagsTest, LimitFlagsApplyToARealServer) {
   EXPECT_TRUE(WIFEXITED(stopped) && WEXITSTATUS(stopped) == 0) << stopped;
 }
 
+// A registration retried under its Idempotency-Key after a restart gets the same buyer and
+// the same token: the key that mints them (mint.key, 0600) outlives the process.
+TEST(OptionsFlagsTest, ARetryAfterARestartGetsTheSameToken) {
+  testing::TempDir dir;
+  const std::string body = R"({"name":"Anh Tư","phone":"0912345678"})";
+  std::string first;
+  for (int run = 0; run < 2; ++run) {
+    Process daemon({"--data-dir", dir.Sub("data"), "--listen", "127.0.0.1:0"},
+                   {{"MARKET4_ADMIN_TOKEN", kToken}}, dir);
+    std::uint16_t port = daemon.WaitListening();
+    ASSERT_NE(port, 0) << daemon.out() << daemon.err();
+    HttpClient http("127.0.0.1", port);
+    ClientResponse r = http.Send("POST", "/v1/buyers", body, {{"Idempotency-Key", "reg-42"}});
+    ASSERT_EQ(r.status, 201) << r.body;
+    if (run == 0) {
+      first = r.body;
+    } else {
+      EXPECT_EQ(r.body, first);
+      EXPECT_EQ(r.Header("idempotent-replayed"), "true");
+    }
+    int stopped = daemon.Signal(SIGTERM);
+    EXPECT_TRUE(WIFEXITED(stopped) && WEXITSTATUS(stopped) == 0) << stopped;
+  }
+  struct stat info {};
+  ASSERT_EQ(::stat((dir.Sub("data") + "/mint.key").c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u);
+}
+
 }  // namespace options_flags_test
 }  // namespace market4
