@@ -18,10 +18,14 @@ void CreateMerchant(Call& call, engine::Engine& engine) {
                                               &v1::CreateMerchantResponse::mutable_merchant);
 }
 
+// The scope of public registrations' Idempotency-Keys.
+constexpr char kRegistrationScope[] = "public";
+
 void CreateBuyer(Call& call, engine::Engine& engine) {
   // Registrations are public: whoever holds the key (and the same body) gets the first
   // answer, token included, so the key must be as secret as a password (a random UUID).
-  CreatePrincipal<v1::CreateBuyerResponse>(call, engine, engine::CreateBuyer{}, "b_", "public",
+  CreatePrincipal<v1::CreateBuyerResponse>(call, engine, engine::CreateBuyer{}, "b_",
+                                           kRegistrationScope,
                                            &v1::CreateBuyerResponse::mutable_buyer);
 }
 
@@ -198,6 +202,14 @@ void MerchantBalance(Call& call, engine::Engine& engine) {
 }
 
 }  // namespace
+
+bool IsRegistrationRetry(const Call& call, engine::Engine& engine) {
+  std::string_view key = call.request.Header("Idempotency-Key");
+  if (key.empty() || key.size() > kMaxIdempotencyKeyBytes) return false;
+  std::string id =
+      "b_" + call.auth->Mint("id", kRegistrationScope, key).substr(0, 2 * kIdRandomBytes);
+  return engine.Read().GetBuyer(id).ok();
+}
 
 const std::vector<Route>& MarketRoutes() {
   using engine::OrderAction;

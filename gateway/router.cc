@@ -305,8 +305,10 @@ void Router::Handle(const HttpRequest& request, Respond respond) const {
     std::string principal = engine::RoleName(call.caller.role) + (":" + call.caller.id);
     if (Refusal refusal = limits_.ChargeToken(principal, now)) return RateLimited(call, refusal);
   }
-  // Last, so that a registration refused for anything else spends none.
-  if (route->charge == Charge::kRegistration && !request.client.empty()) {
+  // Last, so that a registration refused for anything else spends none; a retry of one
+  // that succeeded spends none either (it creates nothing).
+  if (route->charge == Charge::kRegistration && !request.client.empty() &&
+      !IsRegistrationRetry(call, *engine_)) {
     Refusal refusal = limits_.ChargeRegistration(request.client, now);
     if (refusal) return RateLimited(call, refusal);
   }

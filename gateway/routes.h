@@ -129,6 +129,10 @@ std::function<void(engine::Answer<Reply>)> AnswerWith(const Call& call, int succ
 bool NewIdAndToken(Call& call, const char* prefix, const std::string& scope, const std::string& key,
                    std::string* id, std::string* token);
 
+// Whether the call is the retry of a buyer registration that succeeded (its Idempotency-Key
+// names a buyer that exists): a retry must get its first answer, not spend a registration.
+bool IsRegistrationRetry(const Call& call, engine::Engine& engine);
+
 // Creates a merchant, buyer or operator (`command`, its request decoded here) with a fresh id
 // and token, answering 201 with the principal and the token, which is shown only here. With
 // an Idempotency-Key (merchants and buyers), a retry of the same request gets the same

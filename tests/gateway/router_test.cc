@@ -276,6 +276,34 @@ TEST_F(LimitedRouterTest, RegistrationsPerAddress) {
   EXPECT_EQ(Send("GET", "/v1/listings").status, 200);
 }
 
+// A retried registration gets its first answer and spends nothing, even once the address has
+// no registrations left.
+TEST_F(LimitedRouterTest, ARetriedRegistrationSpendsNoRegistration) {
+  LimitOptions limits;
+  limits.registrations_per_address_hour = 2;
+  Limit(limits);
+  auto registration = [&](const std::string& key) {
+    std::vector<std::pair<std::string, std::string>> headers = {
+        {"Content-Type", "application/json"}};
+    if (!key.empty()) headers.emplace_back("Idempotency-Key", key);
+    return Send("POST", "/v1/buyers", headers, R"({"name":"Anh Tư","phone":"0912345678"})");
+  };
+  HttpResponse first = registration("reg-1");
+  ASSERT_EQ(first.status, 201) << first.body;
+  for (int i = 0; i < 3; ++i) {
+    HttpResponse retry = registration("reg-1");
+    EXPECT_EQ(retry.status, 201) << retry.body;
+    EXPECT_EQ(retry.body, first.body);
+  }
+  EXPECT_EQ(registration("").status, 201);  // the second registration
+  EXPECT_EQ(registration("").status, 429);
+  EXPECT_EQ(registration("reg-2").status, 429);  // a new key is a new registration
+  HttpResponse late = registration("reg-1");
+  EXPECT_EQ(late.status, 201) << late.body;
+  EXPECT_EQ(late.body, first.body);
+  EXPECT_EQ(BuyerCount(), 2u);
+}
+
 TEST_F(LimitedRouterTest, RequestsPerTokenAndPerAddress) {
   LimitOptions limits;
   limits.requests_per_token = 2;  // bursts of 4
