@@ -81,8 +81,7 @@ void CreateListing(Call& call, engine::Engine& engine) {
     command.id = NewId(call, "l_");
     if (command.id.empty()) return;
   } else {  // a retry gets the same id, and the engine the first answer
-    command.id = "l_" + call.auth->Mint("id", "merchant:" + call.caller.id, command.idempotency_key)
-                            .substr(0, 2 * kIdRandomBytes);
+    command.id = MintedId(call, "l_", "merchant:" + call.caller.id, command.idempotency_key);
   }
   SubmitAndAnswer(call, engine, std::move(command), 201);
 }
@@ -206,8 +205,7 @@ void MerchantBalance(Call& call, engine::Engine& engine) {
 bool IsRegistrationRetry(const Call& call, engine::Engine& engine) {
   std::string_view key = call.request.Header("Idempotency-Key");
   if (key.empty() || key.size() > kMaxIdempotencyKeyBytes) return false;
-  std::string id =
-      "b_" + call.auth->Mint("id", kRegistrationScope, key).substr(0, 2 * kIdRandomBytes);
+  std::string id = MintedId(call, "b_", kRegistrationScope, key);
   return engine.Read().GetBuyer(id).ok();
 }
 

@@ -214,10 +214,15 @@ std::string NewId(Call& call, const char* prefix) {
   return prefix + random.value();
 }
 
+std::string MintedId(const Call& call, const char* prefix, std::string_view scope,
+                     std::string_view key) {
+  return prefix + call.auth->Mint("id", scope, key).substr(0, 2 * kIdRandomBytes);
+}
+
 bool NewIdAndToken(Call& call, const char* prefix, const std::string& scope, const std::string& key,
                    std::string* id, std::string* token) {
   if (!key.empty()) {
-    *id = prefix + call.auth->Mint("id", scope, key).substr(0, 2 * kIdRandomBytes);
+    *id = MintedId(call, prefix, scope, key);
     *token = call.auth->Mint("token", scope, key);
     return true;
   }

@@ -123,6 +123,10 @@ std::function<void(engine::Answer<Reply>)> AnswerWith(const Call& call, int succ
   };
 }
 
+// The id a creation under Idempotency-Key `key` gets: prefix + 32 hex minted from (scope, key).
+std::string MintedId(const Call& call, const char* prefix, std::string_view scope,
+                     std::string_view key);
+
 // The id (prefix + 32 hex) and token a creation gets: fresh random ones, or, under an
 // Idempotency-Key, minted from (scope, key) so that a retry's come out the same. False (the
 // call answered) if randomness failed.

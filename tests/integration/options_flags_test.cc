@@ -148,20 +148,31 @@ struct Sale {
   v1::MerchantBalance balance;
 };
 
-// Merchant, listing at 40,000, buyer, deposit of 40,000, order, pay, ship, confirm, balance.
-void SellOne(std::uint16_t port, Sale* sale) {
-  HttpClient http("127.0.0.1", port);
+// A merchant (into *merchant, if given) with a listing of 5 bags at `price` (its id into
+// *listing).
+void MerchantWithListing(HttpClient& http, std::int64_t price, v1::CreateMerchantResponse* merchant,
+                         std::string* listing) {
   ClientResponse r =
       http.Send("POST", "/v1/merchants",
                 R"({"name":"Cô Ba","phone":"0901234567","location":"Chợ"})", Bearer(kToken));
   ASSERT_EQ(r.status, 201) << r.body;
-  auto merchant = Parse<v1::CreateMerchantResponse>(r);
-  r = http.Send("POST", "/v1/listings",
-                R"({"title":"Gạo ST25","unit":"bao","price":")" + std::to_string(kPrice) +
-                    R"(","stock":"5"})",
-                Bearer(merchant.token()));
+  auto created = Parse<v1::CreateMerchantResponse>(r);
+  r = http.Send(
+      "POST", "/v1/listings",
+      R"({"title":"Gạo ST25","unit":"bao","price":")" + std::to_string(price) + R"(","stock":"5"})",
+      Bearer(created.token()));
   ASSERT_EQ(r.status, 201) << r.body;
-  std::string listing = Parse<v1::Listing>(r).id();
+  *listing = Parse<v1::Listing>(r).id();
+  if (merchant) *merchant = std::move(created);
+}
+
+// Merchant, listing at 40,000, buyer, deposit of 40,000, order, pay, ship, confirm, balance.
+void SellOne(std::uint16_t port, Sale* sale) {
+  HttpClient http("127.0.0.1", port);
+  v1::CreateMerchantResponse merchant;
+  std::string listing;
+  ASSERT_NO_FATAL_FAILURE(MerchantWithListing(http, kPrice, &merchant, &listing));
+  ClientResponse r;
   r = http.Send("POST", "/v1/buyers", R"({"name":"Anh Tư","phone":"0912345678"})");
   ASSERT_EQ(r.status, 201) << r.body;
   auto buyer = Parse<v1::CreateBuyerResponse>(r);
@@ -281,17 +292,10 @@ TEST(OptionsFlagsTest, LimitFlagsApplyToARealServer) {
   EXPECT_EQ(info.st_mode & 0777, 0700u);
   HttpClient http("127.0.0.1", port);
   EXPECT_EQ(http.Send("GET", "/readyz", "").status, 200);
-  ClientResponse r =
-      http.Send("POST", "/v1/merchants",
-                R"({"name":"Cô Ba","phone":"0901234567","location":"Chợ"})", Bearer(kToken));
-  ASSERT_EQ(r.status, 201) << r.body;
-  auto merchant = Parse<v1::CreateMerchantResponse>(r);
-  r = http.Send("POST", "/v1/listings",
-                R"({"title":"Gạo","unit":"bao","price":"1000","stock":"9"})",
-                Bearer(merchant.token()));
-  ASSERT_EQ(r.status, 201) << r.body;
-  std::string order =
-      R"({"items":[{"listing_id":")" + Parse<v1::Listing>(r).id() + R"(","quantity":"1"}]})";
+  std::string listing;
+  ASSERT_NO_FATAL_FAILURE(MerchantWithListing(http, 1'000, nullptr, &listing));
+  std::string order = R"({"items":[{"listing_id":")" + listing + R"(","quantity":"1"}]})";
+  ClientResponse r;
   r = http.Send("POST", "/v1/buyers", R"({"name":"Anh Tư","phone":"0912345678"})");
   ASSERT_EQ(r.status, 201) << r.body;
   auto buyer = Parse<v1::CreateBuyerResponse>(r);
