@@ -29,7 +29,7 @@ namespace market4::engine {
 
 namespace v1 = ::market4::v1;
 
-class Context;  // engine/context.h: what a command may touch while it is applied
+struct Context;  // engine/context.h: what a command may touch while it is applied
 
 // What a command produced: a failure (status), or a value, possibly the replay of the first
 // answer to an earlier identical request (then nothing moved again).

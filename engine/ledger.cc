@@ -369,7 +369,9 @@ Status Ledger::CheckInvariants() const {
     reserved[pending.record.debit_account_id()].first += pending.record.amount();
     reserved[pending.record.credit_account_id()].second += pending.record.amount();
   }
-  for (const auto& [id, a] : accounts_) {
+  for (const auto& entry : accounts_) {
+    const std::string& id = entry.first;
+    const v1::AccountRecord& a = entry.second;
     auto broken = [&](const char* what) {
       return Status(Code::kInternal, what).WithDetail("account_id", id);
     };
