@@ -34,13 +34,15 @@ class ConnectionCounter {
                   std::size_t max_per_client) {
     std::lock_guard lock(mutex_);
     if (total_ >= max_total) return Admission::kServerFull;
-    auto it = per_client_.find(client);
-    if ((it == per_client_.end() ? 0 : it->second) >= max_per_client) {
-      return Admission::kClientFull;
-    }
-    ++per_client_[client];
-    ++total_;
-    return Admission::kAdmitted;
+    return AdmitLocked(client, max_per_client);
+  }
+
+  // Admits beyond the total, in place of a connection being evicted (SessionRegistry), which
+  // gives its slot back moments later; the per-client limit still holds.
+  Admission AdmitInPlaceOfAnother(const boost::asio::ip::address& client,
+                                  std::size_t max_per_client) {
+    std::lock_guard lock(mutex_);
+    return AdmitLocked(client, max_per_client);
   }
 
   // A release without its admission is a bug in the slot bookkeeping; the count would be
@@ -59,6 +61,16 @@ class ConnectionCounter {
   }
 
  private:
+  Admission AdmitLocked(const boost::asio::ip::address& client, std::size_t max_per_client) {
+    auto it = per_client_.find(client);
+    if ((it == per_client_.end() ? 0 : it->second) >= max_per_client) {
+      return Admission::kClientFull;
+    }
+    ++per_client_[client];
+    ++total_;
+    return Admission::kAdmitted;
+  }
+
   mutable std::mutex mutex_;
   std::size_t total_ = 0;
   std::map<boost::asio::ip::address, std::size_t>

@@ -62,6 +62,26 @@ void LogRefusal(ServerState& state, const net::ip::address& client, std::string_
   state.last_refusal_log = now;
 }
 
+// A full server admits a new connection in place of the one that has waited longest for a
+// request (SessionRegistry), if any is waiting, and closes a few more of the longest waiting
+// so that the next newcomers find room without another search. The client's own limit still
+// holds.
+constexpr std::size_t kEvictionBatchDivisor = 32;  // a full server of 1,024 evicts 32 at once
+
+bool AdmitInPlaceOfAReader(const std::shared_ptr<ServerState>& state,
+                           const net::ip::address& client, tcp::socket& socket) {
+  using Admission = ConnectionCounter::Admission;
+  if (state->connections.AdmitInPlaceOfAnother(
+          client, state->options.max_connections_per_address) != Admission::kAdmitted) {
+    return false;
+  }
+  ConnectionSlot slot(&state->connections, client);
+  std::size_t batch = std::max<std::size_t>(1, state->max_connections / kEvictionBatchDivisor);
+  if (state->sessions.EvictLongestReaders(batch) == 0) return false;  // `slot` gives it back
+  StartSession(std::move(socket), state, std::move(slot));
+  return true;
+}
+
 // Starts a session for an accepted socket, or refuses it if the server or its client is full.
 void Admit(const std::shared_ptr<ServerState>& state, tcp::socket socket) {
   beast::error_code ec;
@@ -77,6 +97,7 @@ void Admit(const std::shared_ptr<ServerState>& state, tcp::socket socket) {
       return;
     }
     case Admission::kServerFull:
+      if (AdmitInPlaceOfAReader(state, client, socket)) return;
       LogRefusal(*state, client, "server full");
       break;
     case Admission::kClientFull:

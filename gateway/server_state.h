@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "gateway/connections.h"
@@ -42,6 +43,36 @@ class StreamRegistry {
   std::map<const EventStream*, std::shared_ptr<EventStream>> streams_;
 };
 
+// What the accept loop may ask of a live session (session.cc).
+class Evictable {
+ public:
+  virtual ~Evictable() = default;
+  // Since when (Clock ticks) the session has been waiting for or reading a request; 0 while
+  // it answers one, or once it is closed.
+  virtual Clock::rep ReadingSince() const = 0;
+  // Closes the connection, on the session's own strand.
+  virtual void Evict() = 0;
+};
+
+// Every live request session, so that a full server can make room for new connections by
+// closing those that have waited longest for a request: slow (slowloris) and silent clients
+// are the oldest readers, while a normal client's request is read in moments. Without this,
+// 1,000 such connections held every slot until their read timeouts and refused everyone
+// else. Any I/O thread and the accept strand.
+class SessionRegistry {
+ public:
+  void Add(const std::shared_ptr<Evictable>& session);
+  void Remove(const Evictable* session);
+  // Asks up to `count` of the longest-reading sessions to close, oldest first, and returns
+  // how many it asked. Finding them takes one pass over every session, so a full server
+  // evicts a few at a time rather than one per new connection.
+  std::size_t EvictLongestReaders(std::size_t count);
+
+ private:
+  std::mutex mutex_;
+  std::unordered_map<const Evictable*, std::weak_ptr<Evictable>> sessions_;
+};
+
 struct ServerState {
   using Handler = Server::Handler;
   ServerOptions options;
@@ -58,6 +89,7 @@ struct ServerState {
   Clock::time_point last_refusal_log{};
   std::size_t max_connections = 0;  // options.max_connections fitted to the descriptor limit
   ConnectionCounter connections;
+  SessionRegistry sessions;
   std::vector<std::thread> threads;
   std::atomic<std::size_t> in_flight{0};
   std::atomic<bool> draining{false};

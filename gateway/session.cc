@@ -58,7 +58,7 @@ bool IsSafeRequestId(std::string_view id) {
   return true;
 }
 
-class Session : public std::enable_shared_from_this<Session> {
+class Session : public Evictable, public std::enable_shared_from_this<Session> {
  public:
   // The buffer never holds more than one whole request and a read's worth of the next: chunk
   // extensions and framing bytes, which the parser's body limit does not count, cannot grow
@@ -70,8 +70,10 @@ class Session : public std::enable_shared_from_this<Session> {
                 kFramingSlackBytes),
         state_(std::move(state)),
         slot_(std::move(slot)) {}
+  ~Session() override { state_->sessions.Remove(this); }
 
   void Start() {
+    state_->sessions.Add(shared_from_this());
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
       self->WaitForRequest(self->state_->options.read_timeout);
     });
@@ -84,6 +86,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // starts again when the request begins, so a slow client cannot hold a request open.
   void WaitForRequest(std::chrono::milliseconds wait) {
     if (state_->draining) return Close();
+    reading_since_ = Clock::now().time_since_epoch().count();
     if (buffer_.size() > 0) return StartRequest();
     stream_.expires_after(wait);
     stream_.async_read_some(buffer_.prepare(kReadChunkBytes),
@@ -198,6 +201,7 @@ class Session : public std::enable_shared_from_this<Session> {
   };
 
   void Dispatch(http::request<http::string_body> message) {
+    reading_since_ = 0;
     auto ticket = std::make_shared<Ticket>(shared_from_this(), state_);
     started_ = Clock::now();
     keep_alive_ = message.keep_alive();
@@ -311,6 +315,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Answers a request that could not be read, then closes: the stream position is unknown.
   void RejectAndClose(int status, std::string_view code, std::string_view message) {
+    reading_since_ = 0;
     auto ticket = std::make_shared<Ticket>(shared_from_this(), state_);
     started_ = Clock::now();
     keep_alive_ = false;
@@ -325,13 +330,21 @@ class Session : public std::enable_shared_from_this<Session> {
   // Gives the connection's slot back before the client can see the close, so that a client
   // who saw it may connect again at once and be admitted.
   void Close() {
+    reading_since_ = 0;
     slot_.Release();
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
     stream_.socket().close(ignored);
   }
 
-  std::string client_;  // ClientKey of the peer, as text
+  Clock::rep ReadingSince() const override { return reading_since_; }
+
+  void Evict() override {
+    net::post(stream_.get_executor(), [self = shared_from_this()] { self->Close(); });
+  }
+
+  std::string client_;                        // ClientKey of the peer, as text
+  std::atomic<Clock::rep> reading_since_{0};  // see Evictable::ReadingSince
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<RequestParser> parser_;
@@ -350,6 +363,35 @@ class Session : public std::enable_shared_from_this<Session> {
 };
 
 }  // namespace
+
+void SessionRegistry::Add(const std::shared_ptr<Evictable>& session) {
+  std::lock_guard lock(mutex_);
+  sessions_.emplace(session.get(), session);
+}
+
+void SessionRegistry::Remove(const Evictable* session) {
+  std::lock_guard lock(mutex_);
+  sessions_.erase(session);
+}
+
+std::size_t SessionRegistry::EvictLongestReaders(std::size_t count) {
+  std::vector<std::pair<Clock::rep, std::shared_ptr<Evictable>>> readers;
+  {
+    std::lock_guard lock(mutex_);
+    readers.reserve(sessions_.size());
+    for (const auto& entry : sessions_) {
+      std::shared_ptr<Evictable> session = entry.second.lock();
+      Clock::rep since = session ? session->ReadingSince() : 0;
+      if (since != 0) readers.emplace_back(since, std::move(session));
+    }
+  }
+  count = std::min(count, readers.size());
+  auto by_age = [](const auto& a, const auto& b) { return a.first < b.first; };
+  std::partial_sort(readers.begin(), readers.begin() + static_cast<std::ptrdiff_t>(count),
+                    readers.end(), by_age);
+  for (std::size_t i = 0; i < count; ++i) readers[i].second->Evict();
+  return count;
+}
 
 void StartSession(tcp::socket socket, std::shared_ptr<ServerState> state, ConnectionSlot slot) {
   std::make_shared<Session>(std::move(socket), std::move(state), std::move(slot))->Start();

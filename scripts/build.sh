@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Configures and builds market4 into a build directory.
-#   scripts/build.sh [release|asan]
+#   scripts/build.sh [release|asan|tsan]
 # release -> build/      (RelWithDebInfo; executables in build/bin/)
 # asan    -> build-asan/ (AddressSanitizer + UndefinedBehaviorSanitizer, tests only)
+# tsan    -> build-tsan/ (ThreadSanitizer: the engine, the gateway, their tests and market4d)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,8 +19,14 @@ case "$kind" in
       -DMARKET4_BENCH=OFF >/dev/null
     cmake --build build-asan -j "$jobs"
     ;;
+  tsan)
+    cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMARKET4_TSAN=ON \
+      -DMARKET4_BENCH=OFF -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" >/dev/null
+    cmake --build build-tsan -j "$jobs" --target engine_tests gateway_tests http_tests \
+      market4d market4-crash-trials
+    ;;
   *)
-    echo "usage: scripts/build.sh [release|asan]" >&2
+    echo "usage: scripts/build.sh [release|asan|tsan]" >&2
     exit 2
     ;;
 esac

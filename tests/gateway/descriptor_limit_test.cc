@@ -18,7 +18,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <map>
+#include <mutex>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -42,7 +44,9 @@ using testing::RawConnection;
 // and sockets half each of what the process does not keep (gateway/descriptors.h).
 constexpr std::size_t kConnections = 40;
 constexpr rlim_t kDescriptorLimit = kProcessDescriptors + 2 * kConnections;
-// Connections beyond kConnections while descriptors are still free: refused with 503.
+// Connections beyond kConnections while descriptors are still free: refused with 503, since
+// every held connection is being answered (none waits for a request that a full server could
+// close it for).
 constexpr int kOverTheLimit = 8;
 // Connections that arrive while the child has no descriptor left to accept them with.
 constexpr int kWhileExhausted = 4;
@@ -57,6 +61,8 @@ constexpr int kChildReplyTimeoutMs = 20'000;
 // Set in the child's environment: "<fd to read commands>,<fd to write reports>,<data dir>".
 constexpr char kChildVariable[] = "MARKET4_DESCRIPTOR_LIMIT_CHILD";
 constexpr char kHealthCheck[] = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+// A request the child answers only when the parent says so.
+constexpr char kHold[] = "GET /hold HTTP/1.1\r\nHost: x\r\n\r\n";
 
 // ---- The child ----
 
@@ -124,14 +130,29 @@ bool CreateAccount(engine::Engine& engine, const std::string& id) {
   ServerOptions options;
   options.port = 0;
   options.max_connections_per_address = kDescriptorLimit;  // only the server-wide cap counts
-  Server server(options, [](const HttpRequest&, auto respond) {
-    respond(HttpResponse{200, "application/json", R"({"status":"ok"})", {}});
+  std::mutex mutex;
+  std::vector<std::function<void(HttpResponse)>> held;
+  auto ok = [] { return HttpResponse{200, "application/json", R"({"status":"ok"})", {}}; };
+  Server server(options, [&](const HttpRequest& request, auto respond) {
+    if (request.target != "/hold") return respond(ok());
+    std::lock_guard lock(mutex);
+    held.push_back(std::move(respond));
   });
   if (!server.Start().ok()) _exit(13);
   channel.Report("port", std::to_string(server.port()));
   channel.Report("max_connections", std::to_string(server.max_connections()));
 
-  channel.Await('1');  // the parent holds every connection the server allows
+  channel.Await('0');  // the parent sent a held request on every connection the server allows
+  auto held_count = [&] {
+    std::lock_guard lock(mutex);
+    return held.size();
+  };
+  for (int i = 0; i < 2000 && held_count() < kConnections; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  channel.Report("held", std::to_string(held_count()));
+
+  channel.Await('1');
   channel.Report("free_descriptors", std::to_string(kDescriptorLimit - OpenDescriptors()));
   channel.Report("engine_write", CreateAccount(*engine.value(), "during") ? "ok" : "failed");
   std::vector<int> burned;  // the rest of the process takes every descriptor left
@@ -144,7 +165,10 @@ bool CreateAccount(engine::Engine& engine, const std::string& id) {
   channel.Report("cpu_ms", std::to_string((CpuTime() - cpu_before).count()));
   for (int fd : burned) close(fd);
 
-  channel.Await('3');  // the parent is done
+  channel.Await('3');  // the held requests are answered
+  for (auto& respond : held) respond(ok());
+
+  channel.Await('4');  // the parent is done
   server.Stop();
   engine.value().reset();
   channel.Report("accept_warnings", std::to_string(Count(log->str(), "cannot accept")));
@@ -241,12 +265,14 @@ TEST(DescriptorLimitTest, SocketsLeaveStorageItsDescriptorsAndAcceptRestsWhenOut
   ASSERT_NE(port, 0);
   ASSERT_EQ(child.Expect("max_connections"), std::to_string(kConnections));
 
-  // Every slot taken by a kept-alive connection; the next ones are refused.
+  // Every slot taken by a connection being answered; the next ones are refused.
   std::vector<RawConnection> held;
   for (std::size_t i = 0; i < kConnections; ++i) {
     held.emplace_back(port);
-    ASSERT_EQ(HealthCheck(held.back()).status, 200) << "connection " << i;
+    ASSERT_TRUE(held.back().Send(kHold)) << "connection " << i;
   }
+  child.Tell('0');
+  ASSERT_EQ(child.Expect("held"), std::to_string(kConnections));
   for (int i = 0; i < kOverTheLimit; ++i) {
     RawConnection refused(port);
     EXPECT_EQ(refused.ReadResponse().status, 503);
@@ -266,7 +292,10 @@ TEST(DescriptorLimitTest, SocketsLeaveStorageItsDescriptorsAndAcceptRestsWhenOut
   // The child gave its descriptors back: they are accepted, and refused (the server is full).
   for (RawConnection& connection : waiting) EXPECT_EQ(connection.ReadResponse().status, 503);
 
-  // Every held connection closes; their slots come back and a new client is served.
+  // The held requests are answered; then every held connection closes, their slots come
+  // back, and a new client is served.
+  child.Tell('3');
+  for (RawConnection& connection : held) EXPECT_EQ(connection.ReadResponse().status, 200);
   for (RawConnection& connection : held) {
     EXPECT_EQ(
         HealthCheck(connection, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
@@ -276,7 +305,7 @@ TEST(DescriptorLimitTest, SocketsLeaveStorageItsDescriptorsAndAcceptRestsWhenOut
   }
   RawConnection fresh(port);
   EXPECT_EQ(HealthCheck(fresh).status, 200);
-  child.Tell('3');
+  child.Tell('4');
   EXPECT_EQ(child.Expect("accept_warnings"), "1");
   EXPECT_EQ(child.Expect("accept_recoveries"), "1");
   int status = child.Wait();

@@ -21,7 +21,6 @@
 
 namespace market4 {
 
-namespace v1 = ::market4::v1;
 using testing::ClientResponse;
 using testing::HttpClient;
 

@@ -4,11 +4,8 @@
 // ledger must sum to zero, and the balances must follow from the stored history.
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <thread>
@@ -19,6 +16,7 @@
 #include "market4/v1/market.pb.h"
 #include "market4/v1/rails.pb.h"
 #include "tests/gateway/http_client.h"
+#include "tests/integration/daemon.h"
 #include "tests/test_util.h"
 
 namespace market4 {
@@ -34,67 +32,11 @@ constexpr int kWriters = 4;
 constexpr int kAnsweredBeforeKill = 300;
 constexpr int kRounds = 3;
 
-std::uint16_t FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  socklen_t size = sizeof(address);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
-  ::close(fd);
-  return ntohs(address.sin_port);
+// market4d on `data_dir`, logging beside it.
+std::unique_ptr<testing::Daemon> StartDaemon(const std::string& data_dir, std::uint16_t port) {
+  return std::make_unique<testing::Daemon>(MARKET4D_PATH, data_dir, port, kToken,
+                                           data_dir + "/../market4d.log");
 }
-
-// market4d as a child process.
-class Daemon {
- public:
-  Daemon(const std::string& data_dir, std::uint16_t port) : port_(port) {
-    std::string listen = "127.0.0.1:" + std::to_string(port);
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::setenv("MARKET4_ADMIN_TOKEN", kToken, 1);
-      std::string log = data_dir + "/../market4d.log";
-      FILE* out = std::freopen(log.c_str(), "a", stdout);
-      (void)out;
-      ::dup2(STDOUT_FILENO, STDERR_FILENO);
-      ::execl(MARKET4D_PATH, "market4d", "--data-dir", data_dir.c_str(), "--listen", listen.c_str(),
-              "--log-level", "warn",
-              // One test client, from one address, plays every buyer and provider at full
-              // speed: the abuse limits (tested elsewhere) would refuse it.
-              "--requests-per-address", "0", "--requests-per-token", "0",
-              "--registrations-per-address-hour", "0", "--callbacks-per-address", "0",
-              static_cast<char*>(nullptr));
-      std::_Exit(127);
-    }
-  }
-  ~Daemon() {
-    if (pid_ > 0) Kill(SIGKILL);
-  }
-
-  // Polls /healthz until the daemon answers; a child process has no other readiness signal.
-  bool WaitReady() {
-    for (int i = 0; i < 1000; ++i) {
-      HttpClient probe("127.0.0.1", port_);
-      if (probe.Send("GET", "/healthz").status == 200) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return false;
-  }
-
-  // Sends `signal` and returns the raw wait status.
-  int Kill(int signal) {
-    ::kill(pid_, signal);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return status;
-  }
-
- private:
-  std::uint16_t port_;
-  pid_t pid_ = -1;
-};
 
 std::map<std::string, std::string> Auth() {
   return {{"Authorization", std::string("Bearer ") + kToken}};
@@ -116,8 +58,8 @@ std::string Group(const std::string& id, int to, int onward, int amount) {
 TEST(CrashTest, KillNineLosesNoAnsweredTransferAndHalfAppliesNothing) {
   testing::TempDir dir;
   std::string data_dir = dir.Sub("data");
-  std::uint16_t port = FreePort();
-  auto daemon = std::make_unique<Daemon>(data_dir, port);
+  std::uint16_t port = testing::FreePort();
+  auto daemon = StartDaemon(data_dir, port);
   ASSERT_TRUE(daemon->WaitReady());
   HttpClient admin("127.0.0.1", port);
   ASSERT_EQ(admin.Send("POST", "/v1/accounts", R"({"id":"source"})", Auth()).status, 201);
@@ -162,7 +104,7 @@ TEST(CrashTest, KillNineLosesNoAnsweredTransferAndHalfAppliesNothing) {
     for (auto& writer : writers) writer.join();
     EXPECT_TRUE(WIFSIGNALED(status));
 
-    daemon = std::make_unique<Daemon>(data_dir, port);
+    daemon = StartDaemon(data_dir, port);
     ASSERT_TRUE(daemon->WaitReady());
     HttpClient reader("127.0.0.1", port);
     int checked = 0;
@@ -228,8 +170,8 @@ TEST(CrashTest, KillNineMidMarketKeepsStockOrdersAndMoneyConsistent) {
   constexpr int kBuyers = 4, kAnswered = 200;
   testing::TempDir dir;
   std::string data_dir = dir.Sub("data");
-  std::uint16_t port = FreePort();
-  auto daemon = std::make_unique<Daemon>(data_dir, port);
+  std::uint16_t port = testing::FreePort();
+  auto daemon = StartDaemon(data_dir, port);
   ASSERT_TRUE(daemon->WaitReady());
   HttpClient admin("127.0.0.1", port);
   auto merchant = Parse<v1::CreateMerchantResponse>(
@@ -279,7 +221,7 @@ TEST(CrashTest, KillNineMidMarketKeepsStockOrdersAndMoneyConsistent) {
   daemon->Kill(SIGKILL);
   for (auto& thread : threads) thread.join();
 
-  daemon = std::make_unique<Daemon>(data_dir, port);
+  daemon = StartDaemon(data_dir, port);
   ASSERT_TRUE(daemon->WaitReady());
   HttpClient reader("127.0.0.1", port);
   for (int b = 0; b < kBuyers; ++b) {
@@ -346,8 +288,8 @@ TEST(CrashTest, KillNineMidCallbacksCreditsEachTopUpOnce) {
   constexpr std::int64_t kAmount = 1'000;
   testing::TempDir dir;
   std::string data_dir = dir.Sub("data");
-  std::uint16_t port = FreePort();
-  auto daemon = std::make_unique<Daemon>(data_dir, port);
+  std::uint16_t port = testing::FreePort();
+  auto daemon = StartDaemon(data_dir, port);
   ASSERT_TRUE(daemon->WaitReady());
   HttpClient admin("127.0.0.1", port);
   ASSERT_EQ(admin
@@ -387,7 +329,7 @@ TEST(CrashTest, KillNineMidCallbacksCreditsEachTopUpOnce) {
   for (auto& sender : senders) sender.join();
   std::printf("%d of %d callbacks answered before the kill\n", answered.load(), kTopUps);
 
-  daemon = std::make_unique<Daemon>(data_dir, port);
+  daemon = StartDaemon(data_dir, port);
   ASSERT_TRUE(daemon->WaitReady());
   HttpClient provider("127.0.0.1", port);
   for (const auto& top_up : top_ups) EXPECT_EQ(DeliverTopUp(provider, top_up, kAmount).status, 204);
