@@ -141,8 +141,20 @@ class JsonKeyScanner {
   Outcome Value(const Shape& shape, int depth) {
     if (At('{')) return Object(shape, depth + 1);
     if (At('[')) return Array(shape, depth + 1);
-    bool read = At('"') ? String(nullptr) : Literal() || Number();
-    return read ? Outcome::kClean : Outcome::kMalformed;
+    if (At('"')) return String(nullptr) ? Outcome::kClean : Outcome::kMalformed;
+    if (Literal()) return Outcome::kClean;
+    bool whole = true;
+    if (!Number(&whole)) return Outcome::kMalformed;
+    return whole ? Outcome::kClean : NotWhole();
+  }
+
+  // Every number in market4's messages is a whole one (dong, counts, enum values); protobuf
+  // would quietly read 1.0, 1E3 or 100e-2 as integers, so an amount could be written in
+  // forms that a person, a log reader or another parser may read differently.
+  Outcome NotWhole() {
+    return Refuse(Status(Code::kInvalidArgument,
+                         "numbers must be whole, without a fraction or an exponent: write "
+                         "25000, or \"25000\""));
   }
 
   Outcome Object(const Shape& shape, int depth) {
@@ -287,12 +299,17 @@ class JsonKeyScanner {
     return false;
   }
 
-  // -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
-  bool Number() {
+  // -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?; *whole is false if it has a fraction or
+  // an exponent.
+  bool Number(bool* whole) {
     Take('-');
     if (!Take('0') && !Digits()) return false;
-    if (Take('.') && !Digits()) return false;
+    if (Take('.')) {
+      *whole = false;
+      if (!Digits()) return false;
+    }
     if (Take('e') || Take('E')) {
+      *whole = false;
       if (!Take('+')) Take('-');
       if (!Digits()) return false;
     }
