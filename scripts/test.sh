@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs dependencies, builds, and runs every test twice: once in the normal build and
-# once under AddressSanitizer + UndefinedBehaviorSanitizer, where any report fails the run.
+# once under AddressSanitizer + UndefinedBehaviorSanitizer; then the concurrency tests under
+# ThreadSanitizer. Any sanitizer report fails the run (docs/sanitizers.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -14,3 +15,8 @@ scripts/build.sh asan
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 ctest --test-dir build-asan --output-on-failure -j "$(nproc)"
+
+echo "== build and test (ThreadSanitizer: the concurrency tests) =="
+scripts/build.sh tsan
+export TSAN_OPTIONS="suppressions=$PWD/tests/tsan.supp halt_on_error=1 second_deadlock_stack=1"
+ctest --test-dir build-tsan --output-on-failure -j "$(nproc)"
