@@ -71,6 +71,9 @@ struct World {
   gateway::Metrics metrics;
   std::unique_ptr<gateway::Router> router;
   gateway::ServerOptions server;  // its limits are the ones requests are read with
+  // MARKET4_FUZZ_TRACE set: print each answer's status, method and target (to see what seeds
+  // reach); MARKET4_FUZZ_SHOW_WORLD set: print the seeded tokens and ids.
+  bool trace = std::getenv("MARKET4_FUZZ_TRACE") != nullptr;
 };
 World* world = nullptr;
 
@@ -212,6 +215,9 @@ bool ServeOne(std::string_view* bytes) {
   HttpRequest request = Converted(std::move(message));
   if (IsAdminRoute(request.target)) return false;
   HttpResponse response = Answer(request);
+  if (world->trace)
+    std::fprintf(stderr, "%d %s %s\n", response.status, request.method.c_str(),
+                 request.target.c_str());
   CheckResponse(response, request.target);
   return keep_alive && !response.stream;
 }
