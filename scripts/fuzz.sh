@@ -44,8 +44,9 @@ for target in "${targets[@]}"; do
     mapfile -t regressions < <(find "fuzz/regressions/$target" -type f | sort)
   fi
   if ((${#regressions[@]} > 0)) && ! "$binary" "${options[@]}" "${regressions[@]}" >"$log" 2>&1; then
-    echo "$target: FAILED on a regression input"
-    grep -E 'PROPERTY FAILED|ERROR|Running: |Test unit written' "$log" | tail -n 5
+    cp "$log" "$artifacts/last-failure.log"
+    echo "$target: FAILED on a regression input (log: $artifacts/last-failure.log)"
+    grep -E 'PROPERTY FAILED|runtime error|ERROR: |Running: ' "$log" | tail -n 5 || true
     failed=1
     continue
   fi
@@ -53,11 +54,11 @@ for target in "${targets[@]}"; do
   if "$binary" "${options[@]}" "-max_total_time=$seconds" "$work/$target/corpus" >"$log" 2>&1; then
     echo "$target: ok $(summary "$log")"
   else
-    echo "$target: FAILED $(summary "$log")"
-    grep -E 'PROPERTY FAILED|ERROR: |SUMMARY: ' "$log" | head -n 5
-    grep -A1 'PROPERTY FAILED' "$log" | tail -n 1 | cut -c1-300
-    grep -E 'Test unit written to|^artifact_prefix' "$log" || echo "(no input written; full log: see above)"
     cp "$log" "$artifacts/last-failure.log"
+    echo "$target: FAILED $(summary "$log")"
+    { grep -E 'PROPERTY FAILED|runtime error|ERROR: |SUMMARY: ' "$log" | head -n 5
+      grep -A1 'PROPERTY FAILED' "$log" | tail -n 1 | cut -c1-300
+      grep -o 'Test unit written to .*' "$log" || echo "(no input written)"; } || true
     echo "log: $artifacts/last-failure.log"
     failed=1
   fi
