@@ -266,6 +266,17 @@ TEST(ProviderSchemesTest, SigningRefusesWhatTheSchemeCannotSay) {
   }
   EXPECT_EQ(SignProviderCallback(v1::MOMO, "no-colon", Fields()).status().code(),
             Code::kInvalidArgument);
+  // Found by fuzz/provider_fuzz (fuzz/regressions/provider_fuzz/): MoMo's transId and
+  // ZaloPay's zp_trans_id go out as JSON numbers, and "0216..." is no JSON number, so what was
+  // signed never read back (MoMo: refused; ZaloPay: UNREADABLE_BODY).
+  CallbackFields leading_zero = Fields("payment.succeeded", "pi_3");
+  leading_zero.provider_txn_id = "021601000000123";
+  EXPECT_EQ(SignProviderCallback(v1::MOMO, kMomoSecret, leading_zero).status().code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(SignProviderCallback(v1::ZALOPAY, kZalopayKey2, leading_zero).status().code(),
+            Code::kInvalidArgument);
+  leading_zero.provider_txn_id = "0";
+  EXPECT_TRUE(SignProviderCallback(v1::ZALOPAY, kZalopayKey2, leading_zero).ok());
   EXPECT_EQ(SignProviderCallback(v1::STANDARD_WEBHOOKS, "whsec_", Fields()).status().code(),
             Code::kInvalidArgument);
 }
