@@ -6,8 +6,7 @@
 // SignProviderCallback; whatever it signs verifies, names a secret that verifies it alone, and
 // reads back as the fields it was signed with (delivery id, type, reference, amount,
 // provider_txn_id, memo, signing time), or, for Standard Webhooks, whose signer checks no
-// event, with the problem the fields call for. Text fields are made valid UTF-8 first: JSON
-// carries nothing else.
+// event, with the problem the fields call for.
 //
 // Input: a byte (bit 0: 0 forged, 1 signed; the rest picks the scheme, 0 being
 // PROVIDER_SCHEME_UNSPECIFIED), then NUL-separated fields. Forged: method, target, headers
@@ -19,7 +18,6 @@
 #include <vector>
 
 #include "common/crypto.h"
-#include "engine/text.h"
 #include "fuzz/fuzz_input.h"
 #include "gateway/provider_schemes.h"
 
@@ -148,11 +146,11 @@ HttpRequest RequestOf(const gateway::SignedCallback& callback) {
 
 void CheckSigned(v1::ProviderScheme scheme, FuzzInput& input) {
   CallbackFields f;
-  f.type = engine::ToValidUtf8(input.Field());
-  f.reference = engine::ToValidUtf8(input.Field());
-  f.provider_txn_id = engine::ToValidUtf8(input.Field());
-  f.delivery_id = engine::ToValidUtf8(input.Field());
-  f.memo = engine::ToValidUtf8(input.Field());
+  f.type = input.Field();
+  f.reference = input.Field();
+  f.provider_txn_id = input.Field();
+  f.delivery_id = input.Field();
+  f.memo = input.Field();
   f.amount = input.Integer();
   std::int64_t time = input.Integer();
   f.now_seconds = (time < 0 ? -time : time) % (kLatestSeconds + 1);

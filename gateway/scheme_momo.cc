@@ -149,6 +149,7 @@ Status CheckSignable(bool split, const CallbackFields& fields) {
         .WithDetail("field", "secret");
   }
   if (Status s = CheckTypeMatchesReference(fields); !s.ok()) return s;
+  if (Status s = CheckJsonText(fields); !s.ok()) return s;
   if (fields.amount > kMaxJsonInteger) {
     return Status(Code::kInvalidArgument, "MoMo sends amount as a JSON number: at most 2^53")
         .WithDetail("field", "amount");

@@ -79,6 +79,7 @@ Status CheckSignable(const std::string& key2, const CallbackFields& fields) {
     return Status(Code::kInvalidArgument, "a ZaloPay secret is key2").WithDetail("field", "secret");
   }
   if (Status s = CheckTypeMatchesReference(fields); !s.ok()) return s;
+  if (Status s = CheckJsonText(fields); !s.ok()) return s;
   if (fields.amount > kMaxJsonInteger) {
     return Status(Code::kInvalidArgument, "ZaloPay sends amount as a JSON number: at most 2^53")
         .WithDetail("field", "amount");
