@@ -51,7 +51,9 @@ std::optional<std::int64_t> ParseDate(std::string_view text) {
   std::chrono::year_month_day date{std::chrono::year(year), std::chrono::month(month),
                                    std::chrono::day(day)};
   if (!date.ok()) return std::nullopt;
-  return std::chrono::sys_days(date).time_since_epoch().count();
+  std::int64_t days = std::chrono::sys_days(date).time_since_epoch().count();
+  if (days > kLastDay) return std::nullopt;
+  return days;
 }
 
 std::string FormatDate(std::int64_t day) {

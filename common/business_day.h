@@ -24,8 +24,13 @@ std::optional<int> ParseUtcOffset(std::string_view text);
 // 420 -> "+07:00", 0 -> "+00:00".
 std::string FormatUtcOffset(int minutes);
 
+// The last day a date may name, 2262-04-09: the start of the day after it, at any offset up to
+// kMaxUtcOffsetMinutes, is still an int64 of nanoseconds (LocalDayStartNs), which for later
+// days overflows.
+inline constexpr std::int64_t kLastDay = INT64_MAX / kNanosPerDay - 2;
+
 // "2026-11-28" -> days since 1970-01-01; nullopt unless a real Gregorian date in
-// 1970-01-01..9999-12-31 written exactly YYYY-MM-DD.
+// 1970-01-01..kLastDay (2262-04-09) written exactly YYYY-MM-DD.
 std::optional<std::int64_t> ParseDate(std::string_view text);
 // Days since 1970-01-01 -> "YYYY-MM-DD".
 std::string FormatDate(std::int64_t day);

@@ -146,6 +146,18 @@ std::string TypeList() {
   return list;
 }
 
+// The instant of `time` in nanoseconds since the epoch; nullopt when int64 cannot hold it
+// (before 1677-09-21 or after 2262-04-11), where TimeUtil::TimestampToNanoseconds would
+// overflow and give another instant.
+std::optional<std::int64_t> NanosecondsOf(const google::protobuf::Timestamp& time) {
+  std::int64_t nanos = 0;
+  if (__builtin_mul_overflow(time.seconds(), std::int64_t{1'000'000'000}, &nanos) ||
+      __builtin_add_overflow(nanos, std::int64_t{time.nanos()}, &nanos)) {
+    return std::nullopt;
+  }
+  return nanos;
+}
+
 // One data line's fields as a row, or the first error among them.
 Result<SettlementRow> ReadRow(std::uint32_t number, std::vector<std::string> fields) {
   if (fields.size() != kColumns) {
@@ -173,7 +185,12 @@ Result<SettlementRow> ReadRow(std::uint32_t number, std::vector<std::string> fie
         Code::kInvalidArgument,
         "time is not an RFC 3339 timestamp (2026-11-28T09:30:00+07:00): " + Echo(fields[4]));
   }
-  row.time_ns = google::protobuf::util::TimeUtil::TimestampToNanoseconds(time);
+  std::optional<std::int64_t> nanos = NanosecondsOf(time);
+  if (!nanos) {
+    return Status(Code::kInvalidArgument,
+                  "time is outside 1677-09-21 to 2262-04-11: " + Echo(fields[4]));
+  }
+  row.time_ns = *nanos;
   return row;
 }
 

@@ -112,6 +112,23 @@ Status CheckTypeMatchesReference(const CallbackFields& fields) {
   return Status::Ok();
 }
 
+Status CheckJsonText(const CallbackFields& fields) {
+  const std::pair<const char*, const std::string*> texts[] = {
+      {"type", &fields.type},
+      {"reference", &fields.reference},
+      {"provider_txn_id", &fields.provider_txn_id},
+      {"delivery_id", &fields.delivery_id},
+      {"memo", &fields.memo}};
+  for (const auto& [name, text] : texts) {
+    if (!engine::IsValidUtf8(*text)) {
+      return Status(Code::kInvalidArgument,
+                    std::string(name) + " must be valid UTF-8: JSON carries nothing else")
+          .WithDetail("field", name);
+    }
+  }
+  return Status::Ok();
+}
+
 bool ParseWholeNumber(std::string_view text, std::int64_t* value) {
   if (text.empty() || text.size() > 19) return false;
   for (char c : text) {
@@ -226,6 +243,7 @@ Result<SignedCallback> SignedWebhookPost(const std::string& secret, const Callba
     return Status(Code::kInvalidArgument, "a Standard Webhooks delivery needs a webhook-id")
         .WithDetail("field", "delivery_id");
   }
+  if (Status s = CheckJsonText(fields); !s.ok()) return s;
   auto signature = SignWebhook(secret, fields.delivery_id, fields.now_seconds, body);
   if (!signature.ok()) return signature.status();
   SignedCallback callback;

@@ -75,6 +75,10 @@ void SetTypeFromReference(bool succeeded, ProviderNotice* notice);
 // the reference's prefix; INVALID_ARGUMENT otherwise.
 Status CheckTypeMatchesReference(const CallbackFields& fields);
 
+// For schemes that send the fields in JSON (all but VNPay): OK when every text field is valid
+// UTF-8, which is all JSON carries; INVALID_ARGUMENT naming the first that is not.
+Status CheckJsonText(const CallbackFields& fields);
+
 // ---- Text and JSON --------------------------------------------------------------------------
 
 // The largest integer a JSON number (an IEEE double) holds exactly: 2^53.

@@ -149,13 +149,17 @@ Status CheckSignable(bool split, const CallbackFields& fields) {
         .WithDetail("field", "secret");
   }
   if (Status s = CheckTypeMatchesReference(fields); !s.ok()) return s;
+  if (Status s = CheckJsonText(fields); !s.ok()) return s;
   if (fields.amount > kMaxJsonInteger) {
     return Status(Code::kInvalidArgument, "MoMo sends amount as a JSON number: at most 2^53")
         .WithDetail("field", "amount");
   }
   std::int64_t number = 0;
-  if (!ParseWholeNumber(fields.provider_txn_id, &number) || number > kMaxJsonInteger) {
-    return Status(Code::kInvalidArgument, "MoMo's transId is a number (at most 2^53)")
+  // Sent as a JSON number, so written as one: no leading zero.
+  if (!ParseWholeNumber(fields.provider_txn_id, &number) || number > kMaxJsonInteger ||
+      std::to_string(number) != fields.provider_txn_id) {
+    return Status(Code::kInvalidArgument,
+                  "MoMo's transId is a number (at most 2^53, no leading zero)")
         .WithDetail("field", "provider_txn_id");
   }
   if (fields.delivery_id.empty()) {

@@ -79,6 +79,7 @@ Status CheckSignable(const std::string& key2, const CallbackFields& fields) {
     return Status(Code::kInvalidArgument, "a ZaloPay secret is key2").WithDetail("field", "secret");
   }
   if (Status s = CheckTypeMatchesReference(fields); !s.ok()) return s;
+  if (Status s = CheckJsonText(fields); !s.ok()) return s;
   if (fields.amount > kMaxJsonInteger) {
     return Status(Code::kInvalidArgument, "ZaloPay sends amount as a JSON number: at most 2^53")
         .WithDetail("field", "amount");
@@ -88,8 +89,11 @@ Status CheckSignable(const std::string& key2, const CallbackFields& fields) {
         .WithDetail("field", "type");
   }
   std::int64_t number = 0;
-  if (!ParseWholeNumber(fields.provider_txn_id, &number) || number > kMaxJsonInteger) {
-    return Status(Code::kInvalidArgument, "ZaloPay's zp_trans_id is a number (at most 2^53)")
+  // Sent as a JSON number, so written as one: no leading zero.
+  if (!ParseWholeNumber(fields.provider_txn_id, &number) || number > kMaxJsonInteger ||
+      std::to_string(number) != fields.provider_txn_id) {
+    return Status(Code::kInvalidArgument,
+                  "ZaloPay's zp_trans_id is a number (at most 2^53, no leading zero)")
         .WithDetail("field", "provider_txn_id");
   }
   return Status::Ok();

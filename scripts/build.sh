@@ -2,7 +2,8 @@
 # Configures and builds market4 into a build directory.
 #   scripts/build.sh [release|asan|tsan]
 # release -> build/      (RelWithDebInfo; executables in build/bin/)
-# asan    -> build-asan/ (AddressSanitizer + UndefinedBehaviorSanitizer, tests only)
+# asan    -> build-asan/ (AddressSanitizer + UndefinedBehaviorSanitizer, Clang: the tests and
+#                         the libFuzzer targets, fuzz/README.md)
 # tsan    -> build-tsan/ (ThreadSanitizer, Clang: the concurrency tests, tests/CMakeLists.txt)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,8 +16,9 @@ case "$kind" in
     cmake --build build -j "$jobs"
     ;;
   asan)
-    cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMARKET4_SANITIZE=ON \
-      -DMARKET4_BENCH=OFF >/dev/null
+    # Clang, so that the one sanitizer build also gives the fuzz targets (MARKET4_FUZZ).
+    CC=clang CXX=clang++ cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+      -DMARKET4_SANITIZE=ON -DMARKET4_FUZZ=ON -DMARKET4_BENCH=OFF >/dev/null
     cmake --build build-asan -j "$jobs"
     ;;
   tsan)

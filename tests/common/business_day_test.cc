@@ -30,6 +30,21 @@ TEST(BusinessDayTest, DatesAreRealGregorianDays) {
   EXPECT_EQ(FormatDate(0), "1970-01-01");
 }
 
+// Found by fuzz/http_fuzz (fuzz/regressions/http_fuzz/): POST
+// /v1/providers/momo/settlements/4052-01-01 took the date, and the engine's writer computed the
+// day's start in nanoseconds, which overflowed int64 (undefined; a sanitizer build stopped).
+// Closing a day, its report and a day's settlement entries did the same.
+TEST(BusinessDayTest, DatesEndWhereNanosecondsDo) {
+  EXPECT_EQ(ParseDate("2262-04-09"), kLastDay);
+  for (const char* late : {"2262-04-10", "2262-04-12", "4052-01-01", "9999-12-31"}) {
+    EXPECT_FALSE(ParseDate(late)) << late;
+  }
+  for (int offset : {-kMaxUtcOffsetMinutes, 0, kMaxUtcOffsetMinutes}) {
+    EXPECT_GT(LocalDayStartNs(kLastDay + 1, offset), LocalDayStartNs(kLastDay, offset));
+    EXPECT_EQ(LocalDayOf(LocalDayStartNs(kLastDay + 1, offset) - 1, offset), kLastDay);
+  }
+}
+
 TEST(BusinessDayTest, LocalMidnightSplitsTheDays) {
   constexpr std::int64_t kSecond = 1'000'000'000;
   std::int64_t day = *ParseDate("2026-11-28");

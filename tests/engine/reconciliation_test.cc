@@ -152,6 +152,25 @@ TEST(SettlementCsvTest, AMissingOrWrongHeaderIsLineOneAndTheRestIsStillRead) {
             "time, found invalid UTF-8 at byte 1\n");
 }
 
+// Found by fuzz/settlement_csv_fuzz (fuzz/regressions/settlement_csv_fuzz/): a time whose
+// nanoseconds since 1970 do not fit int64 overflowed in protobuf's TimestampToNanoseconds, and
+// the row carried another instant (2262-04-12 became 1677-09-21). Such a line is malformed now.
+TEST(SettlementCsvTest, TimeBeyondInt64NanosecondsIsMalformed) {
+  SettlementFile file = Parsed(std::string(kHeader) +
+                               "T1,topup.succeeded,1,0,2262-04-12T00:00:00Z\n"
+                               "T2,topup.succeeded,1,0,1677-09-21T00:00:00Z\n"
+                               "T3,topup.succeeded,1,0,9999-12-31T23:59:59Z\n"
+                               "T4,topup.succeeded,1,0,2262-04-11T23:47:16Z\n"
+                               "T5,topup.succeeded,1,0,1677-09-22T00:00:00Z\n");
+  EXPECT_EQ(Problems(file),
+            "2: time is outside 1677-09-21 to 2262-04-11: \"2262-04-12T00:00:00Z\"\n"
+            "3: time is outside 1677-09-21 to 2262-04-11: \"1677-09-21T00:00:00Z\"\n"
+            "4: time is outside 1677-09-21 to 2262-04-11: \"9999-12-31T23:59:59Z\"\n");
+  ASSERT_EQ(file.rows.size(), 2u);
+  EXPECT_EQ(file.rows[0].time_ns, 9'223'372'036'000'000'000);
+  EXPECT_EQ(file.rows[1].time_ns, -9'223'286'400'000'000'000);
+}
+
 TEST(SettlementCsvTest, InvalidUtf8OfEveryKindIsRefused) {
   for (std::string bad : {"\x80", "\xC0\xAF", "\xE0\x80\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80",
                           "\xF5\x80\x80\x80", "\xE2\x82"}) {

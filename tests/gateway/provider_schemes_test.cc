@@ -266,6 +266,34 @@ TEST(ProviderSchemesTest, SigningRefusesWhatTheSchemeCannotSay) {
   }
   EXPECT_EQ(SignProviderCallback(v1::MOMO, "no-colon", Fields()).status().code(),
             Code::kInvalidArgument);
+  // Found by fuzz/provider_fuzz (fuzz/regressions/provider_fuzz/): MoMo's transId and
+  // ZaloPay's zp_trans_id go out as JSON numbers, and "0216..." is no JSON number, so what was
+  // signed never read back (MoMo: refused; ZaloPay: UNREADABLE_BODY).
+  CallbackFields leading_zero = Fields("payment.succeeded", "pi_3");
+  leading_zero.provider_txn_id = "021601000000123";
+  EXPECT_EQ(SignProviderCallback(v1::MOMO, kMomoSecret, leading_zero).status().code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(SignProviderCallback(v1::ZALOPAY, kZalopayKey2, leading_zero).status().code(),
+            Code::kInvalidArgument);
+  leading_zero.provider_txn_id = "0";
+  EXPECT_TRUE(SignProviderCallback(v1::ZALOPAY, kZalopayKey2, leading_zero).ok());
+  // Found by fuzz/provider_fuzz too: text that is not UTF-8 went into the JSON as it was, and
+  // the callback read back as UNREADABLE_BODY (or, for MoMo and ZaloPay, did not verify).
+  // VNPay's parameters are percent-encoded and carry any bytes.
+  CallbackFields not_utf8 = Fields("topup.succeeded", "tu_\xff");
+  for (const Scheme& s : kSchemes) {
+    SCOPED_TRACE(v1::ProviderScheme_Name(s.scheme));
+    auto callback = SignProviderCallback(s.scheme, s.secret, not_utf8);
+    if (s.scheme != v1::VNPAY) {
+      EXPECT_EQ(callback.status().code(), Code::kInvalidArgument);
+      continue;
+    }
+    ASSERT_TRUE(callback.ok());
+    EXPECT_EQ(ReadOk(s.scheme, {s.secret}, RequestOf(callback.value())).reference, "tu_\xff");
+  }
+  CallbackFields bank_memo = BankCredit("CK \xe1\xbb");
+  EXPECT_EQ(SignProviderCallback(v1::BANK_TRANSFER, kSwSecret, bank_memo).status().code(),
+            Code::kInvalidArgument);
   EXPECT_EQ(SignProviderCallback(v1::STANDARD_WEBHOOKS, "whsec_", Fields()).status().code(),
             Code::kInvalidArgument);
 }
