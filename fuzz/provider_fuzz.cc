@@ -12,9 +12,11 @@
 // PROVIDER_SCHEME_UNSPECIFIED), then NUL-separated fields. Forged: method, target, headers
 // ("name: value" lines), body. Signed: type, reference, provider_txn_id, delivery_id, memo,
 // amount, time (Unix seconds), secret.
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/crypto.h"
@@ -51,21 +53,25 @@ std::vector<std::string> HarnessSecrets(v1::ProviderScheme scheme) {
 
 // ---- Forged ---------------------------------------------------------------------------------
 
+// "name: value" lines as headers.
+std::vector<std::pair<std::string, std::string>> HeadersOf(std::string_view text) {
+  std::vector<std::pair<std::string, std::string>> headers;
+  while (!text.empty()) {
+    std::string_view line = text.substr(0, text.find('\n'));
+    text.remove_prefix(std::min(text.size(), line.size() + 1));
+    std::size_t colon = line.find(':');
+    std::string_view value = colon == std::string_view::npos ? "" : line.substr(colon + 1);
+    if (value.starts_with(' ')) value.remove_prefix(1);
+    headers.emplace_back(std::string(line.substr(0, colon)), std::string(value));
+  }
+  return headers;
+}
+
 void CheckForged(v1::ProviderScheme scheme, FuzzInput& input) {
   HttpRequest request;
   request.method = input.Field();
   request.target = input.Field();
-  std::string_view headers_text;
-  std::string headers = input.Field();
-  headers_text = headers;
-  while (!headers_text.empty()) {
-    std::string_view line = headers_text.substr(0, headers_text.find('\n'));
-    headers_text.remove_prefix(std::min(headers_text.size(), line.size() + 1));
-    std::size_t colon = line.find(':');
-    std::string_view value = colon == std::string_view::npos ? "" : line.substr(colon + 1);
-    if (value.starts_with(' ')) value.remove_prefix(1);
-    request.headers.emplace_back(std::string(line.substr(0, colon)), std::string(value));
-  }
+  request.headers = HeadersOf(input.Field());
   request.body = input.Rest();
   auto notice = gateway::ReadProviderCallback(scheme, HarnessSecrets(scheme), request, kNowSeconds);
   Require(!notice.ok(), "a callback made without the secrets never verifies",

@@ -13,7 +13,8 @@
 // fields scope, position, token; 2: statement period, with fields from, to, now (seconds),
 // UTC offset (minutes)).
 #include <boost/url/parse.hpp>
-#include <charconv>
+#include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
