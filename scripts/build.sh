@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Configures and builds market4 into a build directory.
 #   scripts/build.sh [release|asan|tsan]
-# release -> build/      (RelWithDebInfo; executables in build/bin/)
+# release -> build/      (RelWithDebInfo, -O2 -g1; executables in build/bin/)
 # asan    -> build-asan/ (AddressSanitizer + UndefinedBehaviorSanitizer, Clang: the tests and
 #                         the libFuzzer targets, fuzz/README.md)
 # tsan    -> build-tsan/ (ThreadSanitizer, Clang: the concurrency tests, tests/CMakeLists.txt)
@@ -12,7 +12,11 @@ kind="${1:-release}"
 jobs="$(nproc)"
 case "$kind" in
   release)
-    cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+    # -g1: line tables (file:line in backtraces and profiles) without full debug info, which
+    # took a third of this build's time (8.2 min -> 5.8 min on two cores). For variables in gdb,
+    # configure your own tree with plain -DCMAKE_BUILD_TYPE=RelWithDebInfo.
+    cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" >/dev/null
     cmake --build build -j "$jobs"
     ;;
   asan)
