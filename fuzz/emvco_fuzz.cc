@@ -17,6 +17,7 @@
 #include "common/emvco.h"
 #include "common/limits.h"
 #include "fuzz/fuzz_input.h"
+#include "tests/common/reference_crc.h"
 
 namespace market4::fuzz {
 namespace {
@@ -49,18 +50,7 @@ bool ParseObjects(std::string_view text, std::vector<DataObject>* objects) {
   return true;
 }
 
-// CRC-16/CCITT-FALSE one bit at a time, as the shift register of ISO/IEC 13239.
-std::uint16_t ReferenceCrc(std::string_view data) {
-  std::uint16_t crc = 0xffff;
-  for (unsigned char byte : data) {
-    for (int bit = 7; bit >= 0; --bit) {
-      bool feedback = ((crc >> 15) & 1) != ((byte >> bit) & 1);
-      crc = static_cast<std::uint16_t>(crc << 1);
-      if (feedback) crc ^= 0x1021;
-    }
-  }
-  return crc;
-}
+using testing::ReferenceCrc;
 
 std::string Hex4(std::uint16_t value) {
   char text[5];

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/emvco.h"
+#include "tests/common/reference_crc.h"
 
 namespace market4::tlv {
 
@@ -65,18 +66,7 @@ inline std::string At(std::string_view payload, std::vector<std::string> path) {
   return text;
 }
 
-// CRC-16/CCITT-FALSE one bit at a time, as the shift register ISO/IEC 13239 describes.
-inline std::uint16_t ReferenceCrc(std::string_view data) {
-  std::uint16_t crc = 0xffff;
-  for (unsigned char byte : data) {
-    for (int bit = 7; bit >= 0; --bit) {
-      bool feedback = ((crc >> 15) & 1) != ((byte >> bit) & 1);
-      crc = static_cast<std::uint16_t>(crc << 1);
-      if (feedback) crc ^= 0x1021;
-    }
-  }
-  return crc;
-}
+using testing::ReferenceCrc;
 
 inline std::string Hex4(std::uint16_t value) {
   char text[5];

@@ -164,10 +164,10 @@ class Client {
     auto made = Parse<v1::CreateMerchantResponse>(merchant.body);
     merchant_id_ = made.merchant().id();
     merchant_ = made.token();
-    price_ = 1'000 * std::uniform_int_distribution<std::int64_t>(1, 40)(random_);
+    std::int64_t price = 1'000 * std::uniform_int_distribution<std::int64_t>(1, 40)(random_);
     ClientResponse listing =
         http.Send("POST", "/v1/listings",
-                  R"({"title":"Rau muống","unit":"bó","price":")" + std::to_string(price_) +
+                  R"({"title":"Rau muống","unit":"bó","price":")" + std::to_string(price) +
                       R"(","stock":")" + std::to_string(kStock) + R"("})",
                   Bearer(merchant_));
     listing_ = Parse<v1::Listing>(listing.body).id();
@@ -557,7 +557,6 @@ class Client {
   bool gone_ = false;
   int keys_ = 0;
   std::string first_, second_, merchant_id_, merchant_, listing_, buyer_id_, buyer_;
-  std::int64_t price_ = 0;
   std::vector<Step> answered_;
   std::vector<std::string> transfers_;
   std::map<std::string, Expectation> resources_;
