@@ -28,6 +28,7 @@ struct Fixture {
     // One buyer keeps hundreds of orders in flight here: no unpaid-order limits.
     options.market.max_unpaid_orders = 0;
     options.market.max_unpaid_value = 0;
+    options.market.max_unpaid_share = 0;
     engine = std::move(Engine::Open(std::move(options))).value();
     for (const char* id : {"source", "sink"}) {
       CreateAccount command;

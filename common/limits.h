@@ -108,6 +108,7 @@ inline constexpr std::chrono::seconds kAutoConfirmRetry{3600};
 inline constexpr std::int64_t kDefaultMaxUnpaidOrders = 5;
 inline constexpr std::int64_t kMaxUnpaidOrdersLimit = 1'000;
 inline constexpr std::int64_t kDefaultMaxUnpaidValue = 5'000'000;
+inline constexpr std::int64_t kDefaultMaxUnpaidShare = 20;  // percent of a listing's units
 
 // --- Abuse limits (gateway/limits.h), per second unless named otherwise ---
 inline constexpr std::int64_t kDefaultRequestsPerAddress = 1'000;

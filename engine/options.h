@@ -34,6 +34,11 @@ struct MarketOptions {
   // Dong one buyer's unpaid orders may add up to, the new order included; 0: no limit.
   // Default: 5,000,000.
   std::int64_t max_unpaid_value = kDefaultMaxUnpaidValue;
+  // Percent of a listing's units (what it has now plus what this buyer holds) one buyer's
+  // unpaid orders may hold, and at least one unit; more is refused unless the buyer's wallet
+  // covers all their unpaid orders, so that buyers who never pay cannot empty a cheap
+  // listing between them. 0: no limit. Default: 20.
+  std::int64_t max_unpaid_share = kDefaultMaxUnpaidShare;
 };
 
 struct EngineOptions {

@@ -131,6 +131,25 @@ OrderBook::Unpaid OrderBook::UnpaidOf(const std::string& buyer_id) const {
   return unpaid;
 }
 
+OrderBook::Held OrderBook::HeldBy(const std::string& buyer_id,
+                                  const std::string& listing_id) const {
+  Held held;
+  auto it = unpaid_.find(buyer_id);
+  if (it == unpaid_.end()) return held;
+  for (const std::string& id : it->second) {
+    const v1::Order& order = orders_.at(id);
+    std::int64_t units = 0;
+    for (const auto& item : order.items()) {
+      if (item.listing_id() == listing_id) units += item.quantity();
+    }
+    if (units == 0) continue;
+    held.units += units;  // orders of at most kMaxQuantity each, all in memory
+    std::int64_t pay_by = Nanos(order.pay_by());
+    if (held.first_pay_by_ns == 0 || pay_by < held.first_pay_by_ns) held.first_pay_by_ns = pay_by;
+  }
+  return held;
+}
+
 void OrderBook::Index(const v1::Order& order, storage::Batch* batch) {
   ++order_number_;
   for (const std::string& owner : Owners(order)) {

@@ -49,6 +49,13 @@ class OrderBook {
     std::int64_t first_pay_by_ns = 0;
   };
   Unpaid UnpaidOf(const std::string& buyer_id) const;
+  // Units of one listing in a buyer's orders waiting for payment, and the earliest pay-by of
+  // those orders (ns since the epoch; 0 if none).
+  struct Held {
+    std::int64_t units = 0;
+    std::int64_t first_pay_by_ns = 0;
+  };
+  Held HeldBy(const std::string& buyer_id, const std::string& listing_id) const;
 
  private:
   storage::Store* store_;

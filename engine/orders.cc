@@ -3,6 +3,8 @@
 // merchant's escrow as a pending transfer; confirming posts it; cancelling voids it.
 #include "engine/orders.h"
 
+#include <algorithm>
+#include <optional>
 #include <set>
 
 #include "common/money.h"
@@ -244,6 +246,11 @@ const char* ActionName(OrderAction action) {
 
 namespace {
 
+// Whole seconds to wait, at least one.
+std::int64_t RoundUpSeconds(std::int64_t ns) {
+  return std::max<std::int64_t>(1, (ns + 999'999'999) / 1'000'000'000);
+}
+
 // A buyer may hold only so much unpaid (market options max_unpaid_orders and
 // max_unpaid_value): every unpaid order holds stock that real buyers cannot have. Refused
 // with RATE_LIMITED and the seconds until the buyer's first unpaid order runs out of time,
@@ -270,11 +277,58 @@ Status CheckUnpaidLimits(const Context& context, const v1::Order& order) {
   // time; then the honest wait is unknown, and a whole pay timeout is the guess.
   std::int64_t wait_ns = unpaid.first_pay_by_ns > context.now ? unpaid.first_pay_by_ns - context.now
                                                               : Nanos(options.pay_timeout);
-  std::int64_t wait_seconds = std::max<std::int64_t>(1, (wait_ns + 999'999'999) / 1'000'000'000);
   return Status(Code::kRateLimited, std::string("too many unpaid orders (") + limit +
                                         "): pay or cancel one, or wait for it to expire")
       .WithDetail("limit", limit)
-      .WithDetail(std::string(kRetryAfterDetail), std::to_string(wait_seconds));
+      .WithDetail(std::string(kRetryAfterDetail), std::to_string(RoundUpSeconds(wait_ns)));
+}
+
+// What the buyer's wallet could pay now, without a provider.
+std::int64_t WalletAvailable(const Context& context, const std::string& buyer_id) {
+  const v1::AccountRecord* wallet = context.ledger.FindAccount(WalletAccount(buyer_id));
+  if (wallet == nullptr) return 0;
+  Wide available =
+      Wide(wallet->credits_posted()) - wallet->debits_posted() - wallet->debits_pending();
+  return available <= 0 ? 0 : static_cast<std::int64_t>(std::min<Wide>(available, INT64_MAX));
+}
+
+// One buyer's unpaid orders may hold at most max_unpaid_share percent of a listing's units
+// (at least one unit): what it has now plus what the buyer already holds. So buyers who
+// never pay take a shrinking share each, and a cheap listing, whose whole stock is worth less
+// than max_unpaid_value, cannot be emptied by one of them. A buyer whose wallet already
+// covers every unpaid order, this one included, may hold more: that order can be paid now.
+Status CheckStockShare(const Context& context, const v1::Order& order) {
+  const MarketOptions& options = context.market.options;
+  if (options.max_unpaid_share <= 0) return Status::Ok();
+  const OrderBook& orders = context.market.orders;
+  std::optional<bool> covered;  // looked up once, only when some line is over its share
+  for (const auto& item : order.items()) {
+    OrderBook::Held held = orders.HeldBy(order.buyer_id(), item.listing_id());
+    std::int64_t stock = context.market.listings.at(item.listing_id()).stock();
+    Wide share = (Wide(stock) + held.units) * options.max_unpaid_share / 100;
+    std::int64_t cap = static_cast<std::int64_t>(std::max<Wide>(1, share));
+    if (held.units + item.quantity() <= cap) continue;
+    if (!covered) {
+      Wide owed = Wide(orders.UnpaidOf(order.buyer_id()).total) + order.total();
+      covered = owed <= WalletAvailable(context, order.buyer_id());
+    }
+    if (*covered) return Status::Ok();
+    std::string what = "one buyer's unpaid orders may hold at most " + std::to_string(cap) +
+                       " of this listing's " + std::to_string(stock + held.units) +
+                       " units (max-unpaid-share)";
+    if (held.units == 0) {
+      return InvalidField(what + "; order fewer, or top up the wallet to pay at once", "items")
+          .WithDetail("listing_id", item.listing_id())
+          .WithDetail("limit", "max-unpaid-share");
+    }
+    std::int64_t wait_ns = held.first_pay_by_ns > context.now ? held.first_pay_by_ns - context.now
+                                                              : Nanos(options.pay_timeout);
+    return Status(Code::kRateLimited, what + ": pay for them first, or wait for them to expire")
+        .WithDetail("listing_id", item.listing_id())
+        .WithDetail("limit", "max-unpaid-share")
+        .WithDetail(std::string(kRetryAfterDetail), std::to_string(RoundUpSeconds(wait_ns)));
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -290,6 +344,7 @@ Answer<v1::Order> PlaceOrder::Apply(Context& context) const {
   auto order = BuildOrder(*this, context);
   if (!order.ok()) return order.status();
   if (Status s = CheckUnpaidLimits(context, order.value()); !s.ok()) return s;
+  if (Status s = CheckStockShare(context, order.value()); !s.ok()) return s;
   MoveStock(context, order.value(), -1);
   order->set_payment_code(ClaimPaymentCode(context, id, id));
   market.orders.Index(order.value(), &context.batch);

@@ -61,6 +61,7 @@ struct Flags {
   std::int64_t auto_confirm_days = 0;
   std::int64_t max_unpaid_orders = 0;
   std::int64_t max_unpaid_value = 0;
+  std::int64_t max_unpaid_share = 0;
   std::int64_t requests_per_address = 0;
   std::int64_t requests_per_token = 0;
   std::int64_t registrations_per_address_hour = 0;
@@ -225,6 +226,9 @@ void AddMarketOptions(CLI::App& app, Flags* flags) {
             "orders one buyer may hold unpaid; 0: no limit");
   AddNumber(app, "max-unpaid-value", &flags->max_unpaid_value, 0, kMaxPriceDong,
             "dong one buyer's unpaid orders may add up to;\n0: no limit");
+  AddNumber(app, "max-unpaid-share", &flags->max_unpaid_share, 0, 100,
+            "percent of a listing's units one buyer may hold\nunpaid (at least one) unless "
+            "their wallet\ncovers them; 0: no limit");
   AddText(
       app, "utc-offset", "+HH:MM", &flags->utc_offset,
       "business days and the daily close follow this\noffset from UTC (Asia/Ho_Chi_Minh: +07:00)")
@@ -299,6 +303,7 @@ Flags FlagsFrom(const DaemonOptions& options) {
       duration_cast<std::chrono::days>(options.market.auto_confirm_after).count();
   flags.max_unpaid_orders = options.market.max_unpaid_orders;
   flags.max_unpaid_value = options.market.max_unpaid_value;
+  flags.max_unpaid_share = options.market.max_unpaid_share;
   flags.requests_per_address = options.limits.requests_per_address;
   flags.requests_per_token = options.limits.requests_per_token;
   flags.registrations_per_address_hour = options.limits.registrations_per_address_hour;
@@ -327,6 +332,7 @@ void ApplyFlags(const Flags& flags, DaemonOptions* options) {
   options->market.auto_confirm_after = std::chrono::days(flags.auto_confirm_days);
   options->market.max_unpaid_orders = flags.max_unpaid_orders;
   options->market.max_unpaid_value = flags.max_unpaid_value;
+  options->market.max_unpaid_share = flags.max_unpaid_share;
   options->limits.requests_per_address = flags.requests_per_address;
   options->limits.requests_per_token = flags.requests_per_token;
   options->limits.registrations_per_address_hour = flags.registrations_per_address_hour;

@@ -406,11 +406,11 @@ TEST_F(OrdersTest, PlaceOrderUnderTheSameKeyPlacesItOnce) {
   auto other_body = engine_->Execute(MakeOrder("b_1", "o_3", {{"l_1", 3}}, "place-1"));
   EXPECT_EQ(other_body.status.code(), Code::kIdempotencyConflict);
   EXPECT_EQ(Stock("l_1"), 8);
-  auto other_buyer = engine_->Execute(MakeOrder("b_2", "o_4", {{"l_1", 2}}, "place-1"));
-  ASSERT_TRUE(other_buyer.ok());
+  auto other_buyer = engine_->Execute(MakeOrder("b_2", "o_4", {{"l_1", 1}}, "place-1"));
+  ASSERT_TRUE(other_buyer.ok()) << other_buyer.status.ToString();
   EXPECT_FALSE(other_buyer.replayed);
   EXPECT_EQ(other_buyer.value.id(), "o_4");
-  EXPECT_EQ(Stock("l_1"), 6);
+  EXPECT_EQ(Stock("l_1"), 7);
   EXPECT_EQ(OrderIds(AsOperator()), (std::vector<std::string>{"o_4", "o_1"}));
 }
 
@@ -734,6 +734,47 @@ TEST_F(UnpaidLimitsTest, UnpaidValueIsCappedAndTheCountSurvivesARestart) {
   EXPECT_EQ(Place("b_1", "o_4", {{"l_1", 1}}).status.code(), Code::kRateLimited);
   Ok(Act(AsBuyer("b_1"), "o_1", OrderAction::kPay));
   Ok(Place("b_1", "o_4", {{"l_1", 1}}));
+}
+
+// One buyer's unpaid orders may hold at most max_unpaid_share percent (20) of a listing's
+// units: a cheap listing, whose whole stock is worth less than max_unpaid_value, cannot be
+// emptied by buyers who never pay.
+TEST_F(UnpaidLimitsTest, AListingsUnitsAreSharedAmongBuyersWhoHaveNotPaid) {
+  for (const char* id : {"b_3", "b_4"}) ASSERT_TRUE(AddBuyer(id).ok());
+  Ok(AddListing("m_1", "l_2", 1'000, 50, "Rau muống", "rau"));  // 50,000 dong in all
+  // The whole stock in one unpaid order: a plain 400 (no wait helps), nothing reserved.
+  Answer<v1::Order> whole = Place("b_2", "o_1", {{"l_2", 50}});
+  ASSERT_EQ(whole.status.code(), Code::kInvalidArgument) << whole.status.ToString();
+  EXPECT_EQ(DetailOf(whole.status, "limit"), "max-unpaid-share");
+  EXPECT_EQ(DetailOf(whole.status, "listing_id"), "l_2");
+  EXPECT_EQ(Stock("l_2"), 50);
+  Ok(Place("b_2", "o_1", {{"l_2", 10}}));  // 20 % of 50
+  // One more unit would pass the share of what there is plus what b_2 holds (40 + 10): it
+  // waits for the order to be paid or to expire, 30 minutes from now.
+  Answer<v1::Order> more = Place("b_2", "o_2", {{"l_2", 1}});
+  ASSERT_EQ(more.status.code(), Code::kRateLimited) << more.status.ToString();
+  EXPECT_EQ(DetailOf(more.status, "limit"), "max-unpaid-share");
+  EXPECT_EQ(DetailOf(more.status, std::string(kRetryAfterDetail)), "1800");
+  // Other listings are not limited by it.
+  Ok(Place("b_2", "o_2", {{"l_1", 1}}));
+  // The next buyer gets 20 % of what is left, 8 of 40.
+  EXPECT_EQ(Place("b_3", "o_3", {{"l_2", 9}}).status.code(), Code::kInvalidArgument);
+  Ok(Place("b_3", "o_3", {{"l_2", 8}}));
+  EXPECT_EQ(Stock("l_2"), 32);
+  // A buyer whose wallet covers all their unpaid orders may hold more: they can pay now.
+  Ok(Place("b_1", "o_4", {{"l_2", 30}}));
+  Ok(Act(AsBuyer("b_1"), "o_4", OrderAction::kPay));
+  EXPECT_EQ(Stock("l_2"), 2);
+  // The last units: anyone may hold one.
+  Ok(Place("b_4", "o_5", {{"l_2", 1}}));
+  EXPECT_EQ(Place("b_4", "o_6", {{"l_2", 1}}).status.code(), Code::kRateLimited);
+  // The share is counted again after a restart, from the open orders.
+  Reopen();
+  EXPECT_EQ(Place("b_2", "o_6", {{"l_2", 1}}).status.code(), Code::kRateLimited);
+  // Once b_2's order expires its units come back, and b_2 may hold a share again.
+  AdvanceAndTick(std::chrono::minutes(31));
+  EXPECT_EQ(Stock("l_2"), 50 - 30);
+  Ok(Place("b_2", "o_6", {{"l_2", 4}}));  // 20 % of 20
 }
 
 }  // namespace orders_test

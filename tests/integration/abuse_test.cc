@@ -3,6 +3,8 @@
 // (429 RATE_LIMITED, or a plain limit error), and a real buyer can still buy.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <string>
 
 #include "tests/gateway/gateway_fixture.h"
@@ -78,6 +80,48 @@ TEST_F(AbuseTest, AHoardingScriptIsStoppedAndARealBuyerStillBuys) {
   EXPECT_EQ(Stock(rice), 10'000 - held);
   // The real buyer still buys.
   ClientResponse placed = Order(real, rice, 3);
+  ASSERT_EQ(placed.status, 201) << placed.body;
+  std::string id = ParseJson<v1::Order>(placed).id();
+  EXPECT_EQ(Send("POST", "/v1/orders/" + id + "/pay", real.token, "", "pay-real").status, 200);
+}
+
+// A cheap listing: 300 bunches at 10,000 dong, 3,000,000 in all, less than max-unpaid-value,
+// so only max-unpaid-share (20 % of a listing's units per buyer) stands between the bots and
+// its whole stock.
+TEST_F(AbuseTest, BotsCannotHoldACheapListingsWholeStock) {
+  Principal merchant = NewMerchant();
+  std::string greens = NewListing(merchant, 10'000, 300, "Rau muống");
+  Principal real = NewBuyer("Chị Mai");
+  Deposit(real, 100'000);
+
+  int registered = 0;
+  for (int i = 0; i < 50; ++i) {
+    ClientResponse r = Send("POST", "/v1/buyers", "", R"({"name":"Bot","phone":"0900000000"})");
+    if (r.status == 429) break;
+    ASSERT_EQ(r.status, 201) << r.body;
+    ++registered;
+    Principal bot{"", ParseJson<v1::CreateBuyerResponse>(r).token()};
+    std::int64_t stock = Stock(greens);
+    // The whole stock: a plain 400 naming the limit, and nothing reserved.
+    ClientResponse whole = Order(bot, greens, stock);
+    EXPECT_EQ(whole.status, 400) << whole.body;
+    EXPECT_EQ(Code(whole), "INVALID_ARGUMENT");
+    EXPECT_EQ(Limit(whole), "max-unpaid-share");
+    EXPECT_EQ(Stock(greens), stock);
+    // A fifth of what is left is held; one more unit waits until that order is paid or
+    // expires.
+    ClientResponse share = Order(bot, greens, std::max<std::int64_t>(1, stock / 5));
+    ASSERT_EQ(share.status, 201) << share.body;
+    ClientResponse more = Order(bot, greens, 1);
+    EXPECT_EQ(more.status, 429) << more.body;
+    EXPECT_EQ(Code(more), "RATE_LIMITED");
+    EXPECT_EQ(Limit(more), "max-unpaid-share");
+    EXPECT_EQ(more.Header("retry-after"), "1800");
+  }
+  EXPECT_EQ(registered, 19);
+  // 19 bots each held a fifth of what the one before left: 300 * 0.8^19, rounded, remains.
+  EXPECT_EQ(Stock(greens), 7);
+  ClientResponse placed = Order(real, greens, 3);
   ASSERT_EQ(placed.status, 201) << placed.body;
   std::string id = ParseJson<v1::Order>(placed).id();
   EXPECT_EQ(Send("POST", "/v1/orders/" + id + "/pay", real.token, "", "pay-real").status, 200);

@@ -46,6 +46,8 @@ inline std::vector<std::string> UnlimitedFlags() {
           "--max-unpaid-orders",
           "0",
           "--max-unpaid-value",
+          "0",
+          "--max-unpaid-share",
           "0"};
 }
 

@@ -190,7 +190,9 @@ TEST_F(MarketTest, ForbiddenTransitionsChangeNothing) {
 }
 
 TEST_F(MarketTest, PayWithoutEnoughMoneyChangesNothing) {
-  std::string id = OrderId(buyer_, listing_, 25);  // 250,000 > 200,000
+  // 200 in stock: 25 is within one buyer's unpaid share (max-unpaid-share, 20 %).
+  std::string rice = NewListing(merchant_, 10'000, 200, "Gạo");
+  std::string id = OrderId(buyer_, rice, 25);  // 250,000 > 200,000
   ClientResponse r = Act(buyer_, id, "pay");
   EXPECT_EQ(r.status, 422);
   EXPECT_EQ(ErrorCode(r), "INSUFFICIENT_FUNDS");
