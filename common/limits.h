@@ -24,6 +24,8 @@ inline constexpr std::size_t kMaxRequestIdBytes = 64;
 // Random bytes in a server-made id (m_..., o_...) and in an API token.
 inline constexpr std::size_t kIdRandomBytes = 16;     // 128 bits: not guessable
 inline constexpr std::size_t kTokenRandomBytes = 32;  // 256 bits
+// A rotated token still passes, for this long, to retry its rotation (and for nothing else).
+inline constexpr std::chrono::minutes kTokenRotationRetryWindow{10};
 // Shortest operator token accepted from the environment or admin.token.
 inline constexpr std::size_t kMinAdminTokenBytes = 16;
 

@@ -140,6 +140,30 @@ struct CreateBuyer {
   Answer<Reply> Apply(Context& context) const;
 };
 
+// --- Tokens (tokens.cc). New token hashes are chosen by the gateway. ---
+// A merchant, buyer or named operator replaces its own token (`old_token_hash`, the one it
+// authenticated with). The old token is retired: it authenticates nothing but the retry of
+// this rotation, which gets the first answer (idempotency key required).
+struct RotateToken {
+  using Reply = v1::IssuedToken;  // without the token, which only the gateway knows
+  Caller caller;
+  std::string old_token_hash;
+  std::string new_token_hash;
+  std::string idempotency_key;
+  Answer<Reply> Apply(Context& context) const;
+};
+// An operator revokes a merchant's or buyer's current token and issues a new one
+// (idempotency key required).
+struct ReissueToken {
+  using Reply = v1::IssuedToken;
+  Caller caller;
+  Role role = Role::kNobody;  // kMerchant or kBuyer
+  std::string principal_id;
+  std::string new_token_hash;
+  std::string idempotency_key;
+  Answer<Reply> Apply(Context& context) const;
+};
+
 // --- Operators (operators.cc): created and disabled by the admin token only ---
 struct CreateOperator {
   using Reply = v1::Operator;
@@ -343,7 +367,7 @@ using Command =
                  UpdateProviderSecrets, RequestTopUp, RequestPayout, ReceiveProviderEvent,
                  ResolveException, CreatePaymentRequest, PayPaymentRequest, RefundStallPayment,
                  CreateOperator, DisableOperator, ResolvePending, DecideApproval, CloseDay,
-                 ApproveDay, ReconcileSettlement>;
+                 ApproveDay, ReconcileSettlement, RotateToken, ReissueToken>;
 
 template <typename C>
 using ReplyOf = typename C::Reply;

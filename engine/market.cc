@@ -9,6 +9,7 @@
 #include "engine/listing_index.h"
 #include "engine/records.h"
 #include "engine/settlement_index.h"
+#include "engine/tokens.h"
 #include "storage/keys.h"
 
 namespace market4::engine {
@@ -82,6 +83,7 @@ Status Market::Load(storage::Store& store, Ledger& ledger, std::int64_t now_ns,
   if (Status s = BackfillSettlementIndex(store, batch); !s.ok()) return s;
   if (Status s = BackfillListingIndex(store, batch); !s.ok()) return s;
   if (Status s = orders.BackfillStatusIndex(batch); !s.ok()) return s;
+  if (Status s = BackfillTokenOwners(store, batch); !s.ok()) return s;
   GiveStallCodes(store, ledger, now_ns, batch);
   if (Status s = ledger.OpenAccount(kFeesAccount, true, now_ns, batch); !s.ok()) return s;
   return ledger.OpenAccount(kCashDeskAccount, false, now_ns, batch);

@@ -1,11 +1,12 @@
 // Named operators: the admin token creates them, each with its own API token (kept only as
 // its SHA-256), and disables them, which revokes the token at once. Every operator action
-// elsewhere records the operator's id.
+// elsewhere records the operator's id. A disabled operator's token record stays, retired.
 #include "engine/context.h"
 #include "engine/ledger_rules.h"
 #include "engine/market.h"
 #include "engine/records.h"
 #include "engine/text.h"
+#include "engine/tokens.h"
 
 namespace market4::engine {
 namespace {
@@ -32,11 +33,7 @@ Answer<v1::Operator> CreateOperator::Apply(Context& context) const {
   *person.mutable_created_at() = At(context.now);
   record.set_token_hash(token_hash);
   context.market.staged.Put(Family::kOperators, id, record.SerializeAsString(), &context.batch);
-  v1::PrincipalRecord principal;
-  principal.set_version(1);
-  principal.set_role(RoleName(Role::kOperator));
-  principal.set_id(id);
-  context.batch.Put(Family::kTokens, token_hash, principal.SerializeAsString());
+  PutToken(context, token_hash, Role::kOperator, id);
   return person;
 }
 
@@ -54,7 +51,9 @@ Answer<v1::Operator> DisableOperator::Apply(Context& context) const {
   person.set_disabled_by(caller.id);
   context.market.staged.Put(Family::kOperators, operator_id, record.SerializeAsString(),
                             &context.batch);
-  context.batch.Delete(Family::kTokens, record.token_hash());
+  if (Status s = RetireToken(context, record.token_hash(), "disabled", caller.id); !s.ok()) {
+    return s;
+  }
   return record.operator_();
 }
 

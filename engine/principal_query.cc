@@ -40,10 +40,16 @@ Result<Response> ListById(const storage::ReadView& view, Family family, PagedLis
 
 }  // namespace
 
-Result<Caller> Query::Authenticate(const std::string& token_hash) const {
+Result<Caller> Query::Authenticate(const std::string& token_hash,
+                                   std::int64_t rotated_since_ns) const {
   auto record = ReadRecord<v1::PrincipalRecord>(view_, Family::kTokens, token_hash);
   if (!record.ok()) return record.status();
   if (!record.value()) return Status(Code::kUnauthenticated, "unknown token");
+  std::int64_t retired = record.value()->retired_at_ns();
+  bool retry_window = record.value()->retired_reason() == "rotated" && retired >= rotated_since_ns;
+  if (retired != 0 && !retry_window) {
+    return Status(Code::kUnauthenticated, "this token was " + record.value()->retired_reason());
+  }
   const std::string& role = record.value()->role();
   for (Role known : {Role::kMerchant, Role::kBuyer, Role::kOperator}) {
     if (role == RoleName(known)) return Caller{known, record.value()->id()};

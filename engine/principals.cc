@@ -8,6 +8,7 @@
 #include "engine/market.h"
 #include "engine/rails.h"
 #include "engine/text.h"
+#include "engine/tokens.h"
 
 namespace market4::engine {
 namespace {
@@ -30,14 +31,6 @@ Status CheckPhone(const std::string& phone) {
                         "phone");
   }
   return Status::Ok();
-}
-
-void PutToken(Context& context, const std::string& token_hash, Role role, const std::string& id) {
-  v1::PrincipalRecord record;
-  record.set_version(1);
-  record.set_role(RoleName(role));
-  record.set_id(id);
-  context.batch.Put(Family::kTokens, token_hash, record.SerializeAsString());
 }
 
 // The idempotency scope of public registrations.

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -82,8 +83,13 @@ class Query {
   [[nodiscard]] Result<v1::LedgerVerification> VerifyLedger() const;
 
   // --- Principals (principal_query.cc) ---
-  // The merchant or buyer an API token's SHA-256 (hex) belongs to; UNAUTHENTICATED if none.
-  [[nodiscard]] Result<Caller> Authenticate(const std::string& token_hash) const;
+  // The merchant, buyer or named operator an API token's SHA-256 (hex) belongs to;
+  // UNAUTHENTICATED if none, or if the token was retired. A token rotated at or after
+  // `rotated_since_ns` (engine clock) still passes: only to retry that rotation, which the
+  // engine answers with its first answer and nothing else.
+  [[nodiscard]] Result<Caller> Authenticate(
+      const std::string& token_hash,
+      std::int64_t rotated_since_ns = std::numeric_limits<std::int64_t>::max()) const;
   [[nodiscard]] Result<v1::Merchant> GetMerchant(const std::string& id) const;
   [[nodiscard]] Result<v1::Buyer> GetBuyer(const std::string& id) const;
   // In id order.

@@ -200,6 +200,53 @@ void MerchantBalance(Call& call, engine::Engine& engine) {
   ReplyResult(call, engine.Read().GetMerchantBalance(call.caller.id));
 }
 
+// The engine's answer to a token command, with the token (which only the gateway knows)
+// filled in.
+std::function<void(engine::Answer<v1::IssuedToken>)> AnswerWithToken(const Call& call,
+                                                                     std::string token) {
+  return [respond = call.respond, format = call.format,
+          token = std::move(token)](engine::Answer<v1::IssuedToken> answer) {
+    if (!answer.ok()) return respond(ErrorResponse(answer.status, format));
+    answer.value.set_token(token);
+    HttpResponse response = MessageResponse(200, answer.value, format);
+    if (answer.replayed) response.headers.emplace_back("Idempotent-Replayed", "true");
+    respond(std::move(response));
+  };
+}
+
+// POST /v1/me/token/rotate. The new token is minted from the old one's hash and the
+// Idempotency-Key, so a retry (which may present the old token for a while) gets it again.
+void RotateToken(Call& call, engine::Engine& engine) {
+  v1::RotateTokenRequest request;
+  if (!DecodeBody(call, &request)) return;
+  engine::RotateToken command;
+  if (!ReadIdempotencyKey(call, true, &command.idempotency_key)) return;
+  auto presented = BearerToken(call.request.Header("Authorization"));  // the router checked it
+  command.caller = call.caller;
+  command.old_token_hash = TokenHash(presented.value_or(""));
+  std::string token =
+      call.auth->Mint("token", "rotate:" + command.old_token_hash, command.idempotency_key);
+  command.new_token_hash = TokenHash(token);
+  engine.Submit<engine::RotateToken>(std::move(command), AnswerWithToken(call, std::move(token)));
+}
+
+// POST /v1/merchants/{id}/token and /v1/buyers/{id}/token (operator).
+template <engine::Role role>
+void ReissueToken(Call& call, engine::Engine& engine) {
+  v1::ReissueTokenRequest request;
+  if (!DecodeBody(call, &request)) return;
+  engine::ReissueToken command;
+  if (!ReadIdempotencyKey(call, true, &command.idempotency_key)) return;
+  command.caller = call.caller;
+  command.role = role;
+  command.principal_id = call.path[2];
+  std::string scope = std::string("reissue:") + engine::RoleName(role) + "/" +
+                      command.principal_id + ":operator:" + call.caller.id;
+  std::string token = call.auth->Mint("token", scope, command.idempotency_key);
+  command.new_token_hash = TokenHash(token);
+  engine.Submit<engine::ReissueToken>(std::move(command), AnswerWithToken(call, std::move(token)));
+}
+
 }  // namespace
 
 bool IsRegistrationRetry(const Call& call, engine::Engine& engine) {
@@ -220,6 +267,21 @@ const std::vector<Route>& MarketRoutes() {
       {"GET", {"v1", "buyers", "*"}, kBearer, kOperator, GetBuyer},
       {"POST", {"v1", "buyers", "*", "deposits"}, kBearer, kOperator, Deposit},
       {"GET", {"v1", "me"}, kBearer, kSignedIn, Me},
+      {"POST",
+       {"v1", "me", "token", "rotate"},
+       Authentication::kBearerOrRotated,
+       kSignedIn,
+       RotateToken},
+      {"POST",
+       {"v1", "merchants", "*", "token"},
+       kBearer,
+       kOperator,
+       ReissueToken<engine::Role::kMerchant>},
+      {"POST",
+       {"v1", "buyers", "*", "token"},
+       kBearer,
+       kOperator,
+       ReissueToken<engine::Role::kBuyer>},
       {"POST", {"v1", "listings"}, kBearer, kMerchant, CreateListing},
       {"GET", {"v1", "listings"}, kPublic, 0, SearchListings},
       {"GET", {"v1", "listings", "*"}, kPublic, 0, GetListing},

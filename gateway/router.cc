@@ -4,6 +4,8 @@
 #include <boost/url/url_view.hpp>
 #include <charconv>
 #include <chrono>
+#include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -48,7 +50,8 @@ void RateLimited(Call& call, const Refusal& refusal) {
 }
 
 // Resolves a Bearer token into call.caller. False: a token was sent and is not valid.
-bool ResolveBearer(Call& call, const engine::Engine& engine, const AdminAuth& auth) {
+bool ResolveBearer(Call& call, const Route& route, const engine::Engine& engine,
+                   const AdminAuth& auth) {
   std::string_view header = call.request.Header("Authorization");
   if (header.empty()) return true;
   auto token = BearerToken(header);
@@ -57,7 +60,11 @@ bool ResolveBearer(Call& call, const engine::Engine& engine, const AdminAuth& au
     call.caller = engine::Caller{engine::Role::kOperator, engine::kAdminOperatorId};
     return true;
   }
-  auto caller = engine.Read().Authenticate(TokenHash(*token));
+  std::int64_t rotated_since = std::numeric_limits<std::int64_t>::max();
+  if (route.authentication == Authentication::kBearerOrRotated) {
+    rotated_since = engine.NowNanos() - std::chrono::nanoseconds(kTokenRotationRetryWindow).count();
+  }
+  auto caller = engine.Read().Authenticate(TokenHash(*token), rotated_since);
   if (!caller.ok()) return false;
   call.caller = caller.value();
   return true;
@@ -90,7 +97,7 @@ bool Admit(Call& call, const Route& route, const engine::Engine& engine, const A
       return false;
     }
   }
-  if (!ResolveBearer(call, engine, auth)) {
+  if (!ResolveBearer(call, route, engine, auth)) {
     if (!client.empty()) limits.AuthenticationFailed(client, now);
     Reply(call, Unauthenticated(call));
     return false;

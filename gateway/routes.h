@@ -43,6 +43,8 @@ enum class Authentication {
                        // provider's secrets (provider_schemes.h); Bearer tokens are ignored
   kOptionalBearer,     // public, but a Bearer token, if sent, must be valid and names the caller
   kBearer,             // a valid Bearer token is required and the caller's role must be allowed
+  kBearerOrRotated,    // kBearer, and a token rotated in the last kTokenRotationRetryWindow
+                       // passes too: to retry its rotation, which is all the route does
 };
 // Short for the route tables.
 inline constexpr Authentication kBearer = Authentication::kBearer;

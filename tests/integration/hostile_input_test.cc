@@ -1,9 +1,10 @@
 // Hostile input over real sockets: malformed framing, oversized and deeply nested bodies,
 // random protobuf, amounts that are not whole positive dong, text that is not clean UTF-8,
-// abused Idempotency-Keys, guessed tokens and pipelined floods. Each case checks the status,
-// the Error code, and that the ledger (its verified chain head and every account), the
-// exceptions queue and the lists of principals, orders and payouts are exactly as before.
-// Another tenant's ids on every route: tests/integration/authorization_test.cc.
+// abused Idempotency-Keys, guessed, rotated and revoked tokens and pipelined floods. Each case
+// checks the status, the Error code, and that the ledger (its verified chain head and every
+// account), the exceptions queue and the lists of principals, orders and payouts are exactly as
+// before. Another tenant's ids on every route: tests/integration/authorization_test.cc.
+#include <chrono>
 #include <random>
 #include <string>
 #include <thread>
@@ -313,6 +314,30 @@ TEST_F(HostileInputTest, GuessedAndMalformedTokensChangeNothingAndGetLockedOut) 
   EXPECT_EQ(unauthenticated, 20);
   EXPECT_EQ(limited, 10);
   EXPECT_EQ(pay(buyer_.token).status, 429);
+  EXPECT_EQ(Snapshot(), before);
+}
+
+// Tokens that stopped: rotated (past the window in which they may retry their rotation) and
+// revoked by an operator. Each refused request changes nothing.
+TEST_F(HostileInputTest, RotatedAndRevokedTokensChangeNothing) {
+  std::string before = Snapshot();  // rotating and reissuing move no money and list nothing
+  ClientResponse rotated = Send("POST", "/v1/me/token/rotate", buyer_.token, "{}", "rot");
+  ASSERT_EQ(rotated.status, 200) << rotated.body;
+  ClientResponse reissued =
+      Send("POST", "/v1/merchants/" + merchant_.id + "/token", kOperatorToken, "{}", "re");
+  ASSERT_EQ(reissued.status, 200) << reissued.body;
+  clock_.Advance(std::chrono::minutes(11));
+  ExpectError(Send("POST", "/v1/orders/" + order_ + "/pay", buyer_.token, "{}", "p1"), 401,
+              "UNAUTHENTICATED");
+  ExpectError(Send("POST", "/v1/me/token/rotate", buyer_.token, "{}", "rot"), 401,
+              "UNAUTHENTICATED");
+  ExpectError(Send("POST", "/v1/orders/" + order_ + "/cancel", merchant_.token, "{}"), 401,
+              "UNAUTHENTICATED");
+  ExpectError(Send("POST", "/v1/me/token/rotate", merchant_.token, "{}", "rot2"), 401,
+              "UNAUTHENTICATED");
+  ExpectError(Send("POST", "/v1/listings", merchant_.token,
+                   R"({"title":"Cá","category":"ca","unit":"kg","price":"1","stock":"1"})"),
+              401, "UNAUTHENTICATED");
   EXPECT_EQ(Snapshot(), before);
 }
 
