@@ -31,6 +31,9 @@ inline constexpr std::size_t kMinAdminTokenBytes = 16;
 
 // --- Engine pipeline ---
 inline constexpr std::size_t kDefaultMaxQueuedCommands = 10'000;
+// Slow reads (the whole ledger's verification, day reports, statements) waiting for the
+// gateway's slow-read thread; more are answered 503.
+inline constexpr std::size_t kMaxQueuedSlowReads = 16;
 inline constexpr std::size_t kDefaultMaxBatchCommands = 1'000;
 inline constexpr std::chrono::milliseconds kDefaultTickInterval{100};
 

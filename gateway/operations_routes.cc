@@ -130,8 +130,20 @@ const std::vector<Route>& OperationsRoutes() {
       {"GET", {"v1", "days"}, kBearer, kOperator, ListDays},
       {"POST", {"v1", "days", "*", "close"}, kBearer, kOperator, CloseDay},
       {"POST", {"v1", "days", "*", "approve"}, kBearer, kOperator, ApproveDay},
-      {"GET", {"v1", "days", "*", "report"}, kBearer, kOperator, GetDayReport},
-      {"GET", {"v1", "ledger", "verify"}, kBearer, kOperator, VerifyLedger},
+      {"GET",
+       {"v1", "days", "*", "report"},
+       kBearer,
+       kOperator,
+       GetDayReport,
+       Charge::kRequest,
+       Work::kSlow},
+      {"GET",
+       {"v1", "ledger", "verify"},
+       kBearer,
+       kOperator,
+       VerifyLedger,
+       Charge::kRequest,
+       Work::kSlow},
   };
   return routes;
 }

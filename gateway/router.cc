@@ -190,6 +190,22 @@ void Ready(Call& call, engine::Engine& engine) {
   Reply(call, MessageResponse(200, health, call.format));
 }
 
+// Runs the route's handler on the slow-read thread, with its own copy of the request (the
+// I/O thread's is gone once Handle returns); 503 with Retry-After if too many wait.
+void RunSlow(Call& call, const Route& route, SlowReads& slow, engine::Engine& engine) {
+  auto request = std::make_shared<const HttpRequest>(call.request);
+  bool queued =
+      slow.Run([request, &engine, handler = route.handler, path = call.path, query = call.query,
+                format = call.format, respond = call.respond, caller = call.caller,
+                events = call.events, auth = call.auth, metrics = call.metrics] {
+        Call copy{*request, path, query, format, respond, caller, events, auth, metrics};
+        handler(copy, engine);
+      });
+  if (queued) return;
+  ReplyError(call, Status(Code::kUnavailable, "too many slow reads are waiting; retry shortly")
+                       .WithDetail(std::string(kRetryAfterDetail), "1"));
+}
+
 }  // namespace
 
 bool MatchesPattern(const std::vector<const char*>& pattern, const std::vector<std::string>& path) {
@@ -324,6 +340,7 @@ void Router::Handle(const HttpRequest& request, Respond respond) const {
     Refusal refusal = limits_.ChargeRegistration(request.client, now);
     if (refusal) return RateLimited(call, refusal);
   }
+  if (route->work == Work::kSlow) return RunSlow(call, *route, *slow_, *engine_);
   route->handler(call, *engine_);
 }
 

@@ -3,17 +3,22 @@
 // handler, which decodes the body, asks the engine, and encodes the answer. It holds no
 // business rule and no Beast: the Beast server feeds it plain HttpRequests, and tests call
 // it directly. HEAD is answered wherever GET is (the server sends no body). Before a handler
-// runs it charges the abuse limits (limits.h). Any I/O thread may call Handle.
+// runs it charges the abuse limits (limits.h). Any I/O thread may call Handle. Routes that
+// read much (Work::kSlow) run on a thread of the router's own, so no read holds an I/O
+// thread for long.
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
+#include "common/limits.h"
 #include "engine/engine.h"
 #include "gateway/auth.h"
 #include "gateway/http.h"
 #include "gateway/limits.h"
+#include "gateway/slow_reads.h"
 
 namespace market4::gateway {
 
@@ -39,6 +44,9 @@ class Router {
   // Counts every request in `metrics` (not owned; must outlive the router) and serves them
   // at GET /metrics (operators). Call before serving.
   void UseMetrics(Metrics* metrics) { metrics_ = metrics; }
+  // Finishes the slow reads already queued; later ones are answered 503. Call after the
+  // server stopped and before the engine goes (the destructor calls it too).
+  void Stop() { slow_->Stop(); }
 
  private:
   engine::Engine* engine_;
@@ -46,6 +54,7 @@ class Router {
   EventHub* events_ = nullptr;
   mutable AbuseLimits limits_;
   Metrics* metrics_ = nullptr;
+  std::unique_ptr<SlowReads> slow_ = std::make_unique<SlowReads>(kMaxQueuedSlowReads);
 };
 
 }  // namespace market4::gateway

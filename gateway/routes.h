@@ -59,6 +59,7 @@ enum RoleBit : unsigned {
 };
 
 using Handler = void (*)(Call&, engine::Engine&);
+enum class Work { kQuick, kSlow };
 struct Route {
   const char* method;
   // Literal segments; "*" matches any one segment, a final "**" any number (zero or more).
@@ -69,6 +70,9 @@ struct Route {
   // What the abuse limits charge besides the request (limits.h); signed callbacks are
   // charged to their provider (path segment 2) whatever this says.
   Charge charge = Charge::kRequest;
+  // Where the handler runs: on the I/O thread that read the request, or, for reads that
+  // can take long, on the router's slow-read thread (slow_reads.h).
+  Work work = Work::kQuick;
 };
 
 // Whether `path` (decoded segments) matches `pattern`.

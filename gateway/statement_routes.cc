@@ -96,9 +96,27 @@ void WalletStatement(Call& call, engine::Engine& engine) {
 
 const std::vector<Route>& StatementRoutes() {
   static const std::vector<Route> routes = {
-      {"GET", {"v1", "merchant", "statement"}, kBearer, kMerchant, MerchantStatement},
-      {"GET", {"v1", "merchants", "*", "statement"}, kBearer, kOperator, AnyMerchantStatement},
-      {"GET", {"v1", "wallet", "statement"}, kBearer, kBuyer, WalletStatement},
+      {"GET",
+       {"v1", "merchant", "statement"},
+       kBearer,
+       kMerchant,
+       MerchantStatement,
+       Charge::kRequest,
+       Work::kSlow},
+      {"GET",
+       {"v1", "merchants", "*", "statement"},
+       kBearer,
+       kOperator,
+       AnyMerchantStatement,
+       Charge::kRequest,
+       Work::kSlow},
+      {"GET",
+       {"v1", "wallet", "statement"},
+       kBearer,
+       kBuyer,
+       WalletStatement,
+       Charge::kRequest,
+       Work::kSlow},
   };
   return routes;
 }

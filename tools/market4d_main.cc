@@ -108,6 +108,7 @@ int Serve(const DaemonOptions& options) {
   sigwait(&signals, &received);
   spdlog::info("signal {}: shutting down", received);
   server.Stop();
+  router.Stop();
   engine.value()->Stop();
   engine.value().reset();
   spdlog::info("market4d stopped cleanly");

@@ -70,6 +70,7 @@ class GatewayFixture : public ::testing::Test {
   void TearDown() override {
     client_.reset();
     server_->Stop();
+    router_->Stop();
     engine_.reset();
     server_.reset();
   }

@@ -8,6 +8,7 @@
 #include <future>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 #include "gateway/metrics.h"
 #include "gateway/routes.h"
@@ -85,6 +86,40 @@ TEST(RoutePatternTest, LiteralsWildcardsAndTail) {
   EXPECT_FALSE(MatchesPattern({"v1"}, {}));
   // "**" only means "the rest" at the end.
   EXPECT_FALSE(MatchesPattern({"**", "pay"}, {"x", "pay"}));
+}
+
+// Reads that can take long (the whole ledger's verification, day reports, statements) are
+// answered from the router's slow-read thread; quick ones on the thread that called Handle,
+// which in the server is an I/O thread.
+TEST_F(RouterTest, SlowReadsRunOffTheCallingThread) {
+  auto answered_on = [this](const std::string& target) {
+    HttpRequest request{"GET", target, {{"Authorization", std::string("Bearer ") + kOperatorToken}},
+                        "rid", "",     client_};
+    std::promise<std::pair<int, std::thread::id>> answer;
+    router_->Handle(request, [&answer](HttpResponse r) {
+      answer.set_value({r.status, std::this_thread::get_id()});
+    });
+    return answer.get_future().get();
+  };
+  for (const char* slow : {"/v1/ledger/verify", "/v1/days/2026-11-28/report",
+                           "/v1/merchants/m_1/statement?date=2026-11-28"}) {
+    auto [status, thread] = answered_on(slow);
+    EXPECT_NE(status, 503) << slow;
+    EXPECT_NE(thread, std::this_thread::get_id()) << slow;
+  }
+  for (const char* quick : {"/v1/accounts", "/v1/days"}) {
+    auto [status, thread] = answered_on(quick);
+    EXPECT_EQ(status, 200) << quick;
+    EXPECT_EQ(thread, std::this_thread::get_id()) << quick;
+  }
+  // After Stop, slow reads are refused with 503 and Retry-After; quick ones still answer.
+  router_->Stop();
+  HttpResponse refused = Send("GET", "/v1/ledger/verify",
+                              {{"Authorization", std::string("Bearer ") + kOperatorToken}});
+  EXPECT_EQ(refused.status, 503);
+  EXPECT_EQ(Code(refused), "UNAVAILABLE");
+  EXPECT_EQ(Header(refused, "Retry-After"), "1");
+  EXPECT_EQ(answered_on("/v1/accounts").first, 200);
 }
 
 TEST_F(RouterTest, HealthNeedsNoCredentialsAtAll) {
