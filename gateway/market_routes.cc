@@ -8,8 +8,6 @@
 namespace market4::gateway {
 namespace {
 
-constexpr Authentication kPublic = Authentication::kOptionalBearer;
-
 void CreateMerchant(Call& call, engine::Engine& engine) {
   engine::CreateMerchant command;
   command.caller = call.caller;

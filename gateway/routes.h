@@ -48,6 +48,7 @@ enum class Authentication {
 };
 // Short for the route tables.
 inline constexpr Authentication kBearer = Authentication::kBearer;
+inline constexpr Authentication kPublic = Authentication::kOptionalBearer;
 
 // Roles a kBearer route is open to.
 enum RoleBit : unsigned {

@@ -10,7 +10,6 @@
 namespace market4::gateway {
 namespace {
 
-constexpr Authentication kPublic = Authentication::kOptionalBearer;
 constexpr char kSvgType[] = "image/svg+xml";
 // What a stall QR shows as the city when the merchant's location has no letters in it.
 constexpr char kDefaultCity[] = "VIET NAM";
