@@ -15,6 +15,7 @@ const statusBox = document.getElementById('status');
 
 let me = null;
 let cleanups = [];
+let carried = '';
 
 function notice(box, text) {
   box.textContent = text;
@@ -33,7 +34,10 @@ const ctx = {
   fail(error) {
     notice(statusBox, '');
     notice(alertBox, errorSentence(error));
-    if (error && error.code === 'UNAUTHENTICATED' && !location.hash.startsWith('#/login')) logout();
+    if (error && error.code === 'UNAUTHENTICATED' && me) {
+      carried = errorSentence(error);
+      logout();
+    }
   },
   clearNotice() {
     notice(alertBox, '');
@@ -139,6 +143,8 @@ async function show() {
   header(route);
   clear(main);
   ctx.clearNotice();
+  notice(alertBox, carried);
+  carried = '';
   let render;
   if (!me) {
     render = publicPage(route);
