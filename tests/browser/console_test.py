@@ -238,7 +238,7 @@ class ConsoleTest(unittest.TestCase):
         cls.downloads = os.path.join(cls.tmp, "downloads")
         os.makedirs(cls.downloads)
         print(f"browser artifacts: {cls.artifacts}", flush=True)
-        cls.offset, cls.day_end, cls.day = day_ending_soon(100)
+        cls.offset, cls.day_end, cls.day = day_ending_soon(75)
         cls.server = Server(os.path.join(cls.tmp, "data"), cls.offset)
         cls.url = cls.server.url + "/"
         cls.lan = cls.server.ok("POST", "/v1/operators", {"name": "Chị Lan"})
@@ -797,7 +797,9 @@ class ConsoleTest(unittest.TestCase):
         for role, names in pages.items():
             d = self.as_role(role)
             for name in names:
-                d.execute_script("document.activeElement.blur(); location.hash = arguments[0]", f"#/{role}/{name}")
+                d.execute_script("document.activeElement.blur();"
+                                 "if (location.hash === arguments[0]) dispatchEvent(new HashChangeEvent('hashchange'));"
+                                 "else location.hash = arguments[0];", f"#/{role}/{name}")
                 self.wait(lambda d: d.execute_script(
                     "return !!document.querySelector('main h1') && document.activeElement.tagName === 'H1'"))
                 time.sleep(0.5)
