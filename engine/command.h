@@ -318,8 +318,13 @@ struct ResolveException {
 struct CreatePaymentRequest {
   using Reply = v1::PaymentRequest;
   std::string merchant_id;
-  std::string seed;  // random, chosen by the gateway; the request's code is derived from it
+  // Random, or under an idempotency key minted from it, chosen by the gateway; the request's
+  // code is derived from it.
+  std::string seed;
   v1::CreatePaymentRequestRequest request;
+  // Optional: with one, a retry (same merchant, key and request) gets the first answer and
+  // opens no second QR.
+  std::string idempotency_key = {};
   Answer<Reply> Apply(Context& context) const;
 };
 // A buyer pays a payment request from the wallet: wallet -> merchant's available, less the

@@ -102,6 +102,14 @@ v1::PaymentRequest NewStallQr(Context& context, const v1::Merchant& merchant) {
 }
 
 Answer<v1::PaymentRequest> CreatePaymentRequest::Apply(Context& context) const {
+  const std::string scope = CallerScope({Role::kMerchant, merchant_id});
+  const std::string fingerprint = Fingerprint("payment-request", "", request.SerializeAsString());
+  if (!idempotency_key.empty()) {
+    auto replay =
+        context.market.idempotency.Recall<v1::PaymentRequest>(scope, idempotency_key, fingerprint);
+    if (!replay.ok()) return replay.status();
+    if (replay.value()) return {std::move(*replay.value()), true};
+  }
   auto merchant = context.market.merchants.find(merchant_id);
   if (merchant == context.market.merchants.end()) return NotFound("merchant", merchant_id);
   if (request.amount() < 0) return InvalidField("amount must not be negative", "amount");
@@ -124,6 +132,10 @@ Answer<v1::PaymentRequest> CreatePaymentRequest::Apply(Context& context) const {
   *created.mutable_created_at() = At(context.now);
   *created.mutable_expires_at() = At(context.now + life * 1'000'000'000);
   PutRequest(context, created);
+  if (!idempotency_key.empty()) {
+    context.market.idempotency.Remember(scope, idempotency_key, fingerprint, created,
+                                        &context.batch);
+  }
   return created;
 }
 

@@ -182,6 +182,14 @@ Router::Respond Measured(Router::Respond respond, Metrics* metrics,
   };
 }
 
+// The web console's page, and its files (/console/<bundle>/<path>).
+void ServeConsolePage(Call& call, engine::Engine&) { Reply(call, call.console->Index()); }
+void ServeConsoleFile(Call& call, engine::Engine&) {
+  std::string path;
+  for (std::size_t i = 2; i < call.path.size(); ++i) (path += i > 2 ? "/" : "") += call.path[i];
+  Reply(call, call.console->File(call.path[1], path));
+}
+
 // Ready: the engine takes writes now (/healthz only says the process answers).
 void Ready(Call& call, engine::Engine& engine) {
   if (Status s = engine.Readiness(); !s.ok()) return ReplyError(call, s);
@@ -223,6 +231,8 @@ const std::vector<Route>& SystemRoutes() {
       {"GET", {"healthz"}, Authentication::kNone, 0, Health},
       {"GET", {"readyz"}, Authentication::kNone, 0, Ready},
       {"GET", {"metrics"}, Authentication::kBearer, kOperator, ServeMetrics},
+      {"GET", {}, Authentication::kNone, 0, ServeConsolePage},
+      {"GET", {"console", "*", "**"}, Authentication::kNone, 0, ServeConsoleFile},
   };
   return routes;
 }
@@ -316,6 +326,7 @@ void Router::Handle(const HttpRequest& request, Respond respond) const {
   call.events = events_;
   call.auth = auth_;
   call.metrics = metrics_;
+  call.console = &console_;
   auto target = boost::urls::parse_origin_form(request.target);
   if (!target) {
     return Reply(call,

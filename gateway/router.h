@@ -16,6 +16,7 @@
 #include "common/limits.h"
 #include "engine/engine.h"
 #include "gateway/auth.h"
+#include "gateway/console.h"
 #include "gateway/http.h"
 #include "gateway/limits.h"
 #include "gateway/slow_reads.h"
@@ -44,6 +45,9 @@ class Router {
   // Counts every request in `metrics` (not owned; must outlive the router) and serves them
   // at GET /metrics (operators). Call before serving.
   void UseMetrics(Metrics* metrics) { metrics_ = metrics; }
+  // Serves the web console from `dir`, read at each request, instead of the built-in copy
+  // (development). Call before serving.
+  void UseConsoleDir(const std::string& dir) { console_ = Console(dir); }
   // Finishes the slow reads already queued; later ones are answered 503. Call after the
   // server stopped and before the engine goes (the destructor calls it too).
   void Stop() { slow_->Stop(); }
@@ -54,6 +58,7 @@ class Router {
   EventHub* events_ = nullptr;
   mutable AbuseLimits limits_;
   Metrics* metrics_ = nullptr;
+  Console console_;
   std::unique_ptr<SlowReads> slow_ = std::make_unique<SlowReads>(kMaxQueuedSlowReads);
 };
 

@@ -22,6 +22,7 @@ namespace market4::gateway {
 
 namespace v1 = ::market4::v1;
 
+class Console;  // console.h
 class Metrics;  // metrics.h
 
 struct Call {
@@ -30,10 +31,11 @@ struct Call {
   std::map<std::string, std::string> query;
   Format format;  // of the response
   Router::Respond respond;
-  engine::Caller caller;            // kNobody until authenticated
-  EventHub* events = nullptr;       // the live events' hub, if the server has one
-  const AdminAuth* auth = nullptr;  // mints ids and tokens from Idempotency-Keys
-  Metrics* metrics = nullptr;       // what GET /metrics shows, if the server keeps any
+  engine::Caller caller;             // kNobody until authenticated
+  EventHub* events = nullptr;        // the live events' hub, if the server has one
+  const AdminAuth* auth = nullptr;   // mints ids and tokens from Idempotency-Keys
+  Metrics* metrics = nullptr;        // what GET /metrics shows, if the server keeps any
+  const Console* console = nullptr;  // the web console's files
 };
 
 // How a route learns who calls it.

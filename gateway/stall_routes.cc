@@ -75,21 +75,31 @@ Result<std::string> StallPayload(const v1::PaymentRequest& request, engine::Engi
 
 // Answers the request with its QR string filled in.
 void ReplyRequest(Call& call, engine::Engine& engine, Result<v1::PaymentRequest> request,
-                  int status) {
+                  int status, bool replayed = false) {
   if (!request.ok()) return ReplyError(call, request.status());
   auto payload = StallPayload(request.value(), engine);
   if (!payload.ok()) return ReplyError(call, payload.status());
   request->set_qr_payload(std::move(payload).value());
-  Reply(call, MessageResponse(status, request.value(), call.format));
+  HttpResponse response = MessageResponse(status, request.value(), call.format);
+  if (replayed) response.headers.emplace_back("Idempotent-Replayed", "true");
+  Reply(call, std::move(response));
 }
 
+// With an Idempotency-Key the seed (and so the code) is minted from it, so a retry names the
+// same request and gets the first answer instead of a second open QR.
 void CreatePaymentRequest(Call& call, engine::Engine& engine) {
-  engine::CreatePaymentRequest command{call.caller.id, NewId(call, "pr_"), {}};
-  if (command.seed.empty() || !DecodeBody(call, &command.request)) return;
+  engine::CreatePaymentRequest command{call.caller.id, "", {}};
+  if (!DecodeBody(call, &command.request)) return;
+  if (!ReadIdempotencyKey(call, false, &command.idempotency_key)) return;
+  command.seed =
+      command.idempotency_key.empty()
+          ? NewId(call, "pr_")
+          : MintedId(call, "pr_", "payment-request:" + call.caller.id, command.idempotency_key);
+  if (command.seed.empty()) return;
   engine.Submit<engine::CreatePaymentRequest>(
       std::move(command), [call, &engine](engine::Answer<v1::PaymentRequest> answer) mutable {
         if (!answer.ok()) return ReplyError(call, answer.status);
-        ReplyRequest(call, engine, std::move(answer.value), 201);
+        ReplyRequest(call, engine, std::move(answer.value), 201, answer.replayed);
       });
 }
 

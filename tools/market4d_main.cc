@@ -82,6 +82,7 @@ int Serve(const DaemonOptions& options) {
   market4::gateway::Metrics metrics;
   market4::gateway::Router router(engine.value().get(), &auth.value(), &events, options.limits);
   router.UseMetrics(&metrics);
+  if (!options.console_dir.empty()) router.UseConsoleDir(options.console_dir);
   market4::gateway::Server server(options.server, [&router](const auto& request, auto respond) {
     router.Handle(request, std::move(respond));
   });

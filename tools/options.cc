@@ -69,6 +69,7 @@ struct Flags {
   std::int64_t callbacks_per_address = 0;
   std::string utc_offset;
   std::string log_level;
+  std::string console_dir;
 };
 
 struct HostPort {
@@ -245,6 +246,12 @@ void AddMarketOptions(CLI::App& app, Flags* flags) {
   }
   AddText(app, "log-level", "LEVEL", &flags->log_level, list)
       ->check(CLI::IsMember(names).description(""));
+  app.add_option("--console-dir", flags->console_dir,
+                 "serve the web console from DIR, read at each\nrequest, instead of the built-in "
+                 "copy\n(development)")
+      ->option_text("DIR")
+      ->envname(EnvironmentName("console-dir"))
+      ->check(CLI::ExistingDirectory.description(""));
 }
 
 // CLI11 2.1.2 reads the config file before the environment and keeps whichever sets an
@@ -311,6 +318,7 @@ Flags FlagsFrom(const DaemonOptions& options) {
   flags.callbacks_per_address = options.limits.callbacks_per_address;
   flags.utc_offset = FormatUtcOffset(options.utc_offset_minutes);
   flags.log_level = LogLevelText(options.log_level);
+  flags.console_dir = options.console_dir;
   return flags;
 }
 
@@ -340,6 +348,7 @@ void ApplyFlags(const Flags& flags, DaemonOptions* options) {
   options->limits.callbacks_per_address = flags.callbacks_per_address;
   options->utc_offset_minutes = ParseUtcOffset(flags.utc_offset).value();
   options->log_level = LogLevelOf(flags.log_level);
+  options->console_dir = flags.console_dir;
 }
 
 ParseOutcome UsageError(std::string message) {

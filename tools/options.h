@@ -48,6 +48,9 @@ struct DaemonOptions {
   int utc_offset_minutes = kDefaultUtcOffsetMinutes;
   // Least severe log message printed. Default: info.
   spdlog::level::level_enum log_level = spdlog::level::info;
+  // Serve the web console from this directory, read at each request, instead of the copy
+  // built into the binary (development). Default: "" (the built-in copy).
+  std::string console_dir = {};
 };
 
 // What main should do after parsing.

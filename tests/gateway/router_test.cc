@@ -122,6 +122,26 @@ TEST_F(RouterTest, SlowReadsRunOffTheCallingThread) {
   EXPECT_EQ(answered_on("/v1/accounts").first, 200);
 }
 
+// The web console: the page at "/" and its files under the bundle's hash, no token needed,
+// with the security headers; a token, even a bad one, is not looked at.
+TEST_F(RouterTest, TheConsoleIsServedAtTheRoot) {
+  HttpResponse page = Send("GET", "/", {{"Authorization", "Bearer nonsense"}});
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_EQ(page.content_type, "text/html; charset=utf-8");
+  EXPECT_NE(Header(page, "Content-Security-Policy").find("script-src 'self'"), std::string::npos);
+  EXPECT_EQ(Header(page, "X-Content-Type-Options"), "nosniff");
+  auto at = page.body.find("/console/");
+  ASSERT_NE(at, std::string::npos) << page.body;
+  std::string bundle = page.body.substr(at + 9, 16);
+  HttpResponse file = Send("GET", "/console/" + bundle + "/index.html");
+  EXPECT_EQ(file.status, 200);
+  EXPECT_EQ(Header(file, "Cache-Control"), "public, max-age=31536000, immutable");
+  EXPECT_EQ(Send("HEAD", "/").status, 200);
+  EXPECT_EQ(Send("GET", "/console/" + bundle + "/%2e%2e/README.md").status, 404);
+  EXPECT_EQ(Send("GET", "/console/0000000000000000/index.html").status, 404);
+  EXPECT_EQ(Send("POST", "/").status, 405);
+}
+
 TEST_F(RouterTest, HealthNeedsNoCredentialsAtAll) {
   EXPECT_EQ(Send("GET", "/healthz").status, 200);
   // A route that declares no authentication does not even look at a bad token.
@@ -199,7 +219,7 @@ TEST_F(RouterTest, HeadIsAnsweredWhereGetIs) {
 
 TEST_F(RouterTest, UnknownRoutesAre404) {
   EXPECT_EQ(Code(Send("GET", "/v1/nothing")), "NOT_FOUND");
-  EXPECT_EQ(Send("GET", "/").status, 404);
+  EXPECT_EQ(Send("GET", "/nothing").status, 404);
   EXPECT_EQ(Send("GET", "/v1/accounts/a/b/c").status, 404);
 }
 

@@ -241,7 +241,7 @@ TEST_F(ServerTest, MalformedRequestIs400) {
 
 TEST_F(ServerTest, UnknownRouteIs404AndWrongMethodIs405) {
   ExpectError(Call("GET", "/v1/nothing"), 404, "NOT_FOUND");
-  ExpectError(Call("GET", "/"), 404, "NOT_FOUND");
+  ExpectError(Call("GET", "/nothing"), 404, "NOT_FOUND");
   ClientResponse response = Call("DELETE", "/v1/accounts/alice");
   ExpectError(response, 405, "METHOD_NOT_ALLOWED");
   EXPECT_EQ(response.Header("allow"), "GET, HEAD");

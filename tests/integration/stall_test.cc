@@ -207,5 +207,32 @@ TEST_F(StallHttpTest, ExpiredRequestIs410AndTheStaticQrTakesTypedAmounts) {
   EXPECT_EQ(Send("POST", "/v1/payment-requests", buyer_.token, R"({"amount":"1"})").status, 403);
 }
 
+// A payment request created under an Idempotency-Key: the retry gets the same request (same
+// code, same QR) instead of a second open one; the key with another body is a conflict.
+TEST_F(StallHttpTest, ARetriedPaymentRequestUnderAKeyOpensOneQr) {
+  Deposit(buyer_, 100'000);
+  const std::string body = R"({"amount":"25000","note":"rau"})";
+  ClientResponse first = Send("POST", "/v1/payment-requests", merchant_.token, body, "pr-1");
+  ASSERT_EQ(first.status, 201) << first.body;
+  ClientResponse retry = Send("POST", "/v1/payment-requests", merchant_.token, body, "pr-1");
+  ASSERT_EQ(retry.status, 201) << retry.body;
+  EXPECT_EQ(retry.Header("idempotent-replayed"), "true");
+  EXPECT_EQ(retry.body, first.body);
+  ClientResponse other = Send("POST", "/v1/payment-requests", merchant_.token,
+                              R"({"amount":"30000","note":"rau"})", "pr-1");
+  EXPECT_EQ(other.status, 422) << other.body;
+  EXPECT_EQ(ErrorCode(other), "IDEMPOTENCY_CONFLICT");
+  // Without a key, each call opens a request of its own.
+  EXPECT_NE(NewRequest(25'000).code(), NewRequest(25'000).code());
+  // Paying the request moves the money once.
+  std::string code = ParseJson<v1::PaymentRequest>(first).code();
+  ASSERT_EQ(
+      Send("POST", "/v1/payment-requests/" + code + "/pay", buyer_.token, "{}", "pay-1").status,
+      201);
+  EXPECT_EQ(
+      Send("POST", "/v1/payment-requests/" + code + "/pay", buyer_.token, "{}", "pay-2").status,
+      409);
+}
+
 }  // namespace stall_test
 }  // namespace market4
