@@ -17,6 +17,7 @@ packages=(
   zbar-tools librsvg2-bin  # tests: render a QR's SVG to PNG and decode it
   rocksdb-tools  # ldb: the tamper test edits a stored entry, as an operator would try by hand
   python3 python3-prometheus-client  # tests (Debian's /usr/bin/python3): GET /metrics read with the Prometheus parser
+  chromium chromium-driver python3-selenium  # tests: the web console in headless Chromium (tests/browser)
   python3-protobuf  # clients/python: the generated modules and the client's tests
   clang libclang-rt-14-dev  # the ThreadSanitizer build and the libFuzzer targets (docs/sanitizers.md)
 )
