@@ -211,6 +211,7 @@ export const TEXTS = {
   'kind.released': ['Hết tạm giữ', 'Released'],
   'kind.transfer_in': ['Tiền vào', 'Transfer in'],
   'kind.transfer_out': ['Tiền ra', 'Transfer out'],
+  'kind.other': ['Giao dịch khác', 'Other movement'],
 
   'merchant.new': ['Thêm người bán', 'Onboard a merchant'],
   'merchant.name': ['Tên người bán', 'Merchant name'],

@@ -13,8 +13,14 @@ function accountsTable(report) {
   return table(t('day.accounts'), [t('col.account'), [t('day.opening'), 'num'], [t('col.debits'), 'num'], [t('col.credits'), 'num'], [t('day.closing'), 'num']], rows);
 }
 
+// "order_settlement" -> "Thanh toán đơn cho người bán"; a name without a text stays as it is.
+function kindName(name) {
+  const text = t('kind.' + name);
+  return text.startsWith('kind.') ? name : text;
+}
+
 function codesTable(report) {
-  const rows = (report.by_code || []).map((c) => [String(c.code), c.name, String(c.count), money(c.amount)]);
+  const rows = (report.by_code || []).map((c) => [String(c.code), kindName(c.name), String(c.count), money(c.amount)]);
   return rows.length ? table(t('day.byCode'), [t('day.code'), t('day.kind'), [t('day.count'), 'num'], [t('col.amount'), 'num']], rows) : null;
 }
 

@@ -2,7 +2,7 @@
 // (Server-Sent Events), each announced aloud in Vietnamese; the screen stays awake meanwhile.
 import {h, field} from '../dom.js';
 import {t, lang} from '../i18n.js';
-import {post, imageUrl} from '../api.js';
+import {post, imageUrl, Once} from '../api.js';
 import {dong, parseDong, localTime} from '../format.js';
 import {title, section, form, button, facts, status} from '../ui.js';
 import {receivedSentence} from '../words.js';
@@ -107,12 +107,16 @@ function requestView(request) {
 function requestForm(ctx, shown) {
   const amount = field(t('stall.amount'), {required: true, inputmode: 'numeric', autocomplete: 'off'}, t('amount.hint'));
   const note = field(t('stall.note'), {maxlength: '100'});
+  const once = new Once();
   const send = async () => {
     const value = parseDong(amount.input.value);
     if (!value) throw {code: 'BAD_AMOUNT'};
-    const request = await post('/v1/payment-requests', {amount: value, note: note.input.value.trim(), expires_in_seconds: 600});
-    shown(request);
+    const body = {amount: value, note: note.input.value.trim(), expires_in_seconds: 600};
+    shown(await once.run((key) => post('/v1/payment-requests', body, {key})));
   };
+  // A changed amount or note is a new request, not a retry of the last one.
+  amount.input.addEventListener('input', () => once.reset());
+  note.input.addEventListener('input', () => once.reset());
   return form(ctx, send, h('div', {class: 'inline'}, amount.row, note.row),
               h('button', {type: 'submit', class: 'primary'}, t('stall.show')));
 }

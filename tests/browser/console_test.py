@@ -16,6 +16,7 @@ The pure functions (Vietnamese words for amounts, money formatting, error senten
 error code of the C++ sources) are run in the page itself.
 
     console_test.py BUILD_BIN_DIR        (or MARKET4D=/path/to/market4d console_test.py)
+    MARKET4_CONSOLE_DIR=console ...       serves console/ from disk (market4d --console-dir)
 """
 import base64
 import glob
@@ -70,9 +71,11 @@ class Server:
             port = random.randint(20000, 60000)
             env = dict(os.environ, MARKET4_ADMIN_TOKEN=ADMIN)
             self.log = open(os.path.join(os.path.dirname(data), "market4d.log"), "ab")
+            # MARKET4_CONSOLE_DIR=console tests the files on disk instead of the built-in copy.
+            console = ["--console-dir", os.environ["MARKET4_CONSOLE_DIR"]] if os.environ.get("MARKET4_CONSOLE_DIR") else []
             proc = subprocess.Popen(
                 [binary(), "--data-dir", data, "--listen", f"127.0.0.1:{port}",
-                 "--log-level", "warn", "--utc-offset", offset], env=env,
+                 "--log-level", "warn", "--utc-offset", offset] + console, env=env,
                 stdout=self.log, stderr=subprocess.STDOUT)
             self.url = f"http://127.0.0.1:{port}"
             for _ in range(200):
