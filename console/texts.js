@@ -285,7 +285,7 @@ export const TEXTS = {
   'recon.date': ['Ngày giao dịch', 'Business day'],
   'recon.file': ['File CSV', 'CSV file'],
   'recon.fileHint': ['Dòng đầu: provider_txn_id,type,amount,fee,time', 'Header: provider_txn_id,type,amount,fee,time'],
-  'recon.submit': ['Đối soát', 'Reconcile'],
+  'recon.submit': ['Tải lên và đối soát', 'Upload and reconcile'],
   'recon.report': ['Kết quả đối soát {provider} ngày {date}', 'Reconciliation of {provider} for {date}'],
   'recon.matched': ['Khớp', 'Matched'],
   'recon.fileTotal': ['Tổng trong file', 'File total'],

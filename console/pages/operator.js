@@ -173,7 +173,7 @@ function reconciliationView(ctx, r) {
     download(`doi-soat-${r.provider}-${r.date}.csv`, text);
   });
   const count = ['missing_in_file', 'missing_in_ledger', 'amount_mismatches', 'duplicates'].reduce((n, k) => n + (r[k] || []).length, 0) + (r.malformed || []).length;
-  return section(t('recon.report', {provider: r.provider, date: r.date}),
+  const view = section(t('recon.report', {provider: r.provider, date: r.date}),
     facts([[t('recon.matched'), `${r.matched ? r.matched.count : 0} · ${dong(r.matched ? r.matched.amount : 0)}`],
       [t('recon.fileTotal'), money(r.file_total)], [t('recon.ledgerTotal'), money(r.ledger_total)],
       [t('recon.differences'), h('span', {class: 'diff-count'}, String(count))]]),
@@ -181,6 +181,9 @@ function reconciliationView(ctx, r) {
     differencesTable('amount_mismatches', r.amount_mismatches), differencesTable('duplicates', r.duplicates),
     r.malformed && r.malformed.length ? table(t('recon.malformed'), [t('recon.line'), t('recon.error')], r.malformed.map((m) => [m.line, m.error])) : null,
     csv);
+  view.classList.add('reconciliation');
+  view.dataset.id = r.id;
+  return view;
 }
 
 async function reconcile(ctx) {

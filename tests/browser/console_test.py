@@ -19,7 +19,10 @@ error code of the C++ sources) are run in the page itself.
     MARKET4_CONSOLE_DIR=console ...       serves console/ from disk (market4d --console-dir)
 """
 import base64
+import calendar
 import glob
+import hashlib
+import hmac
 import json
 import math
 import os
@@ -33,6 +36,7 @@ import time
 import unittest
 import urllib.error
 import urllib.request
+import uuid
 
 from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
@@ -44,6 +48,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 ADMIN = "browser-console-test-admin-token-0001"
+SECRET = "whsec_" + base64.b64encode(b"browser-console-test-secret-0001").decode()
 SOURCE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 WAIT = 20
 
@@ -121,6 +126,19 @@ class Server:
         status, answer = self.call(method, path, body, token or ADMIN, key)
         assert 200 <= status < 300, (method, path, status, answer)
         return answer
+
+    def signed(self, provider, body):
+        """A provider's callback, signed as Standard Webhooks with SECRET."""
+        text = json.dumps(body)
+        delivery, stamp = uuid.uuid4().hex, str(int(time.time()))
+        key = base64.b64decode(SECRET[len("whsec_"):])
+        mac = hmac.new(key, f"{delivery}.{stamp}.{text}".encode(), hashlib.sha256).digest()
+        request = urllib.request.Request(
+            f"{self.url}/v1/providers/{provider}/events", data=text.encode(), method="POST",
+            headers={"Content-Type": "application/json", "webhook-id": delivery, "webhook-timestamp": stamp,
+                     "webhook-signature": "v1," + base64.b64encode(mac).decode()})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status in (200, 204), response.status
 
     def stop(self):
         self.proc.terminate()
@@ -246,6 +264,11 @@ class ConsoleTest(unittest.TestCase):
         cls.url = cls.server.url + "/"
         cls.lan = cls.server.ok("POST", "/v1/operators", {"name": "Chị Lan"})
         cls.minh = cls.server.ok("POST", "/v1/operators", {"name": "Anh Minh"})
+        cls.server.ok("POST", "/v1/providers", {"id": "momo", "name": "MoMo", "scheme": "STANDARD_WEBHOOKS",
+                                                "secrets": [SECRET]})
+        cls.server.ok("POST", "/v1/providers", {
+            "id": "vcb", "name": "Vietcombank", "scheme": "BANK_TRANSFER", "secrets": [SECRET],
+            "bank_bin": "970436", "account_number": "0011001234567", "account_name": "HTX CHO VI THANH"})
         cls.driver = cls.browser()
         cls.windows = {"operator": cls.driver.current_window_handle}
         cls.state = {}
@@ -663,7 +686,129 @@ class ConsoleTest(unittest.TestCase):
         balance = self.server.ok("GET", "/v1/merchant/balance", token=self.state["merchant"])
         self.assertEqual(balance["available"], str(29700 + 25000 - 250))
 
-    def test_12_operator_sees_the_ledger_sum_to_zero(self):
+    def local_date(self, rfc3339):
+        """The server's business day (its --utc-offset) of a UTC timestamp."""
+        moment = calendar.timegm(time.strptime(rfc3339[:19], "%Y-%m-%dT%H:%M:%S"))
+        hours, minutes = self.offset[1:].split(":")
+        return time.strftime("%Y-%m-%d", time.gmtime(moment + int(hours) * 3600 + int(minutes) * 60))
+
+    def test_12_buyer_tops_up_through_an_e_wallet(self):
+        self.as_role("buyer")
+        self.click("Ví")
+        self.heading("Ví")
+        self.wait_text(".facts", "45.000 ₫")
+        self.fill("Ví điện tử", "momo")
+        self.fill("Số tiền nạp (đồng)", "50000")
+        self.click("Nạp tiền")
+        self.notice("Đã gửi yêu cầu nạp 50.000 ₫ qua momo")
+        self.wait_text("table", "Đang chờ")
+        top_up = self.server.ok("GET", "/v1/wallet/topups", token=self.state["buyer"])["top_ups"][0]
+        self.assertEqual((top_up["provider"], top_up["amount"], top_up["status"]), ("momo", "50000", "PENDING"))
+        self.server.signed("momo", {"type": "topup.succeeded", "data": {
+            "reference": top_up["id"], "amount": "50000", "provider_txn_id": "T1"}})
+        self.click("Tải lại")
+        self.wait_text(".facts", "95.000 ₫")
+        self.wait_text("table", "Thành công")
+        self.wait_text("table", "Nạp tiền qua ví điện tử")
+        self.assertEqual(self.wallet(self.state["buyer"])["balance"], "95000")
+        top_up = self.server.ok("GET", f"/v1/wallet/topups/{top_up['id']}", token=self.state["buyer"])
+        type(self).state["top_up_day"] = self.local_date(top_up["updated_at"])
+
+    def test_13_buyer_pays_by_vietqr_and_the_merchant_cancels(self):
+        self.as_role("merchant")
+        self.driver.execute_script("window.__spoken = []")
+        d = self.as_role("buyer")
+        self.click("Mua hàng")
+        self.heading("Mua hàng")
+        quantity = self.field("Số lượng Rau muống", self.find("li.listing"))
+        quantity.clear()
+        quantity.send_keys("1", Keys.ENTER)
+        self.notice("Đã thêm 1 bó Rau muống vào giỏ")
+        d.find_element(By.CSS_SELECTOR, ".cart-line a").click()
+        self.heading("Giỏ hàng")
+        self.click("Đặt hàng")
+        self.wait_text(".order-status", "Chờ thanh toán")
+        order_id = d.execute_script("return decodeURIComponent(location.hash.split('/').pop())")
+        self.fill("Ngân hàng nhận", "vcb")
+        self.click("Hiện mã VietQR")
+        image = self.find(".qr-place img")
+        self.wait(lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", image))
+        vietqr = self.server.ok("GET", f"/v1/orders/{order_id}/vietqr?provider=vcb", token=self.state["buyer"])
+        self.wait_text(".qr-place", f"Nội dung chuyển khoản: {vietqr['payment_code']}. Số tiền: 10.000 ₫.")
+        picture = os.path.join(self.artifacts, "order-vietqr.png")
+        d.execute_script("arguments[0].scrollIntoView({block: 'center'})", image)
+        image.screenshot(picture)
+        decoded = subprocess.run(["zbarimg", "--raw", "-q", picture], capture_output=True, text=True).stdout.strip()
+        self.assertEqual(decoded, vietqr["payload"])
+        self.shot("buyer-order-vietqr")
+        # The bank tells us; the page, which polls, shows the order paid.
+        self.server.signed("vcb", {"type": "bank.credit", "data": {
+            "bank_txn_id": "FT1", "amount": "10000", "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "memo": f"NGUYEN VAN A CHUYEN KHOAN {vietqr['payment_code']}"}})
+        self.notice("Đã nhận 10.000 ₫ cho đơn này.")
+        self.wait_text(".order-status", "Đã thanh toán")
+        self.assertEqual(self.wallet(self.state["buyer"])["held"], "10000")
+        d = self.as_role("merchant")
+        self.wait_text(".feed li", "10.000 ₫")
+        self.wait(lambda d: d.execute_script("return window.__spoken.length") == 1)
+        self.assertEqual(d.execute_script("return window.__spoken"), [{"text": "Đã nhận mười nghìn đồng", "lang": "vi-VN"}])
+        self.click("Đơn hàng")
+        self.heading("Đơn hàng")
+        self.click("Hủy đơn", self.find(f'li.order[data-id="{order_id}"]'))
+        self.notice(f"Đơn #{vietqr['payment_code']} đã hủy.")
+        order = self.server.ok("GET", f"/v1/orders/{order_id}", token=self.state["buyer"])
+        self.assertEqual(order["status"], "CANCELLED")
+        wallet = self.wallet(self.state["buyer"])
+        self.assertEqual((wallet["balance"], wallet["held"]), ("105000", "0"))
+
+    def test_14_operator_resolves_an_exception_and_reconciles_momo(self):
+        self.server.signed("momo", {"type": "topup.succeeded", "data": {
+            "reference": "tu_unknown", "amount": "7000", "provider_txn_id": "T-LOST"}})
+        d = self.as_role("operator")
+        self.click("Ngoại lệ")
+        self.heading("Ngoại lệ")
+        self.wait_text("li.exception", "UNKNOWN_REFERENCE · momo")
+        item = self.find("li.exception")
+        self.assertIn("7.000 ₫", plain(item.text))
+        self.fill("Mã người mua (khi ghi có)", self.state["buyer_id"], item)
+        self.fill("Ghi chú", "khách gọi điện, đã đối chiếu", item)
+        self.click("Xử lý", item)
+        self.notice("Đã xử lý ngoại lệ")
+        self.wait_text(".items", "Không có ngoại lệ nào.")
+        self.assertEqual(self.wallet(self.state["buyer"])["balance"], "112000")
+        resolved = self.server.ok("GET", "/v1/exceptions?status=RESOLVED")["exceptions"]
+        self.assertEqual([(e["resolution"]["action"], e["resolution"]["resolved_by"]) for e in resolved],
+                         [("CREDIT_BUYER", self.lan["operator"]["id"])])
+
+        date = self.state["top_up_day"]
+        upload = os.path.join(self.tmp, "momo.csv")
+        with open(upload, "w", encoding="utf-8") as f:
+            f.write("provider_txn_id,type,amount,fee,time\n"
+                    f"T1,topup.succeeded,50000,500,{date}T09:05:00+07:00\n"
+                    f"T9,topup.succeeded,1234,12,{date}T10:00:00+07:00\n"
+                    f"T1,topup.succeeded,50000,500,{date}T09:05:00+07:00\n")
+        self.click("Đối soát")
+        self.heading("Đối soát")
+        self.fill("Mã ví hoặc ngân hàng", "momo")
+        d.execute_script("arguments[0].value = arguments[1]", self.field("Ngày giao dịch"), date)
+        self.field("File CSV").send_keys(upload)
+        self.click("Tải lên và đối soát")
+        self.wait_text("section", f"Kết quả đối soát momo ngày {date}")
+        report_id = self.find("section.reconciliation").get_attribute("data-id")
+        report = self.server.ok("GET", f"/v1/reconciliations/{report_id}")
+        self.assertEqual([x["provider_txn_id"] for x in report["missing_in_ledger"]], ["T9"])
+        self.assertEqual([(x["provider_txn_id"], x["line"]) for x in report["duplicates"]], [("T1", 4)])
+        differences = sum(len(report.get(k, [])) for k in ("missing_in_file", "missing_in_ledger", "amount_mismatches", "duplicates", "malformed"))
+        self.wait_text(".diff-count", str(differences))
+        self.wait_text("caption", "Có trong file, thiếu trong sổ (1)")
+        self.wait_text("caption", "Dòng lặp (1)")
+        self.wait_text(".facts", f"{report['matched']['count']} · {self.money(report['matched']['amount'])}".replace(" ₫", ""))
+        self.click("Tải chênh lệch (CSV)")
+        csv = self.downloaded(f"doi-soat-momo-{date}")
+        self.assertIn("missing_in_ledger,T9,3", csv)
+        self.shot("operator-reconciliation")
+
+    def test_15_operator_sees_the_ledger_sum_to_zero(self):
         self.as_role("operator")
         self.click("Sổ cái")
         self.heading("Sổ cái")
@@ -674,10 +819,10 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual(sum(int(a["credits_posted"]) - int(a["debits_posted"]) for a in accounts), 0)
         wallet = [a for a in accounts if a["id"] == self.state["buyer_id"] + ".wallet"][0]
         row = self.driver.find_element(By.XPATH, f'//tr[td/code[text()="{wallet["id"]}"]]')
-        self.assertIn("45.000 ₫", plain(row.text))
+        self.assertIn(self.money(wallet["available"]), plain(row.text))
         self.assertEqual(len(self.driver.find_elements(By.CSS_SELECTOR, "tbody tr")), len(accounts))
 
-    def test_13_day_is_closed_by_one_operator_and_approved_by_another(self):
+    def test_16_day_is_closed_by_one_operator_and_approved_by_another(self):
         d = self.as_role("operator")
         wait = self.day_end + 1 - time.time()
         if wait > 0:
@@ -719,7 +864,7 @@ class ConsoleTest(unittest.TestCase):
     def money(self, value):
         return f"{int(value):,} ₫".replace(",", ".")
 
-    def test_14_english_and_error_sentences(self):
+    def test_17_english_and_error_sentences(self):
         d = self.as_role("buyer")
         self.click("English")
         self.wait_text("nav", "Wallet")
@@ -739,7 +884,7 @@ class ConsoleTest(unittest.TestCase):
         self.click("Tiếng Việt")
         self.wait_text("nav", "Ví")
 
-    def test_15_pure_functions_in_the_page(self):
+    def test_18_pure_functions_in_the_page(self):
         self.as_role("buyer")
         cases = {
             "0": "không", "5": "năm", "10": "mười", "11": "mười một", "14": "mười bốn",
@@ -791,7 +936,7 @@ class ConsoleTest(unittest.TestCase):
                         " s.stallCode(' M4ABC DEF ')];")
         self.assertEqual(stall, ["M4ABCDEFG", "M4ABCDEF"])
 
-    def test_16_every_page_is_labelled_readable_and_photographed(self):
+    def test_19_every_page_is_labelled_readable_and_photographed(self):
         pages = {
             "operator": ["merchants", "buyers", "accounts", "exceptions", "days", "reconcile", "verify", "operators"],
             "merchant": ["stall", "orders", "listings", "balance", "statement"],
@@ -817,7 +962,7 @@ class ConsoleTest(unittest.TestCase):
         self.heading("Đăng ký người mua")
         self.check_page("register")
 
-    def test_17_operator_pages_work(self):
+    def test_20_operator_pages_work(self):
         d = self.as_role("operator")
         d.execute_script("location.hash = '#/login'")
         self.heading("Đăng nhập")
@@ -832,7 +977,7 @@ class ConsoleTest(unittest.TestCase):
         self.heading("Ngoại lệ")
         self.wait_text(".items", "Không có ngoại lệ nào.")
 
-    def test_18_no_script_errors_or_policy_violations(self):
+    def test_21_no_script_errors_or_policy_violations(self):
         self.collect_logs()
         bad = [e for e in self.logs if re.search(
             r"Content Security Policy|Uncaught|TypeError|ReferenceError|SyntaxError|is not defined",
