@@ -164,7 +164,12 @@ function differencesTable(name, rows) {
   if (!rows || !rows.length) return null;
   return table(`${t('recon.' + name)} (${rows.length})`,
     [t('recon.txn'), t('recon.line'), t('recon.type'), [t('recon.fileAmount'), 'num'], [t('recon.ledgerAmount'), 'num'], t('recon.note')],
-    rows.map((d) => [d.provider_txn_id, d.line || '', d.type, money(d.file_amount), money(d.ledger_amount), d.note || (d.first_line ? t('recon.firstLine', {n: d.first_line}) : '')]));
+    rows.map((d) => [d.provider_txn_id, d.line || '–', d.type, side(d.file_amount), side(d.ledger_amount), d.note || (d.first_line ? t('recon.firstLine', {n: d.first_line}) : '')]));
+}
+
+// An amount one side has, or a dash where that side has no such line.
+function side(amount) {
+  return String(amount) === '0' ? '–' : money(amount);
 }
 
 function reconciliationView(ctx, r) {

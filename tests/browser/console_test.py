@@ -397,8 +397,13 @@ class ConsoleTest(unittest.TestCase):
         for width, height, mobile in ((390, 844, True), (1280, 900, False)):
             d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
                 "width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile})
+            time.sleep(0.2)
+            # A viewport as tall as the page, so scrolling boxes (wide tables) are painted whole.
+            full = max(height, d.execute_script("return document.documentElement.scrollHeight"))
+            d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+                "width": width, "height": full, "deviceScaleFactor": 1, "mobile": mobile})
             time.sleep(0.3)
-            picture = d.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
+            picture = d.execute_cdp_cmd("Page.captureScreenshot", {"format": "png"})
             with open(os.path.join(self.artifacts, f"{name}-{width}.png"), "wb") as f:
                 f.write(base64.b64decode(picture["data"]))
         d.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
