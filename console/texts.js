@@ -7,6 +7,7 @@ export const TEXTS = {
   'role.buyer': ['Người mua', 'Buyer'],
   'role.operator': ['Ban quản lý chợ', 'Operator'],
   'common.reload': ['Tải lại', 'Reload'],
+  'common.table': ['Bảng', 'Table'],
   'amount.hint': ['Số tiền chẵn đồng, ví dụ 25000 hoặc 25.000', 'Whole dong, e.g. 25000 or 25.000'],
   'provider.hint': ['Mã ví điện tử hoặc ngân hàng do ban quản lý chợ cho biết, ví dụ momo', 'The e-wallet or bank id the market gave you, e.g. momo'],
 

@@ -16,7 +16,8 @@ export function section(heading, ...children) {
 export function table(caption, headers, rows) {
   const head = h('tr', {}, headers.map((x) => h('th', {scope: 'col', class: isNum(x) ? 'num' : ''}, label(x))));
   const body = rows.map((row) => h('tr', {}, row.map((cell, i) => h('td', {class: isNum(headers[i]) ? 'num' : ''}, cell))));
-  return h('div', {class: 'table-wrap'},
+  // A wide table scrolls sideways on a phone; the box takes the keyboard focus to scroll it.
+  return h('div', {class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': caption || t('common.table')},
            h('table', {}, caption ? h('caption', {}, caption) : null, h('thead', {}, head), h('tbody', {}, body)));
 }
 
