@@ -321,6 +321,7 @@ export const TEXTS = {
   'operator.adminOnly': ['Chỉ mã quản trị gốc mới thêm được nhân viên.', 'Only the admin token can add operators.'],
   'operator.name': ['Tên nhân viên', 'Operator name'],
   'operator.create': ['Thêm', 'Add'],
+  'operator.created': ['Đã thêm nhân viên {name}. Hãy đưa mã đăng nhập cho họ.', 'Added operator {name}. Give them the login code.'],
   'operator.list': ['Danh sách nhân viên', 'Operators'],
   'operator.active': ['Đang làm', 'Active'],
   'operator.disabled': ['Đã khóa', 'Disabled'],

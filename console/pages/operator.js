@@ -236,6 +236,7 @@ async function operators(ctx) {
   const create = form(ctx, async (element) => {
     const answer = await post('/v1/operators', {name: name.input.value.trim()});
     element.reset();
+    ctx.notify(t('operator.created', {name: answer.operator.name}));
     card.replaceChildren(loginCard(answer.operator.name, '', answer.token));
     await reload();
   }, name.row, submit(t('operator.create')));

@@ -8,7 +8,10 @@ the merchant lists "Rau muống" at 10.000 ₫; the buyer searches "rau muong", 
 from the wallet while the merchant's stall page, open in another window, shows the payment live
 and announces it in Vietnamese; the merchant ships, the buyer confirms; the buyer pays a stall
 payment request by its code; the operator checks the ledger sums to zero, closes the business
-day and another operator approves it. Every step checks what the page shows, and money is
+day and another operator approves it. With a fake camera (Chromium's fake capture device) and
+a stand-in BarcodeDetector, the merchant logs in by scanning its token and the buyer pays a
+stall by scanning its QR; the buyer pays an order through MoMo (signed callback), the merchant
+withdraws (signed payout callback) and delists, and the admin token adds an operator. Every step checks what the page shows, and money is
 checked against the API. Then every page of every role is checked for labels, accessible
 names and contrast, and photographed at phone (390 px) and desktop (1280 px) width into
 $MARKET4_ARTIFACTS (default: browser-artifacts in a temporary directory; the path is printed).
@@ -229,6 +232,28 @@ navigator.wakeLock.request = async (type) => {
 };
 """
 
+# A stand-in for the browser's BarcodeDetector (headless Chromium on Linux has none): it reads
+# nothing until a test sets window.__scanValue, then "reads" that value once. Like the real one
+# it needs a playing video (frames from the fake camera); it records the stream it looked at.
+DETECTOR = r"""
+window.__scans = 0;
+window.BarcodeDetector = class BarcodeDetector {
+  constructor(options) { window.__detectorFormats = (options && options.formats) || []; }
+  static async getSupportedFormats() { return ['qr_code']; }
+  async detect(source) {
+    if (!(source instanceof HTMLVideoElement) || source.readyState < 2 || !source.videoWidth) {
+      throw new DOMException('the video has no frame yet', 'InvalidStateError');
+    }
+    window.__scanStream = source.srcObject;
+    const value = window.__scanValue;
+    if (value === undefined || value === null) return [];
+    window.__scanValue = null;
+    window.__scans += 1;
+    return [{rawValue: value, format: 'qr_code', boundingBox: new DOMRectReadOnly(0, 0, 100, 100), cornerPoints: []}];
+  }
+};
+"""
+
 # The page's own modules, imported under the page's bundle prefix.
 IMPORT = """
 const base = document.querySelector('script[type=module]').src;
@@ -288,7 +313,9 @@ class ConsoleTest(unittest.TestCase):
         options = Options()
         options.binary_location = "/usr/bin/chromium"
         for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                    "--window-size=1280,900", "--lang=vi-VN", "--no-first-run"):
+                    "--window-size=1280,900", "--lang=vi-VN", "--no-first-run",
+                    # A fake camera (a moving test pattern) whose permission is granted.
+                    "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"):
             options.add_argument(arg)
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
         options.add_experimental_option("prefs", {
@@ -981,6 +1008,195 @@ class ConsoleTest(unittest.TestCase):
         self.click("Ngoại lệ")
         self.heading("Ngoại lệ")
         self.wait_text(".items", "Không có ngoại lệ nào.")
+
+    # ---- the paths a camera, a provider and the admin token take
+
+    def scanner(self):
+        """A window whose page has the stand-in BarcodeDetector from its first script on."""
+        d = self.driver
+        if "scanner" not in self.windows:
+            d.switch_to.new_window("window")
+            self.windows["scanner"] = d.current_window_handle
+            d.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": DETECTOR})
+            d.get(self.url)
+        d.switch_to.window(self.windows["scanner"])
+        return d
+
+    def scan(self, value, shot=None):
+        """Presses the scan button, waits for the fake camera's live video, shows it `value`,
+        and checks that the camera is stopped once the code is read."""
+        d = self.driver
+        scans = d.execute_script("return window.__scans")
+        self.click("Quét mã QR bằng máy ảnh")
+        video = self.find("video.scanner")
+        self.assertEqual(video.get_attribute("aria-label"), "Máy ảnh đang quét mã QR")
+        self.wait(lambda d: d.execute_script(
+            "const v = arguments[0], s = v.srcObject;"
+            "return s instanceof MediaStream && s.getVideoTracks().length === 1"
+            " && s.getVideoTracks()[0].readyState === 'live' && v.readyState >= 2 && v.videoWidth > 0", video),
+            message="no live video from the camera")
+        # The detector looked at the camera's own stream, asking for QR codes.
+        self.wait(lambda d: d.execute_script("return window.__scanStream === arguments[0].srcObject", video))
+        self.assertEqual(d.execute_script("return window.__detectorFormats"), ["qr_code"])
+        if shot:
+            self.check_page(shot)
+        d.execute_script("window.__camera = arguments[0].srcObject; window.__scanValue = arguments[1]", video, value)
+        self.wait(lambda d: d.execute_script("return window.__scans") == scans + 1)
+        self.wait(lambda d: d.execute_script(
+            "return window.__camera.getTracks().length > 0"
+            " && window.__camera.getTracks().every((t) => t.readyState === 'ended')"),
+            message="the camera was not stopped")
+        self.wait(lambda d: not d.find_elements(By.CSS_SELECTOR, "video.scanner"))
+
+    def test_20a_merchant_logs_in_by_scanning_its_printed_qr(self):
+        d = self.scanner()
+        self.heading("Đăng nhập")
+        self.assertIsNone(d.execute_script("return sessionStorage.getItem('market4.token')"))
+        self.scan(self.state["merchant"], shot="login-scanning")
+        self.heading("Quầy")
+        self.wait_text(".who", "Người bán: Cô Ba")
+        token = d.execute_script("return sessionStorage.getItem('market4.token')")
+        self.assertEqual(token, self.state["merchant"])
+        me = self.server.ok("GET", "/v1/me", token=token)
+        self.assertEqual((me["role"], me["merchant"]["id"]), ("merchant", self.state["merchant_id"]))
+        self.logout()
+
+    def test_20b_buyer_pays_at_a_stall_by_scanning_its_qr(self):
+        request = self.server.ok("POST", "/v1/payment-requests", {"amount": "15000", "note": "1 bó hành"},
+                                 token=self.state["merchant"], key=uuid.uuid4().hex)
+        before = int(self.wallet(self.state["buyer"])["balance"])
+        d = self.scanner()
+        self.heading("Đăng nhập")
+        self.login(self.state["buyer"], "Mua hàng")
+        self.click("Trả tại quầy")
+        self.heading("Trả tại quầy")
+        self.scan(request["qr_payload"], shot="buyer-pay-scanning")
+        self.wait_text(".facts", "Cô Ba")
+        self.wait_text(".facts", "15.000 ₫")
+        self.wait_text(".facts", "1 bó hành")
+        self.assertEqual(self.field("Mã thanh toán của quầy").get_attribute("value"), request["code"])
+        self.click("Trả tiền")
+        self.notice("Đã trả 15.000 ₫ cho Cô Ba.")
+        self.assertEqual(int(self.wallet(self.state["buyer"])["balance"]), before - 15000)
+        served = self.server.ok("GET", f"/v1/payment-requests/{request['code']}", token=self.state["buyer"])
+        self.assertEqual(served["status"], "PAID")
+        self.logout()
+
+    def test_20c_buyer_pays_an_order_through_the_e_wallet(self):
+        d = self.as_role("buyer")
+        before = self.wallet(self.state["buyer"])
+        self.click("Mua hàng")
+        self.heading("Mua hàng")
+        quantity = self.field("Số lượng Rau muống", self.find("li.listing"))
+        quantity.clear()
+        quantity.send_keys("1", Keys.ENTER)
+        self.notice("Đã thêm 1 bó Rau muống vào giỏ")
+        d.find_element(By.CSS_SELECTOR, ".cart-line a").click()
+        self.heading("Giỏ hàng")
+        self.click("Đặt hàng")
+        self.wait_text(".order-status", "Chờ thanh toán")
+        order_id = d.execute_script("return decodeURIComponent(location.hash.split('/').pop())")
+        self.fill("Ví điện tử", "momo")
+        self.click("Trả qua ví điện tử")
+        self.notice("Đang chờ momo xác nhận…")
+        self.wait_text(".facts", "momo: Đang chờ")
+        self.wait_text(".order-status", "Chờ thanh toán")
+        order = self.server.ok("GET", f"/v1/orders/{order_id}", token=self.state["buyer"])
+        self.assertEqual((order["status"], order["payment"]["status"], order["payment"]["amount"]),
+                         ("PENDING_PAYMENT", "PENDING", "10000"))
+        self.assertTrue(order["payment"]["id"].startswith("pi_"), order["payment"])
+        self.shot("buyer-order-provider-pending")
+        # MoMo tells us; the page, which polls, shows the order paid.
+        self.server.signed("momo", {"type": "payment.succeeded", "data": {
+            "reference": order["payment"]["id"], "amount": "10000", "provider_txn_id": "P1"}})
+        self.notice("Đã nhận 10.000 ₫ cho đơn này.")
+        self.wait_text(".order-status", "Đã thanh toán")
+        self.wait_text(".facts", "momo: Thành công")
+        order = self.server.ok("GET", f"/v1/orders/{order_id}", token=self.state["buyer"])
+        self.assertEqual((order["status"], order["payment"]["status"]), ("PAID", "SUCCEEDED"))
+        wallet = self.wallet(self.state["buyer"])
+        self.assertEqual((wallet["balance"], int(wallet["held"])), (before["balance"], int(before["held"]) + 10000))
+        self.shot("buyer-order-provider-paid")
+        type(self).state["provider_order"] = order_id
+
+    def test_20d_merchant_requests_a_payout(self):
+        d = self.as_role("merchant")
+        self.click("Số dư")
+        self.heading("Số dư")
+        available = int(self.server.ok("GET", "/v1/merchant/balance", token=self.state["merchant"])["available"])
+        self.wait_text(".facts", self.money(available))
+        self.wait_text("section", "Chưa rút lần nào.")
+        self.fill("Rút qua (mã ví hoặc ngân hàng)", "momo")
+        self.fill("Số tiền rút (đồng)", "20.000")
+        self.fill("Tài khoản nhận", "0901234567")
+        self.click("Rút tiền")
+        self.notice("Đã gửi lệnh rút 20.000 ₫.")
+        self.wait_text("table", "0901234567")
+        self.wait_text("table", "Đang chờ")
+        self.wait_text(".facts", self.money(available - 20000))
+        payouts = self.server.ok("GET", "/v1/merchant/payouts", token=self.state["merchant"])["payouts"]
+        self.assertEqual([(p["provider"], p["amount"], p["destination"], p["status"]) for p in payouts],
+                         [("momo", "20000", "0901234567", "PENDING")])
+        payout = payouts[0]
+        self.assertTrue(payout["id"].startswith("po_"), payout)
+        self.assertEqual(self.server.ok("GET", "/v1/merchant/balance", token=self.state["merchant"])["available"],
+                         str(available - 20000))
+        self.assertEqual(self.server.ok("GET", f"/v1/payouts/{payout['id']}")["status"], "PENDING")
+        # MoMo pays the merchant and tells us.
+        self.server.signed("momo", {"type": "payout.succeeded", "data": {
+            "reference": payout["id"], "amount": "20000", "provider_txn_id": "PO1"}})
+        self.click("Tải lại")
+        self.wait_text("table", "Thành công")
+        self.assertEqual(self.server.ok("GET", f"/v1/merchant/payouts/{payout['id']}", token=self.state["merchant"])["status"],
+                         "SUCCEEDED")
+        self.wait_text(".facts", self.money(available - 20000))
+        self.shot("merchant-payout")
+
+    def test_20e_merchant_delists_rau_muong(self):
+        d = self.as_role("merchant")
+        self.click("Hàng bán")
+        self.heading("Hàng bán")
+        item = self.find(f'li.listing[data-id="{self.state["listing"]}"]')
+        self.click("Ngừng bán", item)
+        self.notice("Đã ngừng bán Rau muống.")
+        self.wait_text(".items", "Chưa có hàng nào.")
+        self.assertFalse(d.find_elements(By.CSS_SELECTOR, f'li.listing[data-id="{self.state["listing"]}"]'))
+        self.assertIs(self.server.ok("GET", f"/v1/listings/{self.state['listing']}")["active"], False)
+        self.shot("merchant-listings-delisted")
+        d = self.as_role("buyer")
+        self.click("Mua hàng")
+        self.heading("Mua hàng")
+        search = self.field("Tìm hàng")
+        search.clear()
+        search.send_keys("rau muong", Keys.ENTER)
+        self.wait_text(".items", "Không tìm thấy hàng nào.")
+        self.assertFalse(d.find_elements(By.CSS_SELECTOR, "li.listing"))
+        found = self.server.ok("GET", "/v1/listings?in_stock=true&q=rau%20muong", token=self.state["buyer"])["listings"]
+        self.assertEqual(found, [])
+
+    def test_20f_admin_adds_a_named_operator(self):
+        d = self.as_role("operator")
+        self.logout()
+        self.login(ADMIN, "Người bán")
+        self.click("Nhân viên")
+        self.heading("Nhân viên")
+        self.fill("Tên nhân viên", "Chị Hoa")
+        self.click("Thêm")
+        self.notice("Đã thêm nhân viên Chị Hoa.")
+        card = self.find(".print-card")
+        token = card.find_element(By.CSS_SELECTOR, ".token code").text.strip()
+        self.assertRegex(token, r"^\S{20,}$")
+        self.wait_text("table", "Chị Hoa")
+        operators = self.server.ok("GET", "/v1/operators")["operators"]
+        hoa = [o for o in operators if o["name"] == "Chị Hoa"]
+        self.assertEqual(len(hoa), 1, operators)
+        self.wait_text("table", hoa[0]["id"])
+        me = self.server.ok("GET", "/v1/me", token=token)
+        self.assertEqual(me["role"], "operator")
+        # The printed token works as Chị Hoa's own (an operator may list operators, not add them).
+        self.assertIn("Chị Hoa", [o["name"] for o in self.server.ok("GET", "/v1/operators", token=token)["operators"]])
+        self.assertEqual(self.server.call("POST", "/v1/operators", {"name": "X"}, token=token)[0], 403)
+        self.check_page("operator-operator-added")
 
     def test_21_no_script_errors_or_policy_violations(self):
         self.collect_logs()
