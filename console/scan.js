@@ -8,7 +8,12 @@ export function canScan() {
 
 // Shows the camera in `container` until a QR code is read; calls onCode(text) once.
 // Returns a function that stops the camera.
+const scanning = new WeakMap();
+
 export async function startScan(container, onCode, label) {
+  // Pressing the button again restarts the camera instead of leaving the first one running.
+  const previous = scanning.get(container);
+  if (previous) previous();
   const stream = await navigator.mediaDevices.getUserMedia({video: {facingMode: 'environment'}});
   const video = h('video', {class: 'scanner', muted: true, playsinline: true, autoplay: true, 'aria-label': label});
   video.srcObject = stream;
@@ -19,7 +24,9 @@ export async function startScan(container, onCode, label) {
     running = false;
     stream.getTracks().forEach((track) => track.stop());
     video.remove();
+    if (scanning.get(container) === stop) scanning.delete(container);
   };
+  scanning.set(container, stop);
   const look = async () => {
     if (!running) return;
     try {

@@ -1022,12 +1022,24 @@ class ConsoleTest(unittest.TestCase):
         d.switch_to.window(self.windows["scanner"])
         return d
 
-    def scan(self, value, shot=None):
+    def scan(self, value, shot=None, twice=False):
         """Presses the scan button, waits for the fake camera's live video, shows it `value`,
-        and checks that the camera is stopped once the code is read."""
+        and checks that the camera is stopped once the code is read. `twice`: the button is
+        pressed again while the camera is on, which must not leave the first camera running."""
         d = self.driver
         scans = d.execute_script("return window.__scans")
         self.click("Quét mã QR bằng máy ảnh")
+        if twice:
+            first = self.find("video.scanner")
+            self.wait(lambda d: d.execute_script("return arguments[0].srcObject instanceof MediaStream", first))
+            d.execute_script("window.__firstCamera = arguments[0].srcObject", first)
+            self.click("Quét mã QR bằng máy ảnh")
+            self.wait(lambda d: d.execute_script(
+                "return window.__firstCamera.getTracks().every((t) => t.readyState === 'ended')"),
+                message="the first camera is still on")
+            self.wait(lambda d: d.execute_script(
+                "const v = document.querySelectorAll('video.scanner');"
+                "return v.length === 1 && v[0].srcObject !== window.__firstCamera"))
         video = self.find("video.scanner")
         self.assertEqual(video.get_attribute("aria-label"), "Máy ảnh đang quét mã QR")
         self.wait(lambda d: d.execute_script(
@@ -1070,7 +1082,7 @@ class ConsoleTest(unittest.TestCase):
         self.login(self.state["buyer"], "Mua hàng")
         self.click("Trả tại quầy")
         self.heading("Trả tại quầy")
-        self.scan(request["qr_payload"], shot="buyer-pay-scanning")
+        self.scan(request["qr_payload"], shot="buyer-pay-scanning", twice=True)
         self.wait_text(".facts", "Cô Ba")
         self.wait_text(".facts", "15.000 ₫")
         self.wait_text(".facts", "1 bó hành")
