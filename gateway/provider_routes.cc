@@ -1,5 +1,6 @@
-// Operator routes of payment providers: register one, list them, replace its secrets. No
-// answer carries a secret. Provider callbacks (signed, no Bearer token) come with the rails.
+// Routes of payment providers: operators register one, list them, replace its secrets; any
+// caller lists the payment methods (id, name, scheme). No answer carries a secret. Provider
+// callbacks (signed, no Bearer token) come with the rails.
 #include "gateway/routes.h"
 
 namespace market4::gateway {
@@ -25,6 +26,28 @@ void ListProviders(Call& call, engine::Engine& engine) {
                                                 QueryText(call, "page_token")));
 }
 
+// Providers are few (each is configured by an operator); at most this many are listed.
+constexpr int kMaxPaymentMethods = 1'000;
+
+// Every provider's id, name and scheme, for a buyer or merchant to choose from.
+void ListPaymentMethods(Call& call, engine::Engine& engine) {
+  engine::Query read = engine.Read();
+  v1::ListPaymentMethodsResponse response;
+  std::string page;
+  do {
+    auto listed = read.ListProviders(kMaxPageSize, page);
+    if (!listed.ok()) return ReplyError(call, listed.status());
+    for (const v1::Provider& provider : listed->providers()) {
+      v1::PaymentMethod* method = response.add_methods();
+      method->set_id(provider.id());
+      method->set_name(provider.name());
+      method->set_scheme(provider.scheme());
+    }
+    page = listed->next_page_token();
+  } while (!page.empty() && response.methods_size() < kMaxPaymentMethods);
+  Reply(call, MessageResponse(200, response, call.format));
+}
+
 void GetProvider(Call& call, engine::Engine& engine) {
   ReplyResult(call, engine.Read().GetProvider(call.path[2]));
 }
@@ -41,6 +64,7 @@ const std::vector<Route>& ProviderRoutes() {
   static const std::vector<Route> routes = {
       {"POST", {"v1", "providers"}, kBearer, kOperator, CreateProvider},
       {"GET", {"v1", "providers"}, kBearer, kOperator, ListProviders},
+      {"GET", {"v1", "payment-methods"}, kBearer, kSignedIn, ListPaymentMethods},
       {"GET", {"v1", "providers", "*"}, kBearer, kOperator, GetProvider},
       {"PATCH", {"v1", "providers", "*"}, kBearer, kOperator, UpdateProvider},
   };

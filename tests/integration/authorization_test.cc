@@ -92,6 +92,11 @@ TEST_F(AuthorizationTest, EveryRouteRefusesOtherRolesAndTenants) {
       // Payment providers and the rails.
       {"POST", "/v1/providers", R"({"id":"x"})", op, {}},
       {"GET", "/v1/providers", "", op, {}},
+      {"GET",
+       "/v1/payment-methods",
+       "",
+       {"operator", "merchant_a", "merchant_b", "buyer_a", "buyer_b"},
+       {}},
       {"GET", "/v1/providers/momo", "", op, {}},
       {"PATCH", "/v1/providers/momo", R"({"secrets":[]})", op, {}},
       {"POST", "/v1/wallet/topups", R"({"provider":"momo","amount":"1"})", buyers, {}},

@@ -116,6 +116,33 @@ class RailsHttpTest : public GatewayFixture {
   std::string listing_;
 };
 
+// Buyers and merchants choose how to pay or be paid from the payment methods: every
+// provider's id, name and scheme, and nothing an operator alone should see.
+TEST_F(RailsHttpTest, AnyCallerListsThePaymentMethods) {
+  ASSERT_EQ(Send("POST", "/v1/providers", kOperatorToken,
+                 R"({"id":"vcb","name":"Vietcombank","scheme":"BANK_TRANSFER","secrets":[")" +
+                     std::string(kSecret) +
+                     R"("],"bank_bin":"970436","account_number":"0011001234567",)"
+                     R"("account_name":"HTX CHO VI THANH"})")
+                .status,
+            201);
+  for (const std::string& token : {buyer_.token, merchant_.token, std::string(kOperatorToken)}) {
+    ClientResponse r = Send("GET", "/v1/payment-methods", token);
+    ASSERT_EQ(r.status, 200) << r.body;
+    auto listed = ParseJson<v1::ListPaymentMethodsResponse>(r);
+    ASSERT_EQ(listed.methods_size(), 2);
+    EXPECT_EQ(listed.methods(0).id(), "momo");
+    EXPECT_EQ(listed.methods(0).scheme(), v1::STANDARD_WEBHOOKS);
+    EXPECT_EQ(listed.methods(1).id(), "vcb");
+    EXPECT_EQ(listed.methods(1).name(), "Vietcombank");
+    EXPECT_EQ(listed.methods(1).scheme(), v1::BANK_TRANSFER);
+    for (const char* hidden : {"secret", "account", "created_at", "970436", kSecret}) {
+      EXPECT_EQ(r.body.find(hidden), std::string::npos) << hidden << " in " << r.body;
+    }
+  }
+  EXPECT_EQ(Send("GET", "/v1/payment-methods", "").status, 401);
+}
+
 TEST_F(RailsHttpTest, TopUpDeliveredFiveTimesCreditsOnce) {
   std::string top_up = TopUp(buyer_, 100'000);
   for (int i = 0; i < 5; ++i) {
