@@ -9,7 +9,8 @@ export const TEXTS = {
   'common.reload': ['Tải lại', 'Reload'],
   'common.table': ['Bảng', 'Table'],
   'amount.hint': ['Số tiền chẵn đồng, ví dụ 25000 hoặc 25.000', 'Whole dong, e.g. 25000 or 25.000'],
-  'provider.hint': ['Mã ví điện tử hoặc ngân hàng do ban quản lý chợ cho biết, ví dụ momo', 'The e-wallet or bank id the market gave you, e.g. momo'],
+  'methods.noWallet': ['Chợ chưa cài đặt ví điện tử nào.', 'The market has not set up any e-wallet yet.'],
+  'methods.noBank': ['Chợ chưa cài đặt ngân hàng nhận chuyển khoản nào.', 'The market has not set up any bank for transfers yet.'],
 
   'nav.stall': ['Quầy', 'Stall'],
   'nav.orders': ['Đơn hàng', 'Orders'],
@@ -164,7 +165,6 @@ export const TEXTS = {
   'pay.viaProvider': ['Trả qua ví điện tử', 'Pay through the e-wallet'],
   'pay.byVietQr': ['Chuyển khoản VietQR', 'Bank transfer by VietQR'],
   'pay.bank': ['Ngân hàng nhận', 'Receiving bank'],
-  'pay.bankHint': ['Mã ngân hàng do ban quản lý chợ cho biết, ví dụ vcb', 'The bank id the market gave you, e.g. vcb'],
   'pay.showQr': ['Hiện mã VietQR', 'Show the VietQR code'],
   'pay.qrAlt': ['Mã VietQR để chuyển {amount}', 'VietQR code to transfer {amount}'],
   'pay.qrText': ['Quét bằng ứng dụng ngân hàng. Nội dung chuyển khoản: {code}. Số tiền: {amount}. Trang này tự cập nhật khi nhận được tiền.', 'Scan it with a banking app. Transfer memo: {code}. Amount: {amount}. This page updates itself when the money arrives.'],

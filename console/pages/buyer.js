@@ -6,6 +6,7 @@ import {dong, parseDong, parseCount, localTime} from '../format.js';
 import {title, section, table, form, button, money, status, facts, empty, shortId} from '../ui.js';
 import {itemsText, statementSection} from './merchant.js';
 import {payAtStall} from './pay.js';
+import {paymentMethods, wallets, banks, methodField} from '../methods.js';
 
 // ---- The cart: items of one merchant, kept in sessionStorage.
 
@@ -118,30 +119,30 @@ async function cartPage(ctx) {
 
 // ---- One order: pay (wallet, provider, VietQR), cancel, confirm delivery
 
-function payChoices(ctx, order, redraw, watch) {
+function payChoices(ctx, order, methods, redraw, watch) {
   const payOnce = new Once();
   const wallet = button(ctx, t('pay.wallet'), async () => {
     const paid = await payOnce.run((key) => post(`/v1/orders/${order.id}/pay`, {}, {key}));
     ctx.notify(t('pay.done', {amount: dong(paid.total)}));
     redraw(paid);
   }, 'primary');
-  const provider = field(t('pay.provider'), {required: true, autocomplete: 'off'}, t('provider.hint'));
+  const provider = methodField(t('pay.provider'), wallets(methods), t('methods.noWallet'));
   const viaProvider = form(ctx, async () => {
-    const pending = await post(`/v1/orders/${order.id}/pay`, {provider: provider.input.value.trim()});
-    ctx.notify(t('pay.waiting', {provider: provider.input.value.trim()}));
+    const pending = await post(`/v1/orders/${order.id}/pay`, {provider: provider.input.value});
+    ctx.notify(t('pay.waiting', {provider: provider.input.value}));
     redraw(pending);
     watch();
-  }, provider.row, h('button', {type: 'submit'}, t('pay.viaProvider')));
-  const bank = field(t('pay.bank'), {required: true, autocomplete: 'off'}, t('pay.bankHint'));
+  }, provider.row, h('button', {type: 'submit', disabled: provider.none}, t('pay.viaProvider')));
+  const bank = methodField(t('pay.bank'), banks(methods), t('methods.noBank'));
   const qrPlace = h('div', {class: 'qr-place', 'aria-live': 'polite'});
   const viaQr = form(ctx, async () => {
-    const id = bank.input.value.trim();
+    const id = bank.input.value;
     const url = await imageUrl(`/v1/orders/${order.id}/vietqr.svg?provider=${encodeURIComponent(id)}`);
     ctx.leave(() => URL.revokeObjectURL(url));
     qrPlace.replaceChildren(h('img', {class: 'qr big-qr', src: url, alt: t('pay.qrAlt', {amount: dong(order.total)})}),
       h('p', {}, t('pay.qrText', {code: order.payment_code, amount: dong(order.total)})));
     watch();
-  }, bank.row, h('button', {type: 'submit'}, t('pay.showQr')));
+  }, bank.row, h('button', {type: 'submit', disabled: bank.none}, t('pay.showQr')));
   return [section(t('pay.fromWallet'), wallet), section(t('pay.throughProvider'), viaProvider),
           section(t('pay.byVietQr'), viaQr, qrPlace)];
 }
@@ -184,13 +185,15 @@ async function orderPage(ctx, id) {
       }
     }, 2000);
   };
+  let methods = [];
   const draw = (order) => {
     view.replaceChildren(section(t('order.title'), orderFacts(order), orderActions(ctx, order, draw)),
       ...(order.status === 'PENDING_PAYMENT' && !(order.payment && order.payment.status === 'PENDING')
-        ? payChoices(ctx, order, draw, watch) : []));
+        ? payChoices(ctx, order, methods, draw, watch) : []));
   };
   ctx.main.append(title(t('order.title')), view, h('p', {}, h('a', {href: '#/buyer/orders'}, t('order.all'))));
-  const order = await get(`/v1/orders/${encodeURIComponent(id)}`);
+  const [order, all] = await Promise.all([get(`/v1/orders/${encodeURIComponent(id)}`), paymentMethods()]);
+  methods = all;
   draw(order);
   if (order.payment && order.payment.status === 'PENDING') watch();
 }
@@ -206,18 +209,18 @@ async function ordersPage(ctx) {
 
 // ---- Wallet: balance, movements, top-ups, statement
 
-function topUpForm(ctx, reload) {
-  const provider = field(t('topup.provider'), {required: true, autocomplete: 'off'}, t('provider.hint'));
+function topUpForm(ctx, methods, reload) {
+  const provider = methodField(t('topup.provider'), wallets(methods), t('methods.noWallet'));
   const amount = field(t('topup.amount'), {required: true, inputmode: 'numeric'}, t('amount.hint'));
   const once = new Once();
   return form(ctx, async (element) => {
     const value = parseDong(amount.input.value);
     if (!value) throw {code: 'BAD_AMOUNT'};
-    const topUp = await once.run((key) => post('/v1/wallet/topups', {provider: provider.input.value.trim(), amount: value}, {key}));
+    const topUp = await once.run((key) => post('/v1/wallet/topups', {provider: provider.input.value, amount: value}, {key}));
     element.reset();
     ctx.notify(t('topup.sent', {amount: dong(topUp.amount), provider: topUp.provider}));
     await reload();
-  }, provider.row, amount.row, h('button', {type: 'submit', class: 'primary'}, t('topup.submit')));
+  }, provider.row, amount.row, h('button', {type: 'submit', class: 'primary', disabled: provider.none}, t('topup.submit')));
 }
 
 async function walletPage(ctx) {
@@ -234,10 +237,11 @@ async function walletPage(ctx) {
     topUps.replaceChildren(tu.length ? table(null, [t('col.time'), t('col.provider'), [t('col.amount'), 'num'], t('col.status')], tu) : empty(t('topup.none')));
   };
   const s = statementSection(ctx, '/v1/wallet/statement', 'vi');
+  const methods = await paymentMethods();
   ctx.main.append(title(t('nav.wallet')),
     section(t('wallet.title'), figures, button(ctx, t('common.reload'), reload)),
     section(t('wallet.movements'), moves),
-    section(t('topup.new'), topUpForm(ctx, reload), topUps),
+    section(t('topup.new'), topUpForm(ctx, methods, reload), topUps),
     section(t('statement.title'), s.element, s.out));
   await reload();
 }

@@ -5,6 +5,7 @@ import {get, post, patch, del, Once, download} from '../api.js';
 import {dong, parseDong, parseCount, localTime, localDate} from '../format.js';
 import {title, section, table, form, button, money, status, facts, empty, shortId} from '../ui.js';
 import {stallPage} from './stall.js';
+import {paymentMethods, wallets, methodField} from '../methods.js';
 
 function amountOf(input) {
   const amount = parseDong(input.value);
@@ -119,13 +120,14 @@ async function orders(ctx) {
 
 // ---- Balance and payouts
 
-function payoutForm(ctx, reload) {
-  const provider = field(t('payout.provider'), {required: true, autocomplete: 'off'}, t('provider.hint'));
+// Payouts go through an e-wallet: a bank provider (BANK_TRANSFER) only tells of money coming in.
+function payoutForm(ctx, methods, reload) {
+  const provider = methodField(t('payout.provider'), wallets(methods), t('methods.noWallet'));
   const amount = field(t('payout.amount'), {required: true, inputmode: 'numeric'}, t('amount.hint'));
   const destination = field(t('payout.destination'), {required: true}, t('payout.destinationHint'));
   const once = new Once();
   const send = async (element) => {
-    const body = {provider: provider.input.value.trim(), amount: amountOf(amount.input),
+    const body = {provider: provider.input.value, amount: amountOf(amount.input),
                   destination: destination.input.value.trim()};
     const payout = await once.run((key) => post('/v1/merchant/payouts', body, {key}));
     element.reset();
@@ -133,7 +135,7 @@ function payoutForm(ctx, reload) {
     await reload();
   };
   return form(ctx, send, provider.row, amount.row, destination.row,
-              h('button', {type: 'submit', class: 'primary'}, t('payout.submit')));
+              h('button', {type: 'submit', class: 'primary', disabled: provider.none}, t('payout.submit')));
 }
 
 async function balance(ctx) {
@@ -147,9 +149,10 @@ async function balance(ctx) {
     const rows = (list.payouts || []).map((p) => [localTime(p.created_at, lang()), p.provider, p.destination, money(p.amount), status(p.status)]);
     payouts.replaceChildren(rows.length ? table(null, [t('col.time'), t('col.provider'), t('col.destination'), [t('col.amount'), 'num'], t('col.status')], rows) : empty(t('payout.none')));
   };
+  const methods = await paymentMethods();
   ctx.main.append(title(t('nav.balance')),
     section(t('balance.title'), figures, button(ctx, t('common.reload'), reload)),
-    section(t('payout.new'), payoutForm(ctx, reload)),
+    section(t('payout.new'), payoutForm(ctx, methods, reload)),
     section(t('payout.list'), payouts));
   await reload();
 }

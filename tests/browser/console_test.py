@@ -11,7 +11,8 @@ payment request by its code; the operator checks the ledger sums to zero, closes
 day and another operator approves it. With a fake camera (Chromium's fake capture device) and
 a stand-in BarcodeDetector, the merchant logs in by scanning its token and the buyer pays a
 stall by scanning its QR; the buyer pays an order through MoMo (signed callback), the merchant
-withdraws (signed payout callback) and delists, and the admin token adds an operator. Every step checks what the page shows, and money is
+withdraws (signed payout callback) and delists, and the admin token adds an operator. E-wallets
+and VietQR banks are chosen from lists filled from GET /v1/payment-methods. Every step checks what the page shows, and money is
 checked against the API. Then every page of every role is checked for labels, accessible
 names and contrast, and photographed at phone (390 px) and desktop (1280 px) width into
 $MARKET4_ARTIFACTS (default: browser-artifacts in a temporary directory; the path is printed).
@@ -48,6 +49,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.ui import WebDriverWait
 
 ADMIN = "browser-console-test-admin-token-0001"
@@ -393,6 +395,25 @@ class ConsoleTest(unittest.TestCase):
         e.send_keys(value)
         return e
 
+    def choose(self, label, value, scope=None):
+        """Selects the option whose value is `value` in the <select> whose <label> reads `label`."""
+        e = self.field(label, scope)
+        self.assertEqual(e.tag_name, "select", label)
+        Select(e).select_by_value(value)
+        return e
+
+    def choices(self, label, scope=None):
+        """The (value, shown text) of every option of the <select> whose <label> reads `label`."""
+        e = self.field(label, scope)
+        self.assertEqual(e.tag_name, "select", label)
+        return [(o.get_attribute("value"), o.text.strip()) for o in Select(e).options]
+
+    def methods(self, token, bank):
+        """(id, name) of the payment methods the API lists to `token`: the banks for VietQR
+        (BANK_TRANSFER) when `bank`, else the e-wallets (every other scheme)."""
+        listed = self.server.ok("GET", "/v1/payment-methods", token=token)["methods"]
+        return [(m["id"], m["name"]) for m in listed if (m["scheme"] == "BANK_TRANSFER") == bank]
+
     def click(self, text, scope=None):
         root = scope or self.driver
         xpath = f'.//button[normalize-space()="{text}"] | .//a[normalize-space()="{text}"]'
@@ -725,11 +746,18 @@ class ConsoleTest(unittest.TestCase):
         return time.strftime("%Y-%m-%d", time.gmtime(moment + int(hours) * 3600 + int(minutes) * 60))
 
     def test_12_buyer_tops_up_through_an_e_wallet(self):
+        # Every signed-in role reads the payment methods, in id order.
+        for token in (self.state["buyer"], self.state["merchant"], self.lan["token"]):
+            listed = self.server.ok("GET", "/v1/payment-methods", token=token)["methods"]
+            self.assertEqual([(m["id"], m["name"], m["scheme"]) for m in listed],
+                             [("momo", "MoMo", "STANDARD_WEBHOOKS"), ("vcb", "Vietcombank", "BANK_TRANSFER")])
         self.as_role("buyer")
         self.click("Ví")
         self.heading("Ví")
         self.wait_text(".facts", "45.000 ₫")
-        self.fill("Ví điện tử", "momo")
+        self.assertEqual(self.choices("Ví điện tử"), self.methods(self.state["buyer"], bank=False))
+        self.assertEqual(self.choices("Ví điện tử"), [("momo", "MoMo")])
+        self.choose("Ví điện tử", "momo")
         self.fill("Số tiền nạp (đồng)", "50000")
         self.click("Nạp tiền")
         self.notice("Đã gửi yêu cầu nạp 50.000 ₫ qua momo")
@@ -765,7 +793,12 @@ class ConsoleTest(unittest.TestCase):
         self.driver.execute_script("window.__spoken = []")
         d = self.as_role("buyer")
         order_id = self.order_one_bunch(d)
-        self.fill("Ngân hàng nhận", "vcb")
+        # The order page offers the e-wallets and the banks the API lists, by name.
+        self.assertEqual(self.choices("Ví điện tử"), self.methods(self.state["buyer"], bank=False))
+        self.assertEqual(self.choices("Ngân hàng nhận"), self.methods(self.state["buyer"], bank=True))
+        self.assertEqual([v for v, _ in self.choices("Ví điện tử")], ["momo"])
+        self.assertEqual(self.choices("Ngân hàng nhận"), [("vcb", "Vietcombank")])
+        self.choose("Ngân hàng nhận", "vcb")
         self.click("Hiện mã VietQR")
         image = self.find(".qr-place img")
         self.wait(lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", image))
@@ -971,6 +1004,21 @@ class ConsoleTest(unittest.TestCase):
                         "return [s.stallCode('000201010211' + '2729' + '0012M4TESTGUID00' + '0109M4ABCDEFG' + '5303704'),"
                         " s.stallCode(' M4ABC DEF ')];")
         self.assertEqual(stall, ["M4ABCDEFG", "M4ABCDEF"])
+        # Payment choices: e-wallets are every scheme but BANK_TRANSFER; with none, a sentence
+        # stands in for the <select> and the form's button is disabled.
+        listed = self.server.ok("GET", "/v1/payment-methods", token=self.state["buyer"])["methods"]
+        choices = self.js("const m = await load('methods.js'); const {t} = await load('i18n.js');"
+                          "const shown = (f) => f.none ? [f.row.tagName, f.row.textContent, f.input]"
+                          " : [f.input.tagName, [...f.input.options].map((o) => [o.value, o.textContent])];"
+                          "const methods = arguments[0];"
+                          "return [shown(m.methodField('w', m.wallets(methods), t('methods.noWallet'))),"
+                          " shown(m.methodField('b', m.banks(methods), t('methods.noBank'))),"
+                          " shown(m.methodField('w', [], t('methods.noWallet'))),"
+                          " shown(m.methodField('b', m.banks([{id: 'momo', name: 'MoMo', scheme: 'MOMO'}]), t('methods.noBank')))];",
+                          listed)
+        self.assertEqual(choices, [["SELECT", [["momo", "MoMo"]]], ["SELECT", [["vcb", "Vietcombank"]]],
+                                   ["P", "Chợ chưa cài đặt ví điện tử nào.", None],
+                                   ["P", "Chợ chưa cài đặt ngân hàng nhận chuyển khoản nào.", None]])
 
     def test_19_every_page_is_labelled_readable_and_photographed(self):
         pages = {
@@ -1102,7 +1150,9 @@ class ConsoleTest(unittest.TestCase):
         d = self.as_role("buyer")
         before = self.wallet(self.state["buyer"])
         order_id = self.order_one_bunch(d)
-        self.fill("Ví điện tử", "momo")
+        self.assertEqual(self.choices("Ví điện tử"), [("momo", "MoMo")])
+        self.assertEqual([v for v, _ in self.choices("Ngân hàng nhận")], ["vcb"])
+        self.choose("Ví điện tử", "momo")
         self.click("Trả qua ví điện tử")
         self.notice("Đang chờ momo xác nhận…")
         self.wait_text(".facts", "momo: Đang chờ")
@@ -1132,7 +1182,9 @@ class ConsoleTest(unittest.TestCase):
         available = int(self.server.ok("GET", "/v1/merchant/balance", token=self.state["merchant"])["available"])
         self.wait_text(".facts", self.money(available))
         self.wait_text("section", "Chưa rút lần nào.")
-        self.fill("Rút qua (mã ví hoặc ngân hàng)", "momo")
+        self.assertEqual(self.choices("Rút qua (mã ví hoặc ngân hàng)"), self.methods(self.state["merchant"], bank=False))
+        self.assertEqual(self.choices("Rút qua (mã ví hoặc ngân hàng)"), [("momo", "MoMo")])
+        self.choose("Rút qua (mã ví hoặc ngân hàng)", "momo")
         self.fill("Số tiền rút (đồng)", "20.000")
         self.fill("Tài khoản nhận", "0901234567")
         self.click("Rút tiền")
