@@ -467,6 +467,10 @@ class Market4Client:
         return self._call("GET", "/v1/providers", providers_pb2.ListProvidersResponse,
                           query={"limit": limit, "page_token": page_token})
 
+    def payment_methods(self):
+        """GET /v1/payment-methods (any token) -> ListPaymentMethodsResponse {methods}."""
+        return self._call("GET", "/v1/payment-methods", providers_pb2.ListPaymentMethodsResponse)
+
     def get_provider(self, provider_id):
         """GET /v1/providers/{id} (operator) -> Provider."""
         return self._call("GET", "/v1/providers/" + _segment(provider_id),

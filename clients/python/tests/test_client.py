@@ -504,6 +504,10 @@ class Market4ClientTest(unittest.TestCase):
                                  secrets=[WEBHOOK_SECRET])
         merchant, _, _ = self.onboard()
         buyer, _ = self.register()
+        # The buyer and the merchant see the provider among the payment methods.
+        for caller in (buyer, merchant):
+            methods = {m.id: (m.name, m.scheme) for m in caller.payment_methods().methods}
+            self.assertEqual(methods[provider], ("MoMo", providers_pb2.STANDARD_WEBHOOKS))
 
         topup = buyer.request_topup(provider=provider, amount=100000)
         self.assertEqual(topup.status, rails_pb2.PENDING)
