@@ -13,6 +13,7 @@
 
 #include "engine/text.h"
 #include "gateway/json_keys.h"
+#include "gateway/json_print.h"
 #include "market4/v1/error.pb.h"
 
 namespace market4::gateway {
@@ -137,10 +138,14 @@ HttpResponse MessageResponse(int http_status, const google::protobuf::Message& m
     message.SerializeToString(&response.body);
     return response;
   }
+  response.content_type = kJsonType;
+  if (PrintJson(message, &response.body)) {
+    response.body.push_back('\n');
+    return response;
+  }
   google::protobuf::util::JsonPrintOptions options;
   options.preserve_proto_field_names = true;
   options.always_print_primitive_fields = true;
-  response.content_type = kJsonType;
   if (!google::protobuf::util::MessageToJsonString(message, &response.body, options).ok()) {
     response.status = 500;
     response.body = R"({"code":"INTERNAL","message":"could not encode the response"})";

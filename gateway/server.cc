@@ -125,8 +125,9 @@ void PauseAccepting(std::shared_ptr<ServerState> state, beast::error_code ec) {
 }
 
 void Accept(std::shared_ptr<ServerState> state) {
+  net::io_context& context = *state->contexts[state->next_context++ % state->contexts.size()];
   state->acceptor->async_accept(
-      net::make_strand(*state->io), [state](beast::error_code ec, tcp::socket socket) {
+      context.get_executor(), [state](beast::error_code ec, tcp::socket socket) {
         if (ec == net::error::operation_aborted || !state->acceptor->is_open()) return;
         if (ec) return PauseAccepting(state, ec);
         if (state->accept_failures > 0) {
@@ -144,13 +145,18 @@ Server::Server(ServerOptions options, Handler handler) : state_(std::make_shared
   state_->options = std::move(options);
   state_->handler = std::move(handler);
   state_->max_connections = state_->options.max_connections;
+  for (int i = 0; i < std::max(1, state_->options.threads); ++i) {
+    // Concurrency hint 1: only this context's own thread runs it (others only post to it).
+    state_->contexts.push_back(std::make_unique<net::io_context>(1));
+  }
 }
 
 Server::~Server() {
   Stop();
+  state_->keep_running.clear();
   state_->accept_timer.reset();
   state_->acceptor.reset();
-  state_->io.reset();
+  state_->contexts.clear();
 }
 
 Status Server::Start() {
@@ -158,9 +164,10 @@ Status Server::Start() {
   if (!fit.ok()) return fit.status();
   state_->max_connections = fit.value();
   const std::string& host = state_->options.host;
-  auto endpoints = ListenEndpoints(*state_->io, host, state_->options.port);
+  net::io_context& first = *state_->contexts.front();
+  auto endpoints = ListenEndpoints(first, host, state_->options.port);
   if (!endpoints.ok()) return endpoints.status();
-  auto& acceptor = state_->acceptor.emplace(net::make_strand(*state_->io));
+  auto& acceptor = state_->acceptor.emplace(net::make_strand(first));
   beast::error_code ec;
   for (const tcp::endpoint& endpoint : endpoints.value()) {
     if (!(ec = Listen(acceptor, endpoint))) break;
@@ -172,8 +179,9 @@ Status Server::Start() {
   state_->accept_timer.emplace(acceptor.get_executor());
   state_->request_prefix = fmt::format("{:x}", Clock::now().time_since_epoch().count() & 0xffffff);
   Accept(state_);
-  for (int i = 0; i < std::max(1, state_->options.threads); ++i) {
-    state_->threads.emplace_back([state = state_] { state->io->run(); });
+  for (auto& context : state_->contexts) {
+    state_->keep_running.push_back(net::make_work_guard(*context));
+    state_->threads.emplace_back([context = context.get()] { context->run(); });
   }
   return Status::Ok();
 }
@@ -202,7 +210,8 @@ void Server::Stop() {
   while (state_->in_flight > 0 && Clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  state_->io->stop();
+  state_->keep_running.clear();
+  for (auto& context : state_->contexts) context->stop();
   for (auto& thread : state_->threads) thread.join();
   state_->threads.clear();
   state_->streams.DetachAll();

@@ -77,9 +77,16 @@ struct ServerState {
   using Handler = Server::Handler;
   ServerOptions options;
   Handler handler;
-  // Owned here but destroyed explicitly by ~Server: pending handlers hold this state, so
-  // destroying the io_context (and its handlers) is what breaks that cycle.
-  std::unique_ptr<boost::asio::io_context> io = std::make_unique<boost::asio::io_context>();
+  // One io_context per I/O thread, run by that thread alone; a connection stays on the
+  // context it was accepted onto for life. Nothing is handed from one thread to the other
+  // and no scheduler lock is shared: with one context for all threads, every answer posted
+  // back woke whichever thread was idle (a context switch per request). The acceptor runs on
+  // the first. Owned here but destroyed explicitly by ~Server: pending handlers hold this
+  // state, so destroying the contexts (and their handlers) is what breaks that cycle.
+  std::vector<std::unique_ptr<boost::asio::io_context>> contexts;
+  // Keeps each context's run() going while it has no connection yet; cleared by Stop.
+  std::vector<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> keep_running;
+  std::size_t next_context = 0;  // the accept strand's round robin
   // The acceptor runs on a strand of its own; its retry timer and the accept_* and refusal
   // fields below belong to that strand too.
   std::optional<boost::asio::ip::tcp::acceptor> acceptor;

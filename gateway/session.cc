@@ -220,11 +220,13 @@ class Session : public Evictable, public std::enable_shared_from_this<Session> {
     method_ = request.method;
     target_ = request.target.substr(0, request.target.find('?'));
     request_id_ = request.request_id;
+    // An answer made on this connection's own thread (a health check, most reads) is written
+    // at once; one from another thread (the engine's writer, the slow-read thread) is posted.
     state_->handler(request, [ticket](HttpResponse response) {
-      net::post(ticket->session->stream_.get_executor(),
-                [ticket, response = std::move(response)]() mutable {
-                  ticket->session->Write(std::move(response), ticket);
-                });
+      net::dispatch(ticket->session->stream_.get_executor(),
+                    [ticket, response = std::move(response)]() mutable {
+                      ticket->session->Write(std::move(response), ticket);
+                    });
     });
   }
 
