@@ -85,7 +85,8 @@ struct ServerState {
   // state, so destroying the contexts (and their handlers) is what breaks that cycle.
   std::vector<std::unique_ptr<boost::asio::io_context>> contexts;
   // Keeps each context's run() going while it has no connection yet; cleared by Stop.
-  std::vector<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> keep_running;
+  std::vector<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>
+      keep_running;
   std::size_t next_context = 0;  // the accept strand's round robin
   // The acceptor runs on a strand of its own; its retry timer and the accept_* and refusal
   // fields below belong to that strand too.
