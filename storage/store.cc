@@ -3,12 +3,19 @@
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
 #include <array>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <string_view>
 #include <utility>
+
+#include "common/assert.h"
 
 namespace market4::storage {
 namespace {
@@ -43,11 +50,36 @@ std::string PrefixEnd(std::string_view prefix) {
   return end;
 }
 
+// The families whose keys end in a big-endian sequence that grows with each write: one
+// owner's entries (or, for the families keyed by the sequence alone, all of them) arrive in
+// key order.
+constexpr std::array<std::string_view, 7> kAppendedFamilies = {
+    "transfers",   "chain",      "account_index",  "pending_open",
+    "order_index", "rail_index", "merchant_events"};
+
+// A key's owner: everything before its trailing 8-byte sequence ("" for a bare sequence).
+// As the memtable's insert hint, it lets an insert start from where that owner's last one
+// went instead of searching the skip list from the top (a sixth of the writer's time went to
+// that search under load).
+class OwnerOfSequenceKey : public rocksdb::SliceTransform {
+ public:
+  static constexpr std::size_t kSequenceBytes = 8;
+  const char* Name() const override { return "market4.OwnerOfSequenceKey"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    return rocksdb::Slice(key.data(), key.size() - kSequenceBytes);
+  }
+  bool InDomain(const rocksdb::Slice& key) const override { return key.size() >= kSequenceBytes; }
+};
+
 // Every family: a bloom filter in each table file and one over the memtable, so a point
 // read of a key that is not there (an idempotency check of a new id, the usual case) skips
 // the skip list and the files instead of searching them.
-rocksdb::ColumnFamilyOptions FamilyOptions() {
+rocksdb::ColumnFamilyOptions FamilyOptions(std::string_view name) {
   rocksdb::ColumnFamilyOptions family;
+  if (std::find(kAppendedFamilies.begin(), kAppendedFamilies.end(), name) !=
+      kAppendedFamilies.end()) {
+    family.memtable_insert_with_hint_prefix_extractor = std::make_shared<OwnerOfSequenceKey>();
+  }
   rocksdb::BlockBasedTableOptions table;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   family.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
@@ -67,24 +99,60 @@ void Batch::Put(Family family, std::string_view key, std::string_view value) {
 
 void Batch::Delete(Family family, std::string_view key) { Record(family, true, key, {}); }
 
-void Batch::Record(Family family, bool is_delete, std::string_view key, std::string_view value) {
-  std::string slot;
-  slot.reserve(key.size() + 1);
-  slot.push_back(static_cast<char>(family));
-  slot.append(key);
-  auto [it, added] = where_.try_emplace(std::move(slot), ops_.size());
-  if (added) {
-    ops_.push_back(Op{family, is_delete, std::string(key), std::string(value)});
-    return;
+namespace {
+
+constexpr std::size_t kFirstBatchSlots = 1024;
+
+std::size_t HashOf(Family family, std::string_view key) {
+  return std::hash<std::string_view>()(key) * 31 + static_cast<std::size_t>(family);
+}
+
+std::uint32_t Offset(std::size_t size) {
+  M4_ASSERT(size <= std::numeric_limits<std::uint32_t>::max(), "a batch of 4 GiB or more");
+  return static_cast<std::uint32_t>(size);
+}
+
+}  // namespace
+
+std::size_t Batch::Find(Family family, std::string_view key, std::size_t hash) const {
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+    std::uint32_t at = slots_[i];
+    if (at == 0) return i;
+    const Op& op = ops_[at - 1];
+    if (op.family == family && Key(op) == key) return i;
   }
-  Op& op = ops_[it->second];
+}
+
+void Batch::Grow() {
+  slots_.assign(std::max(kFirstBatchSlots, slots_.size() * 2), 0);
+  for (std::size_t i = 0; i < ops_.size(); ++i) {
+    const Op& op = ops_[i];
+    slots_[Find(op.family, Key(op), HashOf(op.family, Key(op)))] = Offset(i + 1);
+  }
+}
+
+// A key written twice in one batch is one write, of the last value: RocksDB would otherwise
+// insert every version into its memtable.
+void Batch::Record(Family family, bool is_delete, std::string_view key, std::string_view value) {
+  if (2 * (ops_.size() + 1) > slots_.size()) Grow();
+  std::size_t slot = Find(family, key, HashOf(family, key));
+  if (slots_[slot] == 0) {
+    ops_.push_back(Op{family, is_delete, Offset(bytes_.size()), Offset(key.size()), 0, 0});
+    bytes_.append(key);
+    slots_[slot] = Offset(ops_.size());
+  }
+  Op& op = ops_[slots_[slot] - 1];
   op.is_delete = is_delete;
-  op.value.assign(value);
+  op.value_at = Offset(bytes_.size());
+  op.value_size = Offset(value.size());
+  bytes_.append(value);
 }
 
 void Batch::Clear() {
+  bytes_.clear();
   ops_.clear();
-  where_.clear();
+  std::fill(slots_.begin(), slots_.end(), 0);
 }
 
 std::size_t Batch::Count() const { return ops_.size(); }
@@ -102,7 +170,7 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
   families.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
   for (const char* name : kFamilyNames) {
-    families.emplace_back(name, FamilyOptions());
+    families.emplace_back(name, FamilyOptions(name));
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
@@ -135,7 +203,7 @@ Result<std::unique_ptr<Store>> Store::OpenReadOnlyIn(const std::string& path, ro
   slots.push_back(0);
   for (std::size_t i = 0; i < kFamilyNames.size(); ++i) {
     if (std::find(present.begin(), present.end(), kFamilyNames[i]) == present.end()) continue;
-    families.emplace_back(kFamilyNames[i], FamilyOptions());
+    families.emplace_back(kFamilyNames[i], FamilyOptions(kFamilyNames[i]));
     slots.push_back(i + 1);
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
@@ -177,8 +245,10 @@ Status Store::Commit(const Batch& batch) {
   if (read_only_) return Status(Code::kFailedPrecondition, "the store is open read-only");
   rocksdb::WriteBatch write_batch;
   for (const auto& op : batch.ops_) {
-    rocksdb::Status s = op.is_delete ? write_batch.Delete(Handle(op.family), op.key)
-                                     : write_batch.Put(Handle(op.family), op.key, op.value);
+    rocksdb::Slice key(batch.Key(op).data(), batch.Key(op).size());
+    rocksdb::Slice value(batch.Value(op).data(), batch.Value(op).size());
+    rocksdb::Status s = op.is_delete ? write_batch.Delete(Handle(op.family), key)
+                                     : write_batch.Put(Handle(op.family), key, value);
     if (!s.ok()) return FromRocks(s, "batch");
   }
   rocksdb::WriteOptions write_options;

@@ -114,16 +114,26 @@ class Batch {
 
  private:
   friend class Store;
+  // One key's write; its key and value are ranges of bytes_. No allocation per write: the
+  // writer records thousands per batch.
   struct Op {
     Family family;
     bool is_delete;
-    std::string key;
-    std::string value;
+    std::uint32_t key_at, key_size, value_at, value_size;
   };
   void Record(Family family, bool is_delete, std::string_view key, std::string_view value);
+  std::string_view Key(const Op& op) const { return {bytes_.data() + op.key_at, op.key_size}; }
+  std::string_view Value(const Op& op) const {
+    return {bytes_.data() + op.value_at, op.value_size};
+  }
+  // The slot of (family, key) in slots_: the one holding its op, or the empty one to use.
+  std::size_t Find(Family family, std::string_view key, std::size_t hash) const;
+  void Grow();
+  std::string bytes_;
   std::vector<Op> ops_;
-  // family byte + key -> index in ops_.
-  std::unordered_map<std::string, std::size_t> where_;
+  // Open addressing over ops_ by family and key: 1 + index in ops_, or 0 for empty. Its size
+  // is a power of two, at least twice ops_'s.
+  std::vector<std::uint32_t> slots_;
 };
 
 class Store;
