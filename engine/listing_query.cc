@@ -3,6 +3,7 @@
 // words, by merchant, category, stock or price, whichever the filter names first.
 #include <algorithm>
 #include <charconv>
+#include <unordered_set>
 
 #include "common/limits.h"
 #include "engine/listing_index.h"
@@ -73,9 +74,11 @@ std::string_view IdOf(std::string_view key, const IndexWalk& walk) {
   return key;
 }
 
-// A candidate of a title search and its score.
+// A candidate of a title search, its score, and where the scan found it (ties rank in
+// scan order: whole-word matches by id, then started words in word order).
 struct Ranked {
   int score;
+  std::size_t position;
   std::string id;
 };
 
@@ -133,45 +136,57 @@ Result<v1::ListListingsResponse> SearchByWords(const storage::ReadView& view,
   std::vector<std::string_view> title;
   std::size_t examined = 0;
   // Entries of the driver as a whole word come first, in id order. Once a page's worth of them
-  // score the best any title can, nothing after them can rank higher: stop there.
+  // score the best any title can, nothing after them can rank higher: stop there. Past them,
+  // the driver is only started, so no new title can score more than `best_started`: once
+  // that many distinct titles score at least that, stop too.
   const int best = SearchScore(words, words);
+  const int best_started = best - (kExactWordScore - kStartedWordScore);
   const std::string exact = ListingIndexPrefix(kListingsByWord, driver);
   std::size_t best_found = 0;
-  bool stopped = false;  // at a page's worth of best matches: there may be more
+  std::unordered_set<std::string> good;  // ids scoring at least best_started
+  bool stopped = false;                  // at a page's worth of best matches: there may be more
   Status problem;
-  Status s = view.Scan(
-      Family::kListingIndex, std::string(1, kListingsByWord) + driver, false, std::nullopt,
-      [&](std::string_view key, std::string_view value) {
-        std::string_view id = key.substr(key.find('\0') + 1);
-        SplitWords(value, &title);
-        int score = SearchScore(title, words);
-        if (score > 0 && !only_words) {
-          auto listing = ReadListing(view, id);
-          if (!listing.ok() || !listing.value()) {
-            problem = listing.ok() ? Status(Code::kInternal, "listing index points at nothing")
-                                   : listing.status();
-            return false;
-          }
-          if (!Matches(*listing.value(), filter)) score = 0;
-        }
-        if (score > 0) ranked.push_back({score, std::string(id)});
-        if (score == best && key.starts_with(exact) && ++best_found == offset + size) {
-          stopped = true;
-          return false;
-        }
-        return ++examined < kMaxSearchCandidates;
-      });
+  Status s = view.Scan(Family::kListingIndex, std::string(1, kListingsByWord) + driver, false,
+                       std::nullopt, [&](std::string_view key, std::string_view value) {
+                         std::string_view id = key.substr(key.find('\0') + 1);
+                         SplitWords(value, &title);
+                         int score = SearchScore(title, words);
+                         if (score > 0 && !only_words) {
+                           auto listing = ReadListing(view, id);
+                           if (!listing.ok() || !listing.value()) {
+                             problem = listing.ok() ? Status(Code::kInternal,
+                                                             "listing index points at nothing")
+                                                    : listing.status();
+                             return false;
+                           }
+                           if (!Matches(*listing.value(), filter)) score = 0;
+                         }
+                         if (score > 0) ranked.push_back({score, examined, std::string(id)});
+                         const bool whole_word = key.starts_with(exact);
+                         if (score == best && whole_word && ++best_found == offset + size) {
+                           stopped = true;
+                           return false;
+                         }
+                         if (score >= best_started) good.emplace(id);
+                         if (!whole_word && good.size() >= offset + size) {
+                           stopped = true;
+                           return false;
+                         }
+                         return ++examined < kMaxSearchCandidates;
+                       });
   if (!s.ok()) return s;
   if (!problem.ok()) return problem;
-  // A title holding two words the driver starts is found twice: keep it once.
+  // A title holding two words the driver starts is found twice, with the same score: keep
+  // where it was found first.
   std::sort(ranked.begin(), ranked.end(), [](const Ranked& a, const Ranked& b) {
-    return a.id < b.id || (a.id == b.id && a.score > b.score);
+    return a.id < b.id || (a.id == b.id && a.position < b.position);
   });
   ranked.erase(std::unique(ranked.begin(), ranked.end(),
                            [](const Ranked& a, const Ranked& b) { return a.id == b.id; }),
                ranked.end());
-  std::stable_sort(ranked.begin(), ranked.end(),
-                   [](const Ranked& a, const Ranked& b) { return a.score > b.score; });
+  std::sort(ranked.begin(), ranked.end(), [](const Ranked& a, const Ranked& b) {
+    return a.score > b.score || (a.score == b.score && a.position < b.position);
+  });
   for (std::size_t i = offset; i < ranked.size() && i < offset + size; ++i) {
     auto listing = ReadListing(view, ranked[i].id);
     if (!listing.ok()) return listing.status();

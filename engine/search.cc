@@ -6,17 +6,18 @@
 #include <unicode/utf8.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
+
+#include "common/assert.h"
 
 namespace market4::engine {
 namespace {
 
 // Weights of SearchScore. One more whole word outweighs order and position together.
-constexpr int kExactWord = 10;
-constexpr int kStartedWord = 4;
 constexpr int kInOrder = 3;
 constexpr int kAtStart = 2;
-static_assert(kExactWord - kStartedWord > kInOrder + kAtStart);
+static_assert(kExactWordScore - kStartedWordScore > kInOrder + kAtStart);
 
 constexpr UChar32 kDWithStroke = 0x0111;
 constexpr UChar32 kCapitalDWithStroke = 0x0110;
@@ -73,27 +74,29 @@ int SearchScore(const std::vector<std::string>& title, const std::vector<std::st
 
 int SearchScore(const std::vector<std::string_view>& title, const std::vector<std::string>& query) {
   if (query.empty()) return 0;
+  M4_ASSERT(query.size() <= kMaxSearchWords, "a query's words come from SearchWords");
   int score = 0;
-  std::vector<std::size_t> positions;
+  std::array<std::size_t, kMaxSearchWords> positions{};
+  std::size_t count = 0;
   for (const std::string& q : query) {
     auto exact = std::find(title.begin(), title.end(), q);
     if (exact != title.end()) {
-      score += kExactWord;
-      positions.push_back(static_cast<std::size_t>(exact - title.begin()));
+      score += kExactWordScore;
+      positions[count++] = static_cast<std::size_t>(exact - title.begin());
       continue;
     }
     auto prefix = std::find_if(title.begin(), title.end(),
                                [&](std::string_view w) { return IsPrefix(q, w); });
     if (prefix == title.end()) return 0;
-    score += kStartedWord;
-    positions.push_back(static_cast<std::size_t>(prefix - title.begin()));
+    score += kStartedWordScore;
+    positions[count++] = static_cast<std::size_t>(prefix - title.begin());
   }
   bool adjacent = true;
-  for (std::size_t i = 1; i < positions.size(); ++i) {
+  for (std::size_t i = 1; i < count; ++i) {
     adjacent = adjacent && positions[i] == positions[i - 1] + 1;
   }
   if (adjacent) score += kInOrder;
-  if (adjacent && positions.front() == 0) score += kAtStart;
+  if (adjacent && positions[0] == 0) score += kAtStart;
   return score;
 }
 

@@ -20,6 +20,11 @@ inline constexpr std::size_t kMaxSearchWordBytes = 48;
 // them. In text order, repeats kept, at most kMaxSearchWords.
 std::vector<std::string> SearchWords(std::string_view text);
 
+// What one query word adds to SearchScore when it is a word of the title, and when it only
+// starts one.
+inline constexpr int kExactWordScore = 10;
+inline constexpr int kStartedWordScore = 4;
+
 // How well a title matches a query, both given as SearchWords; 0 when some query word is
 // neither a word of the title nor the start of one. Higher is better: more whole words first;
 // then the query's words side by side and in order; then a title that starts with them.

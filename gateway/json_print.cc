@@ -22,6 +22,8 @@ using google::protobuf::Reflection;
 constexpr std::int64_t kMinTimestampSeconds = -62'135'596'800;
 constexpr std::int64_t kMaxTimestampSeconds = 253'402'300'799;
 constexpr std::int32_t kNanosPerSecond = 1'000'000'000;
+// Room made for a response before printing it: most fit, so the string grows at most rarely.
+constexpr std::size_t kFirstReserveBytes = 1024;
 // Most fields of one message printed after the others (see AppendMessage); more: protobuf's.
 constexpr std::size_t kMaxLateFields = 32;
 
@@ -74,11 +76,22 @@ void AppendHexEscape(unsigned value, std::string* out) {
   out->append(text, sizeof text);
 }
 
+// A byte protobuf writes as itself: printable ASCII but for the quote, the backslash and the
+// angle brackets.
+bool IsPlainAscii(unsigned char b) {
+  return b >= 0x20 && b < 0x7f && b != '"' && b != '\\' && b != '<' && b != '>';
+}
+
 // Appends `s` as a JSON string the way protobuf escapes it, or returns false.
 bool AppendString(std::string_view s, std::string* out) {
   out->push_back('"');
   std::size_t i = 0;
   while (i < s.size()) {
+    std::size_t plain = i;
+    while (plain < s.size() && IsPlainAscii(static_cast<unsigned char>(s[plain]))) ++plain;
+    out->append(s.data() + i, plain - i);  // the run that needs no escaping, at once
+    i = plain;
+    if (i == s.size()) break;
     unsigned char b = static_cast<unsigned char>(s[i]);
     if (b >= 0x80) {
       char32_t c = 0;
@@ -128,6 +141,16 @@ bool AppendString(std::string_view s, std::string* out) {
   return true;
 }
 
+// `value` (0 or more) in exactly `width` decimal digits, zeros first.
+void AppendDigits(std::int64_t value, int width, std::string* out) {
+  char digits[12];
+  for (int i = width - 1; i >= 0; --i) {
+    digits[i] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  }
+  out->append(digits, static_cast<std::size_t>(width));
+}
+
 // RFC 3339 in UTC with 0, 3, 6 or 9 digits of fraction, as protobuf prints a Timestamp.
 bool AppendTimestamp(const Message& message, std::string* out) {
   const auto* timestamp = dynamic_cast<const google::protobuf::Timestamp*>(&message);
@@ -143,23 +166,28 @@ bool AppendTimestamp(const Message& message, std::string* out) {
   sys_days day = floor<days>(instant);
   year_month_day date{day};
   hh_mm_ss clock{instant - day};
-  char text[40];
-  int n = std::snprintf(text, sizeof text, "\"%04d-%02u-%02uT%02d:%02d:%02d",
-                        static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
-                        static_cast<unsigned>(date.day()), static_cast<int>(clock.hours().count()),
-                        static_cast<int>(clock.minutes().count()),
-                        static_cast<int>(clock.seconds().count()));
-  out->append(text, static_cast<std::size_t>(n));
-  if (nanos % 1'000'000 == 0 && nanos != 0) {
-    n = std::snprintf(text, sizeof text, ".%03d", nanos / 1'000'000);
-  } else if (nanos % 1'000 == 0 && nanos != 0) {
-    n = std::snprintf(text, sizeof text, ".%06d", nanos / 1'000);
-  } else if (nanos != 0) {
-    n = std::snprintf(text, sizeof text, ".%09d", nanos);
-  } else {
-    n = 0;
+  out->push_back('"');
+  AppendDigits(static_cast<int>(date.year()), 4, out);
+  out->push_back('-');
+  AppendDigits(static_cast<unsigned>(date.month()), 2, out);
+  out->push_back('-');
+  AppendDigits(static_cast<unsigned>(date.day()), 2, out);
+  out->push_back('T');
+  AppendDigits(clock.hours().count(), 2, out);
+  out->push_back(':');
+  AppendDigits(clock.minutes().count(), 2, out);
+  out->push_back(':');
+  AppendDigits(clock.seconds().count(), 2, out);
+  if (nanos != 0) {
+    out->push_back('.');
+    if (nanos % 1'000'000 == 0) {
+      AppendDigits(nanos / 1'000'000, 3, out);
+    } else if (nanos % 1'000 == 0) {
+      AppendDigits(nanos / 1'000, 6, out);
+    } else {
+      AppendDigits(nanos, 9, out);
+    }
   }
-  out->append(text, static_cast<std::size_t>(n));
   out->append("Z\"");
   return true;
 }
@@ -304,6 +332,7 @@ bool AppendMessage(const Message& message, std::string* out) {
 
 bool PrintJson(const Message& message, std::string* out) {
   std::size_t before = out->size();
+  out->reserve(before + kFirstReserveBytes);
   if (AppendMessage(message, out)) return true;
   out->resize(before);
   return false;

@@ -4,6 +4,8 @@
 // ranking, an index that follows every change, and old ledgers indexed at start.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -380,6 +382,44 @@ TEST_F(ListingsTest, PagesOfARankedSearchWalkTheWholeRankingOnce) {
   ListingFilter text;
   text.text = "rau muong";
   for (std::size_t limit : {1, 7, 20, 30, 200}) {
+    EXPECT_EQ(Search(text, limit), expected) << "limit " << limit;
+  }
+}
+
+// A started word ("mu") has no whole-word entries: the search stops once a page's worth of
+// titles score the best a started word can, and paging still walks every match once, best
+// first, ties in word order ("mua" before "muoi" before "muong"), then by id.
+TEST_F(ListingsTest, PagesOfAStartedWordSearchWalkEveryMatchOnce) {
+  std::vector<std::string> expected_first;  // the word at the start of the title
+  std::vector<std::string> expected_later;
+  std::map<std::string, std::vector<std::string>> at_start_by_word;
+  const std::vector<std::pair<std::string, std::string>> words = {
+      {"Muống", "muong"}, {"Muối", "muoi"}, {"Mua", "mua"}};
+  for (int i = 10; i < 46; ++i) {
+    std::string id = "l_" + std::to_string(i);
+    const auto& [word, folded] = words[static_cast<std::size_t>(i) % words.size()];
+    bool at_start = i % 4 != 0;
+    std::string title = at_start ? word + " " + id : "Rau " + word;
+    ASSERT_TRUE(AddListing("m_1", id, 1'000, 1, title).ok());
+    if (at_start) {
+      at_start_by_word[folded].push_back(id);
+    } else {
+      expected_later.push_back(folded + " " + id);
+    }
+  }
+  // Ties: by word, then by id (the index's order).
+  for (const auto& [word, ids] : at_start_by_word) {
+    std::vector<std::string> sorted = ids;
+    std::sort(sorted.begin(), sorted.end());
+    expected_first.insert(expected_first.end(), sorted.begin(), sorted.end());
+  }
+  std::sort(expected_later.begin(), expected_later.end());
+  std::vector<std::string> expected = expected_first;
+  for (const std::string& later : expected_later)
+    expected.push_back(later.substr(later.find(' ') + 1));
+  ListingFilter text;
+  text.text = "mu";
+  for (std::size_t limit : {1, 5, 13, 27, 200}) {
     EXPECT_EQ(Search(text, limit), expected) << "limit " << limit;
   }
 }
