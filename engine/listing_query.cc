@@ -187,11 +187,17 @@ Result<v1::ListListingsResponse> SearchByWords(const storage::ReadView& view,
   std::sort(ranked.begin(), ranked.end(), [](const Ranked& a, const Ranked& b) {
     return a.score > b.score || (a.score == b.score && a.position < b.position);
   });
+  std::vector<std::string> page;
   for (std::size_t i = offset; i < ranked.size() && i < offset + size; ++i) {
-    auto listing = ReadListing(view, ranked[i].id);
-    if (!listing.ok()) return listing.status();
-    if (!listing.value()) return Status(Code::kInternal, "listing index points at nothing");
-    *response.add_listings() = std::move(*listing.value());
+    page.push_back(std::move(ranked[i].id));
+  }
+  auto listings = view.GetMany(Family::kListings, page);
+  if (!listings.ok()) return listings.status();
+  for (const auto& bytes : listings.value()) {
+    if (!bytes) return Status(Code::kInternal, "listing index points at nothing");
+    if (!response.add_listings()->ParseFromString(*bytes)) {
+      return Status(Code::kInternal, "corrupt record in storage");
+    }
   }
   if (offset + size < ranked.size() || (stopped && offset + size == ranked.size())) {
     response.set_next_page_token(

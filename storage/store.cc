@@ -280,6 +280,11 @@ Result<std::optional<std::string>> ReadView::Get(Family family, std::string_view
   return store_->GetAt(snapshot_, family, key);
 }
 
+Result<std::vector<std::optional<std::string>>> ReadView::GetMany(
+    Family family, const std::vector<std::string>& keys) const {
+  return store_->GetManyAt(snapshot_, family, keys);
+}
+
 Status ReadView::Scan(Family family, std::string_view prefix, bool reverse,
                       std::optional<std::string_view> start, const Visitor& visit) const {
   return store_->ScanAt(snapshot_, family, prefix, reverse, start, visit);
@@ -296,6 +301,25 @@ Result<std::optional<std::string>> Store::GetAt(const rocksdb::Snapshot* snapsho
   if (s.IsNotFound()) return std::optional<std::string>();
   if (!s.ok()) return FromRocks(s, "get");
   return std::optional<std::string>(std::move(value));
+}
+
+Result<std::vector<std::optional<std::string>>> Store::GetManyAt(
+    const rocksdb::Snapshot* snapshot, Family family, const std::vector<std::string>& keys) const {
+  std::vector<std::optional<std::string>> values(keys.size());
+  rocksdb::ColumnFamilyHandle* handle = Handle(family);
+  if (!handle || keys.empty()) return values;  // a family a read-only database lacks: empty
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<rocksdb::PinnableSlice> found(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  rocksdb::ReadOptions options;
+  options.snapshot = snapshot;
+  db_->MultiGet(options, handle, keys.size(), slices.data(), found.data(), statuses.data());
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (statuses[i].IsNotFound()) continue;
+    if (!statuses[i].ok()) return FromRocks(statuses[i], "get");
+    values[i] = found[i].ToString();
+  }
+  return values;
 }
 
 Status Store::ScanAt(const rocksdb::Snapshot* snapshot, Family family, std::string_view prefix,

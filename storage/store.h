@@ -150,6 +150,10 @@ class ReadView {
   ReadView& operator=(ReadView&&) = delete;
 
   [[nodiscard]] Result<std::optional<std::string>> Get(Family family, std::string_view key) const;
+  // Point reads of several keys of one family in one pass over the files (RocksDB's
+  // MultiGet), in the order given; NotFound is std::nullopt.
+  [[nodiscard]] Result<std::vector<std::optional<std::string>>> GetMany(
+      Family family, const std::vector<std::string>& keys) const;
   using Visitor = std::function<bool(std::string_view key, std::string_view value)>;
   [[nodiscard]] Status Scan(Family family, std::string_view prefix, bool reverse,
                             std::optional<std::string_view> start, const Visitor& visit) const;
@@ -210,6 +214,8 @@ class Store {
   Store() = default;
   // OpenReadOnly through `env` (a backup's files are reached through the backup's own Env).
   static Result<std::unique_ptr<Store>> OpenReadOnlyIn(const std::string& path, rocksdb::Env* env);
+  Result<std::vector<std::optional<std::string>>> GetManyAt(
+      const rocksdb::Snapshot* snapshot, Family family, const std::vector<std::string>& keys) const;
   Result<std::optional<std::string>> GetAt(const rocksdb::Snapshot* snapshot, Family family,
                                            std::string_view key) const;
   Status ScanAt(const rocksdb::Snapshot* snapshot, Family family, std::string_view prefix,

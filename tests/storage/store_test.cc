@@ -141,6 +141,15 @@ TEST(StoreTest, ReadViewSeesOneStateWhateverCommitsLater) {
                   .ok());
   EXPECT_EQ(seen, 1);
   EXPECT_EQ(store.value()->Get(Family::kAccounts, "a").value(), std::optional<std::string>("2"));
+  // Several keys at once see the same frozen state, in the order asked, missing ones empty.
+  auto many = view.GetMany(Family::kAccounts, {"b", "a", "zz", "a"});
+  ASSERT_TRUE(many.ok()) << many.status().ToString();
+  EXPECT_EQ(many.value(),
+            (std::vector<std::optional<std::string>>{std::nullopt, "1", std::nullopt, "1"}));
+  auto now = store.value()->View().GetMany(Family::kAccounts, {"b", "a"});
+  ASSERT_TRUE(now.ok());
+  EXPECT_EQ(now.value(), (std::vector<std::optional<std::string>>{"2", "2"}));
+  EXPECT_TRUE(view.GetMany(Family::kAccounts, {}).value().empty());
 }
 
 TEST(StoreTest, ScansPrefixForwardAndBackwardFromAStart) {
