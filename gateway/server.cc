@@ -195,6 +195,8 @@ std::size_t Server::max_connections() const { return state_->max_connections; }
 
 std::size_t Server::open_connections() const { return state_->connections.total(); }
 
+std::size_t Server::waiting_connections() const { return state_->sessions.CountReaders(); }
+
 void Server::Stop() {
   if (state_->threads.empty()) return;
   state_->draining = true;

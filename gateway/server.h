@@ -73,6 +73,9 @@ class Server {
   std::size_t max_connections() const;
   // Client connections open now (event streams included). Any thread.
   std::size_t open_connections() const;
+  // Connections waiting for (or reading) their next request now, the ones a full server may
+  // close for a newcomer. Any thread.
+  std::size_t waiting_connections() const;
   // Stops accepting, lets in-flight requests finish (up to shutdown_grace), then stops the
   // I/O threads. A keep-alive connection closes after its current answer; one waiting for
   // its next request may still send it during the grace period, and is then answered. Open

@@ -67,6 +67,8 @@ class SessionRegistry {
   // how many it asked. Finding them takes one pass over every session, so a full server
   // evicts a few at a time rather than one per new connection.
   std::size_t EvictLongestReaders(std::size_t count);
+  // Sessions waiting for or reading a request now (tests wait for it).
+  std::size_t CountReaders();
 
  private:
   std::mutex mutex_;

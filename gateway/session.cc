@@ -84,9 +84,12 @@ class Session : public Evictable, public std::enable_shared_from_this<Session> {
   // short read timeout, so silent connections cannot hold every slot; only a connection that
   // already completed a request may wait the idle timeout for its next one. The read deadline
   // starts again when the request begins, so a slow client cannot hold a request open.
-  void WaitForRequest(std::chrono::milliseconds wait) {
+  // `since`: when the wait began for the client (for a kept-alive connection, when its last
+  // answer went out), so that which connection waited longest does not depend on how soon
+  // each I/O thread got round to finishing its write.
+  void WaitForRequest(std::chrono::milliseconds wait, Clock::rep since = 0) {
     if (state_->draining) return Close();
-    reading_since_ = Clock::now().time_since_epoch().count();
+    reading_since_ = since != 0 ? since : Clock::now().time_since_epoch().count();
     if (buffer_.size() > 0) return StartRequest();
     stream_.expires_after(wait);
     stream_.async_read_some(buffer_.prepare(kReadChunkBytes),
@@ -279,6 +282,7 @@ class Session : public Evictable, public std::enable_shared_from_this<Session> {
 
   template <typename Message>
   void Send(std::shared_ptr<Message> message, std::shared_ptr<Ticket> ticket) {
+    answered_at_ = Clock::now().time_since_epoch().count();
     stream_.expires_after(state_->options.read_timeout);
     http::async_write(stream_, *message,
                       [self = shared_from_this(), message, ticket = std::move(ticket)](
@@ -294,7 +298,7 @@ class Session : public Evictable, public std::enable_shared_from_this<Session> {
     spdlog::info("access {} {} {} {}us rid={}", method_, target_, status_, micros, request_id_);
     if (!ec && rejected_) return Linger(0);
     if (ec || !keep_alive) return Close();
-    WaitForRequest(state_->options.idle_timeout);
+    WaitForRequest(state_->options.idle_timeout, answered_at_);
   }
 
   // After refusing a request whose bytes we stopped reading: stop sending, then read and drop
@@ -347,6 +351,7 @@ class Session : public Evictable, public std::enable_shared_from_this<Session> {
 
   std::string client_;                        // ClientKey of the peer, as text
   std::atomic<Clock::rep> reading_since_{0};  // see Evictable::ReadingSince
+  Clock::rep answered_at_ = 0;                // when the last answer's write began
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<RequestParser> parser_;
@@ -393,6 +398,16 @@ std::size_t SessionRegistry::EvictLongestReaders(std::size_t count) {
                     readers.end(), by_age);
   for (std::size_t i = 0; i < count; ++i) readers[i].second->Evict();
   return count;
+}
+
+std::size_t SessionRegistry::CountReaders() {
+  std::lock_guard lock(mutex_);
+  std::size_t readers = 0;
+  for (const auto& entry : sessions_) {
+    std::shared_ptr<Evictable> session = entry.second.lock();
+    readers += session && session->ReadingSince() != 0 ? 1 : 0;
+  }
+  return readers;
 }
 
 void StartSession(tcp::socket socket, std::shared_ptr<ServerState> state, ConnectionSlot slot) {

@@ -45,6 +45,16 @@ class ServerTest : public GatewayFixture {
     client_ = std::make_unique<HttpClient>("127.0.0.1", server_->port());
   }
 
+  // Whether `count` connections wait for their next request within a second: an answer the
+  // client has read may still be finishing its write on the server's I/O thread.
+  bool WaitUntilWaiting(std::size_t count) {
+    for (int i = 0; i < 1000; ++i) {
+      if (server_->waiting_connections() == count) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return false;
+  }
+
   ClientResponse HealthCheck(RawConnection& connection) {
     if (!connection.Send(kHealthCheck)) return {};
     return connection.ReadResponse();
@@ -285,6 +295,7 @@ TEST_F(ServerTest, FullServerClosesTheLongestWaitingConnectionForANewOne) {
   ASSERT_TRUE(silent.connected());
   RawConnection idle(server_->port(), "127.0.0.3");
   ASSERT_EQ(HealthCheck(idle).status, 200);  // now waits for its next request
+  ASSERT_TRUE(WaitUntilWaiting(2));          // the server has finished writing idle's answer
   RawConnection newcomer(server_->port(), "127.0.0.4");
   EXPECT_EQ(HealthCheck(newcomer).status, 200);
   EXPECT_TRUE(silent.ClosedByServer());
@@ -292,6 +303,7 @@ TEST_F(ServerTest, FullServerClosesTheLongestWaitingConnectionForANewOne) {
   // Next in line is the idle connection (it has waited since its last answer) and not the
   // newcomer, which asked since.
   ASSERT_EQ(HealthCheck(newcomer).status, 200);
+  ASSERT_TRUE(WaitUntilWaiting(2));
   RawConnection another(server_->port(), "127.0.0.5");
   EXPECT_EQ(HealthCheck(another).status, 200);
   EXPECT_TRUE(idle.ClosedByServer());
