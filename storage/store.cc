@@ -53,9 +53,9 @@ std::string PrefixEnd(std::string_view prefix) {
 // The families whose keys end in a big-endian sequence that grows with each write: one
 // owner's entries (or, for the families keyed by the sequence alone, all of them) arrive in
 // key order.
-constexpr std::array<std::string_view, 7> kAppendedFamilies = {
-    "transfers",   "chain",      "account_index",  "pending_open",
-    "order_index", "rail_index", "merchant_events"};
+constexpr std::array<Family, 7> kAppendedFamilies = {
+    Family::kTransfers,  Family::kChain,     Family::kAccountIndex,  Family::kPendingOpen,
+    Family::kOrderIndex, Family::kRailIndex, Family::kMerchantEvents};
 
 // A key's owner: everything before its trailing 8-byte sequence ("" for a bare sequence).
 // As the memtable's insert hint, it lets an insert start from where that owner's last one
@@ -74,9 +74,9 @@ class OwnerOfSequenceKey : public rocksdb::SliceTransform {
 // Every family: a bloom filter in each table file and one over the memtable, so a point
 // read of a key that is not there (an idempotency check of a new id, the usual case) skips
 // the skip list and the files instead of searching them.
-rocksdb::ColumnFamilyOptions FamilyOptions(std::string_view name) {
+rocksdb::ColumnFamilyOptions FamilyOptions(std::size_t index) {
   rocksdb::ColumnFamilyOptions family;
-  if (std::find(kAppendedFamilies.begin(), kAppendedFamilies.end(), name) !=
+  if (std::find(kAppendedFamilies.begin(), kAppendedFamilies.end(), static_cast<Family>(index)) !=
       kAppendedFamilies.end()) {
     family.memtable_insert_with_hint_prefix_extractor = std::make_shared<OwnerOfSequenceKey>();
   }
@@ -169,8 +169,8 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   db_options.max_total_wal_size = kMaxWalBytes;
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
   families.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
-  for (const char* name : kFamilyNames) {
-    families.emplace_back(name, FamilyOptions(name));
+  for (std::size_t i = 0; i < kFamilyNames.size(); ++i) {
+    families.emplace_back(kFamilyNames[i], FamilyOptions(i));
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
@@ -203,7 +203,7 @@ Result<std::unique_ptr<Store>> Store::OpenReadOnlyIn(const std::string& path, ro
   slots.push_back(0);
   for (std::size_t i = 0; i < kFamilyNames.size(); ++i) {
     if (std::find(present.begin(), present.end(), kFamilyNames[i]) == present.end()) continue;
-    families.emplace_back(kFamilyNames[i], FamilyOptions(kFamilyNames[i]));
+    families.emplace_back(kFamilyNames[i], FamilyOptions(i));
     slots.push_back(i + 1);
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
