@@ -110,11 +110,28 @@ bool OnlyWords(const ListingFilter& f) {
          !f.in_stock_only;
 }
 
+// How well the listing `id`, whose title words are `joined` (an index entry's value), matches
+// `words`; 0 if the filter's other conditions (read from the listing only when there are any)
+// leave it out. `title` is scratch space.
+Result<int> CandidateScore(const storage::ReadView& view, const ListingFilter& filter,
+                           std::string_view id, std::string_view joined,
+                           const std::vector<std::string>& words,
+                           std::vector<std::string_view>* title) {
+  SplitWords(joined, title);
+  int score = SearchScore(*title, words);
+  if (score == 0 || OnlyWords(filter)) return score;
+  auto listing = ReadListing(view, id);
+  if (!listing.ok()) return listing.status();
+  if (!listing.value()) return Status(Code::kInternal, "listing index points at nothing");
+  return Matches(*listing.value(), filter) ? score : 0;
+}
+
 // The listings whose titles hold every word of the filter's text (as a word or the start of
-// one), best first, then by id. Candidates come from the index entries of the query's longest
-// word, at most kMaxSearchCandidates of them, ranked by the title words the entries carry; a
-// listing is read only for the page shown, or when other filters need it. Pages are offsets
-// into the ranking. Delisted listings have no word entries, so they are never found by words.
+// one), best first, ties in index order (decision 64). Candidates come from the index entries of
+// the query's longest word, at most kMaxSearchCandidates of them, ranked by the title words the
+// entries carry; a listing is read only for the page shown, or when other filters need it. Pages
+// are offsets into the ranking. Delisted listings have no word entries, so they are never found by
+// words.
 Result<v1::ListListingsResponse> SearchByWords(const storage::ReadView& view,
                                                const ListingFilter& filter, std::size_t size,
                                                const std::string& page_token) {
@@ -131,7 +148,6 @@ Result<v1::ListListingsResponse> SearchByWords(const storage::ReadView& view,
   if (words.empty()) return response;  // nothing a title could hold
   const std::string& driver = *std::max_element(
       words.begin(), words.end(), [](const auto& a, const auto& b) { return a.size() < b.size(); });
-  const bool only_words = OnlyWords(filter);
   std::vector<Ranked> ranked;
   std::vector<std::string_view> title;
   std::size_t examined = 0;
@@ -149,25 +165,19 @@ Result<v1::ListListingsResponse> SearchByWords(const storage::ReadView& view,
   Status s = view.Scan(Family::kListingIndex, std::string(1, kListingsByWord) + driver, false,
                        std::nullopt, [&](std::string_view key, std::string_view value) {
                          std::string_view id = key.substr(key.find('\0') + 1);
-                         SplitWords(value, &title);
-                         int score = SearchScore(title, words);
-                         if (score > 0 && !only_words) {
-                           auto listing = ReadListing(view, id);
-                           if (!listing.ok() || !listing.value()) {
-                             problem = listing.ok() ? Status(Code::kInternal,
-                                                             "listing index points at nothing")
-                                                    : listing.status();
-                             return false;
-                           }
-                           if (!Matches(*listing.value(), filter)) score = 0;
+                         auto score = CandidateScore(view, filter, id, value, words, &title);
+                         if (!score.ok()) {
+                           problem = score.status();
+                           return false;
                          }
-                         if (score > 0) ranked.push_back({score, examined, std::string(id)});
+                         if (score.value() > 0)
+                           ranked.push_back({score.value(), examined, std::string(id)});
                          const bool whole_word = key.starts_with(exact);
-                         if (score == best && whole_word && ++best_found == offset + size) {
+                         if (score.value() == best && whole_word && ++best_found == offset + size) {
                            stopped = true;
                            return false;
                          }
-                         if (score >= best_started) good.emplace(id);
+                         if (score.value() >= best_started) good.emplace(id);
                          if (!whole_word && good.size() >= offset + size) {
                            stopped = true;
                            return false;

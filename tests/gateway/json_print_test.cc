@@ -295,14 +295,18 @@ TEST(JsonPrintTest, InvalidUtf8AndOutOfRangeTimestampsAreLeftToProtobuf) {
   EXPECT_NE(out.find(R"("timestamp":"1970-01-01T00:00:00Z")"), std::string::npos) << out;
 }
 
-// MessageResponse, the one place responses are encoded, gives the same bytes either way.
-TEST(JsonPrintTest, ResponsesUseItAndStayTheSame) {
+// A listing as buyers see it takes the fast path, and MessageResponse, the one place
+// responses are encoded, answers protobuf's bytes and a newline.
+TEST(JsonPrintTest, AListingTakesTheFastPathAndResponsesKeepProtobufsBytes) {
   v1::Listing listing;
   listing.set_id("l_1");
   listing.set_title("Rau muống");
   listing.set_price(15'000);
+  std::string fast;
+  ASSERT_TRUE(PrintJson(listing, &fast));
+  EXPECT_EQ(fast, ProtobufJson(listing));
   HttpResponse response = MessageResponse(200, listing, Format::kJson);
-  EXPECT_EQ(response.body, ProtobufJson(listing) + "\n");
+  EXPECT_EQ(response.body, fast + "\n");
 }
 
 }  // namespace json_print_test
