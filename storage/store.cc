@@ -150,12 +150,23 @@ void Batch::Record(Family family, bool is_delete, std::string_view key, std::str
 }
 
 void Batch::Clear() {
+  if (slots_.size() > kKeptSlots) {
+    std::string().swap(bytes_);
+    std::vector<Op>().swap(ops_);
+    std::vector<std::uint32_t>().swap(slots_);
+    return;
+  }
   bytes_.clear();
   ops_.clear();
   std::fill(slots_.begin(), slots_.end(), 0);
 }
 
 std::size_t Batch::Count() const { return ops_.size(); }
+
+std::size_t Batch::HeldBytes() const {
+  return bytes_.capacity() + ops_.capacity() * sizeof(Op) +
+         slots_.capacity() * sizeof(std::uint32_t);
+}
 
 Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   rocksdb::DBOptions db_options;

@@ -121,6 +121,29 @@ TEST(StoreTest, ABatchKeepsTheLastWriteOfEachKey) {
   EXPECT_EQ(read(Family::kAccounts, "a"), std::optional<std::string>("5"));
 }
 
+// A batch keeps its buffers from one batch to the next, unless one very large batch (a
+// backfill at start) grew them: then clearing gives that memory back, and the batch still works.
+TEST(StoreTest, ClearingALargeBatchGivesItsMemoryBack) {
+  testing::TempDir dir;
+  auto store = Store::Open({dir.path(), true});
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  Batch batch;
+  for (int i = 0; i < 1000; ++i) batch.Put(Family::kAccounts, "k" + std::to_string(i), "v");
+  const std::size_t small = batch.HeldBytes();
+  batch.Clear();
+  EXPECT_EQ(batch.HeldBytes(), small) << "a batch of ordinary size keeps its buffers";
+  for (int i = 0; i < 200'000; ++i) batch.Put(Family::kAccounts, "k" + std::to_string(i), "v");
+  EXPECT_EQ(batch.Count(), 200'000u);
+  EXPECT_GT(batch.HeldBytes(), 4'000'000u);
+  batch.Clear();
+  EXPECT_LT(batch.HeldBytes(), small) << "a very large batch gives its buffers back";
+  batch.Put(Family::kAccounts, "a", "1");
+  batch.Put(Family::kAccounts, "a", "2");
+  EXPECT_EQ(batch.Count(), 1u);
+  ASSERT_TRUE(store.value()->Commit(batch).ok());
+  EXPECT_EQ(store.value()->Get(Family::kAccounts, "a").value(), std::optional<std::string>("2"));
+}
+
 TEST(StoreTest, ReadViewSeesOneStateWhateverCommitsLater) {
   testing::TempDir dir;
   auto store = Store::Open({dir.path(), true});
