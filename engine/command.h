@@ -56,6 +56,10 @@ struct Caller {
   std::string id;
 };
 inline constexpr char kAdminOperatorId[] = "admin";
+// The admin token's caller: the only one that creates or disables operators.
+inline bool IsAdmin(const Caller& caller) {
+  return caller.role == Role::kOperator && caller.id == kAdminOperatorId;
+}
 // "merchant", "buyer", "operator", "nobody".
 const char* RoleName(Role role);
 

@@ -128,7 +128,7 @@ std::int64_t Nanos(std::chrono::seconds duration) { return duration.count() * kN
 std::string CallerScope(const Caller& caller) {
   // The admin token keeps the scope it had before operators were named ("operator:"), so a
   // retry across that upgrade still finds its first answer.
-  if (caller.role == Role::kOperator && caller.id == kAdminOperatorId) return "operator:";
+  if (IsAdmin(caller)) return "operator:";
   return std::string(RoleName(caller.role)) + ":" + caller.id;
 }
 

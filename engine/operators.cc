@@ -14,7 +14,7 @@ namespace {
 using storage::Family;
 
 Status AdminOnly(const Caller& caller) {
-  if (caller.role == Role::kOperator && caller.id == kAdminOperatorId) return Status::Ok();
+  if (IsAdmin(caller)) return Status::Ok();
   return Status(Code::kPermissionDenied, "only the admin token creates or disables operators");
 }
 
@@ -51,7 +51,7 @@ Answer<v1::Operator> DisableOperator::Apply(Context& context) const {
   person.set_disabled_by(caller.id);
   context.market.staged.Put(Family::kOperators, operator_id, record.SerializeAsString(),
                             &context.batch);
-  if (Status s = RetireToken(context, record.token_hash(), "disabled", caller.id); !s.ok()) {
+  if (Status s = RetireToken(context, record.token_hash(), kDisabledReason, caller.id); !s.ok()) {
     return s;
   }
   return record.operator_();

@@ -4,6 +4,7 @@
 #include "common/limits.h"
 #include "engine/query.h"
 #include "engine/records.h"
+#include "engine/tokens.h"
 #include "market4/v1/storage.pb.h"
 
 namespace market4::engine {
@@ -46,7 +47,8 @@ Result<Caller> Query::Authenticate(const std::string& token_hash,
   if (!record.ok()) return record.status();
   if (!record.value()) return Status(Code::kUnauthenticated, "unknown token");
   std::int64_t retired = record.value()->retired_at_ns();
-  bool retry_window = record.value()->retired_reason() == "rotated" && retired >= rotated_since_ns;
+  bool retry_window =
+      record.value()->retired_reason() == kRotatedReason && retired >= rotated_since_ns;
   if (retired != 0 && !retry_window) {
     return Status(Code::kUnauthenticated, "this token was " + record.value()->retired_reason());
   }

@@ -26,25 +26,20 @@ namespace {
 
 using storage::Family;
 
-// The last local day whose end is still an int64 of nanoseconds (in 2262), with a day to
-// spare for any UTC offset.
-constexpr std::int64_t kLastStatementDay =
-    std::numeric_limits<std::int64_t>::max() / kNanosPerDay - 2;
-
 Status BadField(const std::string& message, const char* field) {
   return Status(Code::kInvalidArgument, message).WithDetail("field", field);
 }
 
 Result<std::int64_t> DateOf(std::string_view text, const char* field) {
   auto day = ParseDate(text);
-  if (!day || *day > kLastStatementDay) {
+  if (!day) {  // ParseDate refuses days after kLastDay
     return BadField(std::string(field) + " must be a date written YYYY-MM-DD", field);
   }
   return *day;
 }
 
 Status CheckPeriod(const StatementPeriod& period) {
-  if (period.from_day < 0 || period.to_day > kLastStatementDay) {
+  if (period.from_day < 0 || period.to_day > kLastDay) {
     return BadField("the period is outside the dates a statement can cover", "from");
   }
   if (period.from_day > period.to_day) return BadField("from must not be after to", "from");

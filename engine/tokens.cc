@@ -59,10 +59,6 @@ Status MoveOperatorToken(Context& context, const std::string& id, const std::str
   return Status::Ok();
 }
 
-bool IsAdmin(const Caller& caller) {
-  return caller.role == Role::kOperator && caller.id == kAdminOperatorId;
-}
-
 }  // namespace
 
 void PutToken(Context& context, const std::string& token_hash, Role role, const std::string& id) {
@@ -135,9 +131,9 @@ Answer<v1::IssuedToken> RotateToken::Apply(Context& context) const {
   if (caller.role == Role::kOperator) {
     if (Status s = MoveOperatorToken(context, caller.id, new_token_hash); !s.ok()) return s;
   }
-  if (Status s = RetireToken(context, old_token_hash, "rotated", caller.id); !s.ok()) return s;
+  if (Status s = RetireToken(context, old_token_hash, kRotatedReason, caller.id); !s.ok()) return s;
   PutToken(context, new_token_hash, caller.role, caller.id);
-  v1::IssuedToken issued = Issued(context, caller.role, caller.id, "rotated", caller.id);
+  v1::IssuedToken issued = Issued(context, caller.role, caller.id, kRotatedReason, caller.id);
   context.market.idempotency.Remember(scope, idempotency_key, fingerprint, issued, &context.batch);
   return issued;
 }
@@ -164,11 +160,12 @@ Answer<v1::IssuedToken> ReissueToken::Apply(Context& context) const {
   auto owner = ReadStaged<v1::TokenOwnerRecord>(market.staged, Family::kTokens, owner_key);
   if (!owner.ok()) return owner.status();
   if (!owner.value()) return Status(Code::kInternal, "a principal has no token owner record");
-  if (Status s = RetireToken(context, owner.value()->token_hash(), "revoked", caller.id); !s.ok()) {
+  if (Status s = RetireToken(context, owner.value()->token_hash(), kRevokedReason, caller.id);
+      !s.ok()) {
     return s;
   }
   PutToken(context, new_token_hash, role, principal_id);
-  v1::IssuedToken issued = Issued(context, role, principal_id, "revoked", caller.id);
+  v1::IssuedToken issued = Issued(context, role, principal_id, kRevokedReason, caller.id);
   context.market.idempotency.Remember(scope, idempotency_key, fingerprint, issued, &context.batch);
   return issued;
 }

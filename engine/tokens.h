@@ -17,8 +17,14 @@ struct Context;
 
 // Records a new working token of (role, id); a merchant's or buyer's becomes its current one.
 void PutToken(Context& context, const std::string& token_hash, Role role, const std::string& id);
-// Retires token `token_hash`, if it works, for `reason` ("rotated", "revoked", "disabled"),
-// asked by `by`.
+// Why a token stopped working (TokenRecord.retired_reason); a rotated one still answers for
+// kTokenRotationRetryWindow, so a lost rotation answer can be retried.
+inline constexpr char kRotatedReason[] = "rotated";
+inline constexpr char kRevokedReason[] = "revoked";
+inline constexpr char kDisabledReason[] = "disabled";
+
+// Retires token `token_hash`, if it works, for `reason` (one of the three above), asked by
+// `by`.
 Status RetireToken(Context& context, const std::string& token_hash, const char* reason,
                    const std::string& by);
 // Merchants and buyers from before tokens had owner records get theirs, once (at start).

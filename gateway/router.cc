@@ -108,9 +108,7 @@ bool Admit(Call& call, const Route& route, const engine::Engine& engine, const A
     return false;
   }
   unsigned roles = RoleBitOf(call.caller.role);
-  if (call.caller.role == engine::Role::kOperator && call.caller.id == engine::kAdminOperatorId) {
-    roles |= kAdmin;
-  }
+  if (engine::IsAdmin(call.caller)) roles |= kAdmin;
   if (!(route.roles & roles)) {
     Reply(call, ErrorResponse(403, "PERMISSION_DENIED", "this route is not open to your role",
                               call.format));
@@ -306,7 +304,8 @@ bool QueryNumber(Call& call, const std::string& name, std::int64_t* value) {
   if (it == call.query.end()) return true;
   const std::string& text = it->second;
   auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), *value);
-  if (error != std::errc() || end != text.data() + text.size() || *value < 0) {
+  // Digits only: "-0" parses as 0, but a sign is not part of a non-negative integer.
+  if (error != std::errc() || end != text.data() + text.size() || text[0] == '-') {
     ReplyError(call, Status(Code::kInvalidArgument, name + " must be a non-negative integer")
                          .WithDetail("field", name));
     return false;

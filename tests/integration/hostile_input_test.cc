@@ -343,8 +343,8 @@ TEST_F(HostileInputTest, RotatedAndRevokedTokensChangeNothing) {
 
 TEST_F(HostileInputTest, PageSizesAndTokensOutOfRangeAre400) {
   std::string before = Snapshot();
-  for (const char* query : {"limit=1000000000", "limit=-1", "limit=1e3", "limit=abc",
-                            "page_token=%FF%00garbage", "page_token="}) {
+  for (const char* query : {"limit=1000000000", "limit=-1", "limit=-0", "limit=+1", "limit=",
+                            "limit=1e3", "limit=abc", "page_token=%FF%00garbage", "page_token="}) {
     SCOPED_TRACE(query);
     ClientResponse r = Send("GET", std::string("/v1/accounts?") + query, kOperatorToken);
     if (std::string(query) == "page_token=") {
