@@ -2,7 +2,7 @@
 // (boost::urls over the target, as Router::Handle reads them) through QueryNumber and
 // QueryText (gateway/routes.h), the engine's page tokens (PageToken/PagePosition,
 // engine/records.h) and statement periods (StatementPeriodOf, engine/query.h). Asserts:
-// QueryNumber accepts exactly a non-negative decimal integer, or an absent parameter (as 0),
+// QueryNumber accepts exactly an unsigned decimal integer, or an absent parameter (as 0),
 // and otherwise answers once, 400 naming the parameter; a page token made for a list, scope
 // and position reads back as that position and is refused by any other list or scope; a token
 // that reads gives back its position's own token (hex case aside); a sequence position
@@ -44,11 +44,10 @@ bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
   return gateway::AsciiEqualsIgnoreCase(a, b);
 }
 
-// Whether `text` is a decimal integer >= 0 that fits int64, read independently of QueryNumber.
+// Whether `text` is digits only (no sign, not even "-0") making an integer that fits int64,
+// read independently of QueryNumber.
 std::optional<std::int64_t> NonNegative(const std::string& text) {
-  std::string digits = text;
-  bool negative = !digits.empty() && digits[0] == '-';
-  if (negative) digits.erase(0, 1);
+  const std::string& digits = text;
   if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) {
     return std::nullopt;
   }
@@ -57,7 +56,6 @@ std::optional<std::int64_t> NonNegative(const std::string& text) {
     value = value * 10 + (c - '0');
     if (value > INT64_MAX) return std::nullopt;
   }
-  if (negative && value != 0) return std::nullopt;  // "-0" is zero
   return static_cast<std::int64_t>(value);
 }
 
