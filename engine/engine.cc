@@ -61,6 +61,7 @@ Result<std::unique_ptr<Engine>> Engine::Open(EngineOptions options) {
   }
   engine->ledger_->OnCommitted();
   engine->market_->OnCommitted();
+  engine->open_exceptions_.store(engine->market_->open_exceptions, std::memory_order_relaxed);
   engine->backups_ = std::make_unique<BackupRunner>(engine->store_.get());
   engine->writer_ = std::thread([e = engine.get()] { e->Run(); });
   return engine;
@@ -163,6 +164,7 @@ void Engine::ApplyBatch(std::deque<Item>& items, storage::Batch& batch) {
   std::vector<v1::MerchantEvent> published = std::move(market_->published);
   ledger_->OnCommitted();
   market_->OnCommitted();
+  open_exceptions_.store(market_->open_exceptions, std::memory_order_relaxed);
   if (options_.check_invariants_every_batch) {
     if (Status s = ledger_->CheckInvariants(); !s.ok()) return FailStop(s, items);
   }

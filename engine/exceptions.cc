@@ -82,6 +82,7 @@ Answer<v1::ProviderException> ResolveException::Apply(Context& context) const {
   resolution->set_resolved_by(caller.id);
   exception.set_status(v1::RESOLVED);
   PutRail(context, exception.id(), exception);
+  --context.market.open_exceptions;
   IndexSettlementCredit(context, exception);
   return exception;
 }

@@ -28,6 +28,21 @@ Status LoadAll(storage::Store& store, Family family, std::map<std::string, Recor
                              });
 }
 
+Status CountOpenExceptions(storage::Store& store, std::int64_t* open) {
+  Status problem;
+  auto count = [&](std::string_view, std::string_view value) {
+    v1::ProviderException exception;
+    if (!exception.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      problem = Status(Code::kInternal, "corrupt exception record");
+      return false;
+    }
+    if (exception.status() == v1::OPEN) ++*open;
+    return true;
+  };
+  Status s = store.Scan(Family::kRails, kExceptionPrefix, false, std::nullopt, count);
+  return s.ok() ? problem : s;
+}
+
 Status LoadNumber(storage::Store& store, const char* key, std::uint64_t* number) {
   auto stored = store.Get(Family::kMeta, key);
   if (!stored.ok()) return stored.status();
@@ -76,6 +91,7 @@ Status Market::Load(storage::Store& store, Ledger& ledger, std::int64_t now_ns,
     }
   }
   if (Status s = LoadNumber(store, kMetaRailNumber, &rail_number); !s.ok()) return s;
+  if (Status s = CountOpenExceptions(store, &open_exceptions); !s.ok()) return s;
   if (Status s = LoadNumber(store, kMetaMerchantEventNumber, &merchant_event_number); !s.ok()) {
     return s;
   }

@@ -57,6 +57,9 @@ struct Market {
   std::uint64_t rail_number = 0;
   // Numbers merchant events (meta key kMetaMerchantEventNumber).
   std::uint64_t merchant_event_number = 0;
+  // Provider exceptions waiting for an operator: counted from the store at start, then kept
+  // as exceptions open and are resolved.
+  std::int64_t open_exceptions = 0;
   // Merchant events stored by the batch being built; the engine hands them on once it is
   // durable (EngineOptions::on_merchant_events).
   std::vector<v1::MerchantEvent> published;

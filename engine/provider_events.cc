@@ -75,6 +75,7 @@ void OpenException(Context& context, const v1::ProviderEvent& event) {
   exception.set_event_id(event.id());
   PutRail(context, exception.id(), exception);
   IndexRail(context, exception.id(), {kAllExceptionsOwner});
+  ++context.market.open_exceptions;
 }
 
 }  // namespace

@@ -11,8 +11,6 @@ namespace {
 // the server (the engine's fsync included).
 const std::vector<double> kDurationBounds = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                              0.05,   0.1,   0.25,   0.5,   1,    2.5};
-// Open exceptions are counted up to this many (a page walk); beyond, the gauge says this.
-constexpr std::size_t kMaxExceptionsCounted = 10'000;
 
 void Header(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
   fmt::format_to(std::back_inserter(out), "# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
@@ -45,19 +43,6 @@ void HistogramSeries(std::string& out, std::string_view name, const std::string&
   Series(out, fmt::format("{}_count", name), labels, static_cast<double>(count));
 }
 
-std::size_t OpenExceptions(engine::Engine& engine) {
-  std::size_t open = 0;
-  std::string page;
-  engine::Query query = engine.Read();
-  do {
-    auto listed = query.ListExceptions(v1::OPEN, kMaxPageSize, page);
-    if (!listed.ok()) break;
-    open += static_cast<std::size_t>(listed->exceptions_size());
-    page = listed->next_page_token();
-  } while (!page.empty() && open < kMaxExceptionsCounted);
-  return open;
-}
-
 void EngineSeries(std::string& out, engine::Engine& engine) {
   Header(out, "market4_engine_queue_depth", "gauge", "Commands waiting for the writer.");
   Series(out, "market4_engine_queue_depth", "", static_cast<double>(engine.queue_depth()));
@@ -71,9 +56,8 @@ void EngineSeries(std::string& out, engine::Engine& engine) {
   Header(out, "market4_engine_commit_seconds", "histogram",
          "Time to write and fsync one batch, in seconds.");
   HistogramSeries(out, "market4_engine_commit_seconds", "", engine.commit_seconds());
-  Header(out, "market4_exceptions_open", "gauge",
-         "Provider exceptions waiting for an operator (counted up to 10000).");
-  Series(out, "market4_exceptions_open", "", static_cast<double>(OpenExceptions(engine)));
+  Header(out, "market4_exceptions_open", "gauge", "Provider exceptions waiting for an operator.");
+  Series(out, "market4_exceptions_open", "", static_cast<double>(engine.open_exceptions()));
 }
 
 }  // namespace

@@ -98,10 +98,13 @@ class RailsTest : public MarketFixture {
     return engine_->Execute(command);
   }
 
+  // The open exceptions listed; the engine's own count (the metrics gauge) must agree.
   std::size_t OpenExceptions() {
     auto listed = engine_->Read().ListExceptions(v1::OPEN, 0, "");
     EXPECT_TRUE(listed.ok()) << listed.status().ToString();
-    return listed.ok() ? static_cast<std::size_t>(listed->exceptions_size()) : 0;
+    std::size_t open = listed.ok() ? static_cast<std::size_t>(listed->exceptions_size()) : 0;
+    EXPECT_EQ(engine_->open_exceptions(), static_cast<std::int64_t>(open));
+    return open;
   }
 
   void ExpectLedgerSound() {
@@ -227,6 +230,14 @@ TEST_F(RailsTest, EveryExceptionCauseIsQueued) {
   AddProvider("zalopay");
   Ok(TopUp("tu_z", 10'000, "b_1", "zalopay"));
   EXPECT_EQ(Deliver("topup.succeeded", "tu_z", 10'000, "T8").reason(), "UNKNOWN_REFERENCE");
+  EXPECT_EQ(OpenExceptions(), 8u);
+  // The count is rebuilt from the store at start, and follows each resolution.
+  Reopen();
+  EXPECT_EQ(OpenExceptions(), 8u);
+  auto listed = engine_->Read().ListExceptions(v1::OPEN, 0, "");
+  ASSERT_TRUE(listed.ok());
+  Ok(Resolve(listed->exceptions(0).id(), v1::DISMISS, "", "trùng"));
+  EXPECT_EQ(OpenExceptions(), 7u);
   ExpectLedgerSound();
 }
 
