@@ -59,9 +59,7 @@ Result<std::unique_ptr<Engine>> Engine::Open(EngineOptions options) {
   if (!batch.Empty()) {
     if (Status commit = engine->store_->Commit(batch); !commit.ok()) return commit;
   }
-  engine->ledger_->OnCommitted();
-  engine->market_->OnCommitted();
-  engine->open_exceptions_.store(engine->market_->open_exceptions, std::memory_order_relaxed);
+  engine->OnCommitted();
   engine->backups_ = std::make_unique<BackupRunner>(engine->store_.get());
   engine->writer_ = std::thread([e = engine.get()] { e->Run(); });
   return engine;
@@ -162,14 +160,20 @@ void Engine::ApplyBatch(std::deque<Item>& items, storage::Batch& batch) {
     commands_committed_.fetch_add(items.size(), std::memory_order_relaxed);
   }
   std::vector<v1::MerchantEvent> published = std::move(market_->published);
-  ledger_->OnCommitted();
-  market_->OnCommitted();
-  open_exceptions_.store(market_->open_exceptions, std::memory_order_relaxed);
+  OnCommitted();
   if (options_.check_invariants_every_batch) {
     if (Status s = ledger_->CheckInvariants(); !s.ok()) return FailStop(s, items);
   }
   if (!published.empty() && options_.on_merchant_events) options_.on_merchant_events(published);
   for (std::size_t i = 0; i < items.size(); ++i) items[i].done(std::move(answers[i]));
+}
+
+// Everything applied so far is durable: the ledger and market drop what they staged for the
+// batch, and what other threads read of the state is published.
+void Engine::OnCommitted() {
+  ledger_->OnCommitted();
+  market_->OnCommitted();
+  open_exceptions_.store(market_->open_exceptions, std::memory_order_relaxed);
 }
 
 // The in-memory state may now differ from what is on disk: never apply another command.

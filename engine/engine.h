@@ -103,6 +103,7 @@ class Engine {
   bool Enqueue(Item&& item);
   void Run();
   void ApplyBatch(std::deque<Item>& items, storage::Batch& batch);
+  void OnCommitted();
   void FailStop(const Status& status, std::deque<Item>& in_batch);
 
   EngineOptions options_;

@@ -170,8 +170,9 @@ Result<v1::ListListingsResponse> SearchByWords(const storage::ReadView& view,
                            problem = score.status();
                            return false;
                          }
-                         if (score.value() > 0)
+                         if (score.value() > 0) {
                            ranked.push_back({score.value(), examined, std::string(id)});
+                         }
                          const bool whole_word = key.starts_with(exact);
                          if (score.value() == best && whole_word && ++best_found == offset + size) {
                            stopped = true;

@@ -46,8 +46,7 @@ bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
 
 // Whether `text` is digits only (no sign, not even "-0") making an integer that fits int64,
 // read independently of QueryNumber.
-std::optional<std::int64_t> NonNegative(const std::string& text) {
-  const std::string& digits = text;
+std::optional<std::int64_t> NonNegative(const std::string& digits) {
   if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) {
     return std::nullopt;
   }
