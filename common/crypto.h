@@ -15,6 +15,8 @@ namespace market4 {
 using Sha256Digest = std::array<unsigned char, 32>;
 
 Sha256Digest Sha256(std::string_view data);
+// SHA-256 of `first` followed by `second`, without joining them first.
+Sha256Digest Sha256(std::string_view first, std::string_view second);
 // Raw MAC bytes of `data` under `key`.
 std::string HmacSha256(std::string_view key, std::string_view data);
 std::string HmacSha512(std::string_view key, std::string_view data);

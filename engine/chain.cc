@@ -47,7 +47,7 @@ std::string CanonicalEntryBytes(const market4::v1::TransferRecord& r) {
 }
 
 std::string ChainHash(const std::string& previous, const market4::v1::TransferRecord& record) {
-  Sha256Digest digest = Sha256(previous + CanonicalEntryBytes(record));
+  Sha256Digest digest = Sha256(previous, CanonicalEntryBytes(record));
   return std::string(reinterpret_cast<const char*>(digest.data()), digest.size());
 }
 

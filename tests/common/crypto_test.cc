@@ -3,6 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <thread>
+#include <vector>
+
 namespace market4 {
 namespace crypto_test {
 
@@ -13,6 +17,27 @@ std::string Hex(const Sha256Digest& digest) {
 TEST(CryptoTest, Sha256Vectors) {  // FIPS 180-2
   EXPECT_EQ(Hex(Sha256("")), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   EXPECT_EQ(Hex(Sha256("abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+// The two-part form hashes the concatenation; each thread reuses its own context, so a
+// digest on one thread cannot leak into another's.
+TEST(CryptoTest, Sha256OfTwoPartsAndOnManyThreads) {
+  const std::string million_a(1000000, 'a');  // FIPS 180-2, third vector
+  const std::string expected = "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0";
+  EXPECT_EQ(Hex(Sha256(million_a)), expected);
+  EXPECT_EQ(Hex(Sha256(std::string_view(million_a).substr(0, 1234),
+                       std::string_view(million_a).substr(1234))),
+            expected);
+  EXPECT_EQ(Hex(Sha256("ab", "c")), Hex(Sha256("abc")));
+  std::vector<std::string> seen(4);
+  std::vector<std::thread> threads;
+  for (std::size_t t = 0; t < seen.size(); ++t) {
+    threads.emplace_back([&seen, &million_a, t] {
+      for (int i = 0; i < 20; ++i) seen[t] = Hex(Sha256(million_a));
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (const auto& digest : seen) EXPECT_EQ(digest, expected);
 }
 
 TEST(CryptoTest, HmacVectors) {  // RFC 4231, test case 2
