@@ -11,6 +11,7 @@ packages=(
   libprotobuf-dev protobuf-compiler
   libspdlog-dev libfmt-dev
   libssl-dev
+  libjemalloc-dev  # the allocator every release program links (CMakeLists.txt)
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libicu-dev
   libqrencode-dev

@@ -16,6 +16,7 @@
 #include "gateway/metrics.h"
 #include "gateway/router.h"
 #include "gateway/server.h"
+#include "tools/allocator.h"
 #include "tools/buffered_log.h"
 #include "tools/data_dir.h"
 #include "tools/options.h"
@@ -91,9 +92,10 @@ int Serve(const DaemonOptions& options) {
     spdlog::error("{}", s.ToString());
     return 1;
   }
-  spdlog::info("market4d listening on {}:{} data-dir={} threads={} operator-token={}",
+  spdlog::info("market4d listening on {}:{} data-dir={} threads={} operator-token={} malloc={}",
                options.server.host, server.port(), options.data_dir, options.server.threads,
-               token_path.empty() ? std::string("$MARKET4_ADMIN_TOKEN") : token_path);
+               token_path.empty() ? std::string("$MARKET4_ADMIN_TOKEN") : token_path,
+               market4::tools::AllocatorName());
   spdlog::info(
       "market rules: commission {} bps, unpaid orders expire after {} s, shipped orders "
       "complete after {} s, business days at UTC{}; at most {} connections ({} per address)",
