@@ -8,26 +8,34 @@
 namespace market4::engine {
 namespace {
 
-void AppendNumber(std::string* out, std::uint64_t value) {
-  for (int shift = 56; shift >= 0; shift -= 8) {
-    out->push_back(static_cast<char>((value >> shift) & 0xff));
-  }
+// Big-endian, `Bytes` bytes of `value`, in one append.
+template <int Bytes>
+void AppendBigEndian(std::string* out, std::uint64_t value) {
+  char bytes[Bytes];
+  for (int i = Bytes - 1; i >= 0; --i, value >>= 8) bytes[i] = static_cast<char>(value & 0xff);
+  out->append(bytes, Bytes);
 }
 
+void AppendNumber(std::string* out, std::uint64_t value) { AppendBigEndian<8>(out, value); }
+
 void AppendText(std::string* out, std::string_view text) {
-  auto size = static_cast<std::uint32_t>(text.size());
-  for (int shift = 24; shift >= 0; shift -= 8) {
-    out->push_back(static_cast<char>((size >> shift) & 0xff));
-  }
+  AppendBigEndian<4>(out, static_cast<std::uint32_t>(text.size()));
   out->append(text);
 }
+
+// The tag, eight numbers of 8 bytes and seven lengths of 4 bytes.
+constexpr std::size_t kFixedBytes = 8 + 8 * 8 + 7 * 4;
 
 }  // namespace
 
 std::string ChainGenesis() { return std::string(32, '\0'); }
 
 std::string CanonicalEntryBytes(const market4::v1::TransferRecord& r) {
-  std::string out = "m4entry1";
+  std::string out;
+  out.reserve(kFixedBytes + r.id().size() + r.debit_account_id().size() +
+              r.credit_account_id().size() + r.pending_id().size() + r.currency().size() +
+              r.entered_by().size() + r.approved_by().size());
+  out.append("m4entry1");
   AppendNumber(&out, r.version());
   AppendNumber(&out, r.sequence());
   AppendText(&out, r.id());

@@ -16,6 +16,33 @@ namespace verify_test {
 
 using storage::Family;
 
+// The chain's input, pinned: the bytes and the first hash of one entry, as an auditor's own
+// program (here, a few lines of Python's struct and hashlib) computes them from the
+// documented layout. A change to CanonicalEntryBytes that moves one byte breaks every
+// existing ledger's chain, and fails here first.
+TEST(ChainTest, CanonicalBytesAndHashMatchAnIndependentComputation) {
+  v1::TransferRecord r;
+  r.set_version(1);
+  r.set_sequence(42);
+  r.set_id("t-1");
+  r.set_debit_account_id("buyer:7");
+  r.set_credit_account_id("escrow");
+  r.set_amount(125000);
+  r.set_code(3);
+  r.set_kind(v1::TRANSFER_KIND_POSTED);
+  r.set_currency("VND");
+  r.set_timestamp_ns(1764460800000000000);
+  r.set_entered_by("op_lan");
+  r.set_approved_by("op_minh");
+  EXPECT_EQ(HexEncode(CanonicalEntryBytes(r)),
+            "6d34656e747279310000000000000001000000000000002a00000003742d310000000762757965723a"
+            "3700000006657363726f77000000000001e84800000000000000030000000000000001000000000000"
+            "00000000000000000003564e44187c9fbfc41a00000000000000000000000000066f705f6c616e0000"
+            "00076f705f6d696e68");
+  EXPECT_EQ(HexEncode(ChainHash(ChainGenesis(), r)),
+            "ca795e372f4e8406be177e5be52b820fd0021b1ce01eb8e0de33adb044d6f319");
+}
+
 class VerifyTest : public EngineFixture {
  protected:
   // Eight entries of every kind: posted, pending, post, void.
