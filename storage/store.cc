@@ -177,6 +177,29 @@ void Batch::Clear() {
 
 std::size_t Batch::Count() const { return ops_.size(); }
 
+// Each key appears once in a batch, so the order of its writes changes nothing in what is
+// stored. Written family by family, and in key order within a family, each memtable insert
+// lands next to the one before it, and the skip list finds its place from there instead of
+// searching from the top past random keys (client ids, accounts): a fifth of the writer's
+// time under HTTP load. The appended families' keys come in order already (and have insert
+// hints), so only the others are sorted.
+std::vector<std::uint32_t> Batch::SortedOps() const {
+  std::array<std::uint32_t, kFamilyCount + 1> begins{};
+  for (const Op& op : ops_) ++begins[static_cast<std::size_t>(op.family) + 1];
+  for (std::size_t f = 1; f < begins.size(); ++f) begins[f] += begins[f - 1];
+  std::vector<std::uint32_t> order(ops_.size());
+  std::array<std::uint32_t, kFamilyCount + 1> next = begins;
+  for (std::uint32_t i = 0; i < ops_.size(); ++i) {
+    order[next[static_cast<std::size_t>(ops_[i].family)]++] = i;
+  }
+  auto by_key = [this](std::uint32_t a, std::uint32_t b) { return Key(ops_[a]) < Key(ops_[b]); };
+  for (std::size_t f = 0; f < kFamilyCount; ++f) {
+    if (IsOneOf(f, kAppendedFamilies) || begins[f + 1] - begins[f] < 2) continue;
+    std::sort(order.begin() + begins[f], order.begin() + begins[f + 1], by_key);
+  }
+  return order;
+}
+
 std::size_t Batch::HeldBytes() const {
   return bytes_.capacity() + ops_.capacity() * sizeof(Op) +
          slots_.capacity() * sizeof(std::uint32_t);
@@ -269,7 +292,8 @@ rocksdb::ColumnFamilyHandle* Store::Handle(Family family) const {
 Status Store::Commit(const Batch& batch) {
   if (read_only_) return Status(Code::kFailedPrecondition, "the store is open read-only");
   rocksdb::WriteBatch write_batch;
-  for (const auto& op : batch.ops_) {
+  for (std::uint32_t index : batch.SortedOps()) {
+    const Batch::Op& op = batch.ops_[index];
     rocksdb::Slice key(batch.Key(op).data(), batch.Key(op).size());
     rocksdb::Slice value(batch.Value(op).data(), batch.Value(op).size());
     rocksdb::Status s = op.is_delete ? write_batch.Delete(Handle(op.family), key)

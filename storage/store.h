@@ -129,6 +129,8 @@ class Batch {
   std::string_view Value(const Op& op) const {
     return {bytes_.data() + op.value_at, op.value_size};
   }
+  // Indexes into ops_, by family and then key (the order Store::Commit writes them in).
+  std::vector<std::uint32_t> SortedOps() const;
   // The slot of (family, key) in slots_: the one holding its op, or the empty one to use.
   std::size_t Find(Family family, std::string_view key, std::size_t hash) const;
   void Grow();
