@@ -28,10 +28,6 @@ int HexValue(char c) {
   return -1;
 }
 
-}  // namespace
-
-namespace {
-
 // OpenSSL 3's one-shot SHA256() looks the algorithm up by name on every call, which cost
 // four times the hashing itself for a ledger entry. The algorithm is fetched once, and
 // each thread keeps one context to reuse.
