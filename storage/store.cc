@@ -318,6 +318,13 @@ Status Store::Scan(Family family, std::string_view prefix, bool reverse,
 
 ReadView Store::View() const { return ReadView(this, db_->GetSnapshot()); }
 
+std::uint64_t Store::EstimatedKeys(Family family) const {
+  rocksdb::ColumnFamilyHandle* handle = Handle(family);
+  std::uint64_t keys = 0;
+  if (!handle || !db_->GetIntProperty(handle, "rocksdb.estimate-num-keys", &keys)) return 0;
+  return keys;
+}
+
 ReadView::~ReadView() {
   if (snapshot_) store_->db_->ReleaseSnapshot(snapshot_);
 }

@@ -205,6 +205,10 @@ class Store {
   // The state as of the last commit, frozen for a multi-key read.
   [[nodiscard]] ReadView View() const;
 
+  // RocksDB's estimate of how many keys `family` holds (it may count overwritten versions
+  // not yet compacted away); 0 if it has none. For sizing tables before a load, not for logic.
+  [[nodiscard]] std::uint64_t EstimatedKeys(Family family) const;
+
   // Adds a backup of the current state to `dir` (absolute; created if missing; may hold
   // earlier backups, whose unchanged files are shared), while commits continue: memtables
   // are flushed and live files copied on the calling thread; the writer is never blocked.

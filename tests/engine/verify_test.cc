@@ -194,6 +194,38 @@ TEST_F(VerifyTest, AnEditedBalanceNamesItsAccount) {
   EXPECT_EQ(result.account_id(), "bob") << result.problem();
 }
 
+// The engine checks every account's balances when it opens a ledger and refuses one that
+// breaks a rule. Of several broken accounts it names the lowest id, whatever the order its
+// table of accounts is kept in; balances that break no rule of their own but no longer sum
+// to zero are refused for the ledger as a whole.
+TEST_F(VerifyTest, OpeningRefusesBrokenBalancesAndNamesTheLowestAccount) {
+  auto open_status = [this] {
+    store_.reset();
+    EngineOptions options;
+    options.store.path = dir_.Sub("ledger");
+    options.clock = &clock_;
+    Status status = Engine::Open(std::move(options)).status();  // the engine closes here
+    OpenStore();
+    return status;
+  };
+  auto edit = [this](const char* id, auto change) {
+    v1::AccountRecord account;
+    ASSERT_TRUE(account.ParseFromString(Stored(Family::kAccounts, id)));
+    change(account);
+    Put(Family::kAccounts, id, account.SerializeAsString());
+  };
+  ASSERT_TRUE(open_status().ok());
+  edit("bob", [](v1::AccountRecord& a) { a.set_credits_posted(a.credits_posted() + 1); });
+  Status unbalanced = open_status();
+  EXPECT_EQ(unbalanced.code(), Code::kInternal);
+  EXPECT_EQ(unbalanced.message(), "ledger does not balance") << unbalanced.ToString();
+  edit("cash", [](v1::AccountRecord& a) { a.set_debits_posted(-1); });
+  edit("alice", [](v1::AccountRecord& a) { a.set_credits_posted(-1); });
+  Status broken = open_status();
+  EXPECT_EQ(broken.message(), "negative balance field") << broken.ToString();
+  EXPECT_EQ(broken.details().at("account_id"), "alice") << broken.ToString();
+}
+
 // An attacker who edits an entry and then rewrites the whole chain and its head to match is
 // still caught: the day's close recorded the head as it was.
 TEST_F(VerifyTest, ARewrittenChainNoLongerMatchesTheHeadADayCloseRecorded) {

@@ -167,6 +167,27 @@ TEST(StoreTest, ShuffledBatchesStoreExactlyWhatWasWritten) {
   EXPECT_TRUE(stored == model);
 }
 
+// The estimate a load sizes its tables by: none for an empty family, about the keys written
+// for a full one (in memory or, after a reopen, in files).
+TEST(StoreTest, EstimatedKeysFollowWhatWasWritten) {
+  testing::TempDir dir;
+  {
+    auto store = Store::Open({dir.path(), false});
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    EXPECT_EQ(store.value()->EstimatedKeys(Family::kAccounts), 0u);
+    Batch batch;
+    for (int i = 0; i < 5000; ++i) batch.Put(Family::kAccounts, "a" + std::to_string(i), "x");
+    ASSERT_TRUE(store.value()->Commit(batch).ok());
+    EXPECT_EQ(store.value()->EstimatedKeys(Family::kAccounts), 5000u);
+  }
+  auto store = Store::Open({dir.path(), false});
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  std::uint64_t estimate = store.value()->EstimatedKeys(Family::kAccounts);
+  EXPECT_GE(estimate, 4000u);
+  EXPECT_LE(estimate, 6000u);
+  EXPECT_EQ(store.value()->EstimatedKeys(Family::kBuyers), 0u);
+}
+
 // A batch keeps its buffers from one batch to the next, unless one very large batch (a
 // backfill at start) grew them: then clearing gives that memory back, and the batch still works.
 TEST(StoreTest, ClearingALargeBatchGivesItsMemoryBack) {
