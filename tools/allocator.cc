@@ -15,7 +15,7 @@ std::string AllocatorName() {
   }
   return "jemalloc";
 #else
-  return "glibc";
+  return "default";
 #endif
 }
 
