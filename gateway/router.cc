@@ -5,7 +5,9 @@
 #include <charconv>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <limits>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -117,32 +119,109 @@ bool Admit(Call& call, const Route& route, const engine::Engine& engine, const A
   return true;
 }
 
-// The route for the call's method and path; otherwise answers 404 or 405 and returns nullptr.
-const Route* Find(Call& call) {
-  // HEAD is GET without a body (RFC 9110 §9.3.2).
-  std::string method = call.request.method == "HEAD" ? "GET" : call.request.method;
-  const Route* found = nullptr;
-  std::string allowed;
-  for (const auto* routes : {&SystemRoutes(), &LedgerRoutes(), &MarketRoutes(), &ProviderRoutes(),
-                             &RailRoutes(), &StallRoutes(), &EventRoutes(), &OperationsRoutes(),
-                             &AdminRoutes(), &StatementRoutes(), &ReconciliationRoutes()}) {
-    for (const auto& route : *routes) {
-      if (!MatchesPattern(route.pattern, call.path)) continue;
-      if (!allowed.empty()) allowed += ", ";
-      allowed += route.method;
-      if (std::string_view(route.method) == "GET") allowed += ", HEAD";
-      if (method == route.method) found = &route;
+// "POST /v1/orders/*/pay": the route, not the path, so ids do not make new series.
+std::string RouteLabel(const Route& route) {
+  std::string label = route.method;
+  label += ' ';
+  for (const char* segment : route.pattern) (label += '/') += segment;
+  return label;
+}
+
+// What metrics count a request under when no route matched it.
+const std::string kUnmatchedLabel = "unmatched";
+
+// A route with its place in the tables (later matches win, as they always have) and its label.
+struct IndexedRoute {
+  std::size_t order;
+  const Route* route;
+  std::string label;
+};
+
+// Every route, grouped by the first two segments of its pattern where both are literal, so
+// that a request is matched against the few routes that can match it rather than all of
+// them. Built once; read by every I/O thread.
+class RouteIndex {
+ public:
+  RouteIndex() {
+    for (const auto* routes : {&SystemRoutes(), &LedgerRoutes(), &MarketRoutes(), &ProviderRoutes(),
+                               &RailRoutes(), &StallRoutes(), &EventRoutes(), &OperationsRoutes(),
+                               &AdminRoutes(), &StatementRoutes(), &ReconciliationRoutes()}) {
+      for (const auto& route : *routes) all_.push_back({all_.size(), &route, RouteLabel(route)});
+    }
+    for (const auto& entry : all_) {
+      const auto& pattern = entry.route->pattern;
+      bool literal = pattern.size() >= 2 && IsLiteral(pattern[0]) && IsLiteral(pattern[1]);
+      if (literal) {
+        by_prefix_[Key(pattern[0], pattern[1])].push_back(&entry);
+      } else {
+        others_.push_back(&entry);
+      }
     }
   }
-  if (allowed.empty()) {
-    Reply(call, ErrorResponse(404, "NOT_FOUND", "no such route", call.format));
-  } else if (!found) {
-    HttpResponse response =
-        ErrorResponse(405, "METHOD_NOT_ALLOWED", "method not allowed here", call.format);
-    response.headers.emplace_back("Allow", allowed);
-    Reply(call, std::move(response));
+
+  // Calls `visit` with every route that may match `path`, in table order.
+  template <typename Visit>
+  void ForEachCandidate(const std::vector<std::string>& path, Visit visit) const {
+    static const std::vector<const IndexedRoute*> kNone;
+    const std::vector<const IndexedRoute*>* prefixed = &kNone;
+    if (path.size() >= 2) {
+      auto it = by_prefix_.find(Key(path[0], path[1]));
+      if (it != by_prefix_.end()) prefixed = &it->second;
+    }
+    auto a = prefixed->begin(), b = others_.begin();
+    while (a != prefixed->end() || b != others_.end()) {
+      bool take_a = b == others_.end() || (a != prefixed->end() && (*a)->order < (*b)->order);
+      visit(**(take_a ? a++ : b++));
+    }
   }
-  return found;
+
+ private:
+  static bool IsLiteral(std::string_view segment) { return segment != "*" && segment != "**"; }
+  // Two segments joined by a byte that no literal pattern segment holds.
+  static std::string Key(std::string_view first, std::string_view second) {
+    std::string key;
+    key.reserve(first.size() + second.size() + 1);
+    return key.append(first).append(1, '\0').append(second);
+  }
+
+  std::deque<IndexedRoute> all_;  // stable addresses
+  std::map<std::string, std::vector<const IndexedRoute*>, std::less<>> by_prefix_;
+  std::vector<const IndexedRoute*> others_;
+};
+
+const RouteIndex& Routes() {
+  static const RouteIndex index;
+  return index;
+}
+
+// The route for the call's method and path; otherwise answers 404 or 405 and returns nullptr.
+const IndexedRoute* Find(Call& call) {
+  // HEAD is GET without a body (RFC 9110 §9.3.2).
+  std::string_view method = call.request.method == "HEAD" ? "GET" : call.request.method;
+  const IndexedRoute* found = nullptr;
+  bool matched = false;
+  Routes().ForEachCandidate(call.path, [&](const IndexedRoute& entry) {
+    if (!MatchesPattern(entry.route->pattern, call.path)) return;
+    matched = true;
+    if (method == entry.route->method) found = &entry;
+  });
+  if (found) return found;
+  if (!matched) {
+    Reply(call, ErrorResponse(404, "NOT_FOUND", "no such route", call.format));
+    return nullptr;
+  }
+  std::string allowed;
+  Routes().ForEachCandidate(call.path, [&](const IndexedRoute& entry) {
+    if (!MatchesPattern(entry.route->pattern, call.path)) return;
+    if (!allowed.empty()) allowed += ", ";
+    allowed += entry.route->method;
+    if (std::string_view(entry.route->method) == "GET") allowed += ", HEAD";
+  });
+  HttpResponse response =
+      ErrorResponse(405, "METHOD_NOT_ALLOWED", "method not allowed here", call.format);
+  response.headers.emplace_back("Allow", allowed);
+  Reply(call, std::move(response));
+  return nullptr;
 }
 
 void Health(Call& call, engine::Engine&) {
@@ -159,23 +238,15 @@ void ServeMetrics(Call& call, engine::Engine& engine) {
   Reply(call, {200, "text/plain; version=0.0.4; charset=utf-8", call.metrics->Render(engine), {}});
 }
 
-// "POST /v1/orders/*/pay": the route, not the path, so ids do not make new series.
-std::string RouteLabel(const Route& route) {
-  std::string label = route.method;
-  label += ' ';
-  for (const char* segment : route.pattern) (label += '/') += segment;
-  return label;
-}
-
 // Counts the answer under its route, status and error code, with the time it took.
 Router::Respond Measured(Router::Respond respond, Metrics* metrics,
-                         std::shared_ptr<std::string> route) {
+                         std::shared_ptr<const std::string*> route) {
   auto started = std::chrono::steady_clock::now();
   return [respond = std::move(respond), metrics, route = std::move(route),
           started](HttpResponse response) {
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    metrics->Record(*route, response.status, response.error_code, seconds);
+    metrics->Record(**route, response.status, response.error_code, seconds);
     respond(std::move(response));
   };
 }
@@ -319,8 +390,11 @@ std::string QueryText(const Call& call, const std::string& name) {
 }
 
 void Router::Handle(const HttpRequest& request, Respond respond) const {
-  auto route_label = std::make_shared<std::string>("unmatched");
-  if (metrics_) respond = Measured(std::move(respond), metrics_, route_label);
+  std::shared_ptr<const std::string*> route_label;
+  if (metrics_) {
+    route_label = std::make_shared<const std::string*>(&kUnmatchedLabel);
+    respond = Measured(std::move(respond), metrics_, route_label);
+  }
   Call call{request, {}, {}, ResponseFormat(request.Header("Accept")), std::move(respond), {}};
   call.events = events_;
   call.auth = auth_;
@@ -333,9 +407,10 @@ void Router::Handle(const HttpRequest& request, Respond respond) const {
   }
   for (auto segment : target->segments()) call.path.push_back(segment);
   for (auto param : target->params()) call.query[param.key] = param.value;
-  const Route* route = Find(call);
-  if (!route) return;
-  if (metrics_) *route_label = RouteLabel(*route);
+  const IndexedRoute* found = Find(call);
+  if (!found) return;
+  const Route* route = found->route;
+  if (route_label) *route_label = &found->label;
   LimitClock::time_point now = LimitClock::now();
   if (!ChargeBefore(call, *route, limits_, now)) return;
   if (!Admit(call, *route, *engine_, *auth_, limits_, now)) return;

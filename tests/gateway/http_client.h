@@ -11,6 +11,7 @@ namespace market4::testing {
 
 struct ClientResponse {
   int status = 0;                              // 0: the connection failed
+  std::string status_line;                     // "HTTP/1.1 200 OK" (RawConnection only)
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
   std::string Header(const std::string& name) const {

@@ -74,6 +74,7 @@ class RawConnection {
     std::string status_line = head.substr(0, at);
     if (status_line.rfind("HTTP/1.", 0) != 0 || status_line.size() < 12) return {};
     out.status = std::atoi(status_line.substr(9, 3).c_str());
+    out.status_line = status_line;
     for (at += 2; at < head.size();) {
       std::size_t line_end = head.find("\r\n", at);
       std::string line = head.substr(at, line_end - at);

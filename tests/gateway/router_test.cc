@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <future>
+#include <map>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -215,6 +216,77 @@ TEST_F(RouterTest, HeadIsAnsweredWhereGetIs) {
   EXPECT_EQ(not_allowed.status, 405);
   EXPECT_EQ(Header(not_allowed, "Allow"), "GET, HEAD");
   EXPECT_EQ(Send("HEAD", "/v1/orders/o_1/pay").status, 405);  // POST only
+}
+
+// Every route in the tables, as the router's index finds it, against a plain scan of the
+// tables in order (the last match wins): the route metrics count a request under, and the
+// Allow header of a method no route has (OPTIONS).
+TEST_F(RouterTest, EveryRouteIsFoundAsAScanOfTheTablesWouldFindIt) {
+  std::vector<const Route*> table;
+  for (const auto* routes : {&SystemRoutes(), &LedgerRoutes(), &MarketRoutes(), &ProviderRoutes(),
+                             &RailRoutes(), &StallRoutes(), &EventRoutes(), &OperationsRoutes(),
+                             &AdminRoutes(), &StatementRoutes(), &ReconciliationRoutes()}) {
+    for (const auto& route : *routes) table.push_back(&route);
+  }
+  ASSERT_GT(table.size(), 80u);
+  auto label = [](const Route& route) {
+    std::string text = std::string(route.method) + " ";
+    for (const char* segment : route.pattern) (text += '/') += segment;
+    return text;
+  };
+  // Paths each route matches: "*" as one segment; a final "**" as none and as two.
+  std::vector<std::vector<std::string>> paths;
+  for (const Route* route : table) {
+    std::vector<std::string> path;
+    for (std::string_view segment : route->pattern) {
+      if (segment != "**") path.emplace_back(segment == "*" ? "x_1" : segment);
+    }
+    paths.push_back(path);
+    if (!route->pattern.empty() && std::string_view(route->pattern.back()) == "**") {
+      path.insert(path.end(), {"a", "b.js"});
+      paths.push_back(path);
+    }
+  }
+  Metrics metrics;
+  router_->UseMetrics(&metrics);
+  std::map<std::string, int> expected;
+  for (const auto& path : paths) {
+    std::string target;
+    for (const auto& segment : path) target += "/" + segment;
+    if (target.empty()) target = "/";
+    std::string allowed;
+    for (const Route* route : table) {
+      if (!MatchesPattern(route->pattern, path)) continue;
+      allowed += std::string(allowed.empty() ? "" : ", ") + route->method;
+      if (std::string_view(route->method) == "GET") allowed += ", HEAD";
+    }
+    for (const char* method : {"GET", "POST", "PUT", "PATCH", "DELETE"}) {
+      const Route* last = nullptr;
+      for (const Route* route : table) {
+        if (method == std::string_view(route->method) && MatchesPattern(route->pattern, path)) {
+          last = route;
+        }
+      }
+      if (last == nullptr) continue;
+      ++expected[label(*last)];
+      Send(method, target);
+    }
+    HttpResponse refused = Send("OPTIONS", target);
+    EXPECT_EQ(refused.status, 405) << target;
+    EXPECT_EQ(Header(refused, "Allow"), allowed) << target;
+  }
+  HttpResponse r =
+      Send("GET", "/metrics", {{"Authorization", std::string("Bearer ") + kOperatorToken}});
+  ASSERT_EQ(r.status, 200);
+  std::map<std::string, int> counted;
+  std::regex sample(R"re(^market4_http_requests_total\{route="([^"]*)",status="\d+"\} (\d+)$)re");
+  std::istringstream lines(r.body);
+  for (std::string line; std::getline(lines, line);) {
+    std::smatch match;
+    if (std::regex_match(line, match, sample)) counted[match[1]] += std::stoi(match[2]);
+  }
+  expected["unmatched"] = static_cast<int>(paths.size());  // the OPTIONS requests
+  EXPECT_EQ(counted, expected);
 }
 
 TEST_F(RouterTest, UnknownRoutesAre404) {

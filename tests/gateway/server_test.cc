@@ -543,5 +543,45 @@ TEST_F(ServerTest, HeadAnswersCarryNoBody) {
   EXPECT_EQ(get.body, "hello GET");
 }
 
+// The head of every answer: status line, the server's own fields, the handler's, a length,
+// and "Connection: close" when the connection ends. A handler's header value that would
+// break the head into more lines is never sent: the client gets a 500 instead.
+TEST_F(ServerTest, AnswerHeadsCarryTheirFieldsAndNoInjectedOnes) {
+  RestartServer(ServerOptions{}, [](const HttpRequest& request, auto respond) {
+    HttpResponse response{201, "text/plain; charset=utf-8", "made", {}};
+    response.headers = {{"Idempotent-Replayed", "true"}, {"Retry-After", "7"}};
+    if (request.target == "/split") response.headers.emplace_back("X-Note", "a\r\nSet-Cookie: x=1");
+    if (request.target == "/nul") response.headers.emplace_back("X-Note", std::string("a\0b", 3));
+    if (request.target == "/name") response.headers.emplace_back("X Note", "a");
+    respond(std::move(response));
+  });
+  RawConnection connection(server_->port());
+  ASSERT_TRUE(connection.Send("GET /made HTTP/1.1\r\nHost: x\r\nX-Request-Id: abc-1\r\n\r\n"));
+  ClientResponse made = connection.ReadResponse();
+  EXPECT_EQ(made.status_line, "HTTP/1.1 201 Created");
+  EXPECT_EQ(made.Header("server"), "market4d");
+  EXPECT_EQ(made.Header("content-type"), "text/plain; charset=utf-8");
+  EXPECT_EQ(made.Header("x-request-id"), "abc-1");
+  EXPECT_EQ(made.Header("idempotent-replayed"), "true");
+  EXPECT_EQ(made.Header("retry-after"), "7");
+  EXPECT_EQ(made.Header("content-length"), "4");
+  EXPECT_EQ(made.Header("connection"), "");
+  EXPECT_EQ(made.headers.size(), 6u);
+  EXPECT_EQ(made.body, "made");
+  for (const char* target : {"/split", "/nul", "/name"}) {
+    ASSERT_TRUE(connection.Send(std::string("GET ") + target + " HTTP/1.1\r\nHost: x\r\n\r\n"));
+    ClientResponse refused = connection.ReadResponse();
+    EXPECT_EQ(refused.status_line, "HTTP/1.1 500 Internal Server Error") << target;
+    EXPECT_EQ(refused.Header("set-cookie"), "") << target;
+    EXPECT_EQ(refused.Header("x-note"), "") << target;
+    EXPECT_EQ(Parse<v1::Error>(refused).code(), "INTERNAL") << target;
+  }
+  ASSERT_TRUE(connection.Send("GET /last HTTP/1.0\r\n\r\n"));  // 1.0: no keep-alive
+  ClientResponse last = connection.ReadResponse();
+  EXPECT_EQ(last.status, 201);
+  EXPECT_EQ(last.Header("connection"), "close");
+  EXPECT_TRUE(connection.ClosedByServer());
+}
+
 }  // namespace server_test
 }  // namespace market4::gateway
