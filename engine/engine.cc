@@ -131,6 +131,16 @@ void Engine::Run() {
   }
 }
 
+std::vector<std::string> Engine::NewTransferIds(const std::deque<Item>& items) {
+  std::vector<std::string> ids;
+  for (const auto& item : items) {
+    if (const auto* create = std::get_if<CreateTransfers>(&item.command)) {
+      for (const auto& transfer : create->request.transfers()) ids.push_back(transfer.id());
+    }
+  }
+  return ids;
+}
+
 // Applies `items` (possibly none: then only timers run), commits, and only then answers.
 void Engine::ApplyBatch(std::deque<Item>& items, storage::Batch& batch) {
   // Batch time never goes backwards, so ledger timestamps follow the sequence.
@@ -138,6 +148,7 @@ void Engine::ApplyBatch(std::deque<Item>& items, storage::Batch& batch) {
   last_batch_ns_ = now;
   batch.Clear();
   Context context{now, batch, *store_, *ledger_, *market_, options_.utc_offset_minutes};
+  ledger_->PrefetchTransfers(NewTransferIds(items));
   ledger_->ExpireDue(now, &batch);
   RunMarketTimers(context);
   std::vector<AnyAnswer> answers;

@@ -102,6 +102,8 @@ class Engine {
   // False (item untouched) when the engine cannot take it.
   bool Enqueue(Item&& item);
   void Run();
+  // The ids of the transfers the batch's CreateTransfers commands name.
+  static std::vector<std::string> NewTransferIds(const std::deque<Item>& items);
   void ApplyBatch(std::deque<Item>& items, storage::Batch& batch);
   void OnCommitted();
   void FailStop(const Status& status, std::deque<Item>& in_batch);

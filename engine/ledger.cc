@@ -308,7 +308,24 @@ void Ledger::CommitRecord(const v1::TransferRecord& record, storage::Batch* batc
   uncommitted_[record.id()] = record;
 }
 
-void Ledger::OnCommitted() { uncommitted_.clear(); }
+void Ledger::PrefetchTransfers(std::vector<std::string> ids) {
+  std::erase_if(ids, [this](const std::string& id) {
+    return uncommitted_.count(id) > 0 || prefetched_.count(id) > 0;
+  });
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  if (ids.empty()) return;
+  auto sequences = store_->GetMany(Family::kTransferIds, ids);
+  if (!sequences.ok()) return;  // each is then read alone, and a failure answered there
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    prefetched_.emplace(std::move(ids[i]), std::move(sequences.value()[i]));
+  }
+}
+
+void Ledger::OnCommitted() {
+  uncommitted_.clear();
+  prefetched_.clear();
+}
 
 Status Ledger::OpenAccount(const std::string& id, bool no_overdraft, std::int64_t now_ns,
                            storage::Batch* batch) {
@@ -346,10 +363,16 @@ Result<std::optional<v1::TransferRecord>> Ledger::FindTransfer(const std::string
   if (auto it = uncommitted_.find(id); it != uncommitted_.end()) {
     return std::optional<v1::TransferRecord>(it->second);
   }
-  auto sequence = store_->Get(Family::kTransferIds, id);
-  if (!sequence.ok()) return sequence.status();
-  if (!sequence.value()) return std::optional<v1::TransferRecord>();
-  auto value = store_->Get(Family::kTransfers, *sequence.value());
+  std::optional<std::string> sequence;
+  if (auto it = prefetched_.find(id); it != prefetched_.end()) {
+    sequence = it->second;
+  } else {
+    auto read = store_->Get(Family::kTransferIds, id);
+    if (!read.ok()) return read.status();
+    sequence = std::move(read).value();
+  }
+  if (!sequence) return std::optional<v1::TransferRecord>();
+  auto value = store_->Get(Family::kTransfers, *sequence);
   if (!value.ok()) return value.status();
   v1::TransferRecord record;
   if (!value.value() || !record.ParseFromString(*value.value())) {

@@ -57,6 +57,12 @@ class Ledger {
   // Voids every pending transfer whose timeout is at or before `now_ns`. Returns how many.
   std::size_t ExpireDue(std::int64_t now_ns, storage::Batch* batch);
 
+  // Reads in one pass which of `ids` are stored transfers, so that the ids of a batch's new
+  // transfers are not each looked up alone in every file (a tenth of the writer's time). A
+  // cache only: it holds what the store holds until OnCommitted drops it, and an id it lacks
+  // (or all of them, if the read fails) is looked up alone as before.
+  void PrefetchTransfers(std::vector<std::string> ids);
+
   // Called once the batch holding everything applied so far is durable.
   void OnCommitted();
 
@@ -131,6 +137,8 @@ class Ledger {
   std::set<std::pair<std::int64_t, std::string>> expiries_;  // (expires_at_ns, pending id)
   // Transfers applied in the batch not yet committed, so retries within it are seen.
   std::unordered_map<std::string, v1::TransferRecord> uncommitted_;
+  // PrefetchTransfers' answers for this batch: transfer id -> its sequence key, if stored.
+  std::unordered_map<std::string, std::optional<std::string>> prefetched_;
   std::uint64_t last_sequence_ = 0;
   std::int64_t last_timestamp_ns_ = 0;
   // SHA-256 chaining the last applied entry (engine/chain.h); stored with every batch.

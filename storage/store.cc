@@ -311,6 +311,11 @@ Result<std::optional<std::string>> Store::Get(Family family, std::string_view ke
   return GetAt(nullptr, family, key);
 }
 
+Result<std::vector<std::optional<std::string>>> Store::GetMany(
+    Family family, const std::vector<std::string>& keys) const {
+  return GetManyAt(nullptr, family, keys);
+}
+
 Status Store::Scan(Family family, std::string_view prefix, bool reverse,
                    std::optional<std::string_view> start, const Visitor& visit) const {
   return ScanAt(nullptr, family, prefix, reverse, start, visit);

@@ -194,6 +194,10 @@ class Store {
 
   // Point read. NotFound is a value (std::nullopt), not an error.
   [[nodiscard]] Result<std::optional<std::string>> Get(Family family, std::string_view key) const;
+  // Point reads of several keys of one family in one pass (RocksDB's MultiGet), in the order
+  // given; NotFound is std::nullopt.
+  [[nodiscard]] Result<std::vector<std::optional<std::string>>> GetMany(
+      Family family, const std::vector<std::string>& keys) const;
 
   // Visits keys starting with `prefix`, in key order (or reverse). When `start` is set the
   // scan begins there (inclusive) instead of at the prefix's first (or last) key. The

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <limits>
+#include <memory>
 
 #include "tests/engine/engine_fixture.h"
 
@@ -353,6 +354,88 @@ TEST_F(LedgerTest, ConcurrentSubmittersAreSerialisedExactly) {
   EXPECT_EQ(succeeded.load(), kThreads * kPerThread);
   EXPECT_EQ(Balances("bob"), "0/0/0/" + std::to_string(100 * kThreads * kPerThread));
   EXPECT_TRUE(engine_->Execute(VerifyInvariants{}).status.ok());
+}
+
+// The ledger alone, with batches cut where the test says: a batch's transfer ids read ahead
+// in one pass (PrefetchTransfers) answer exactly as reading each id alone would, retries and
+// conflicts included, and nothing read ahead outlives the batch it was read for.
+class LedgerBatchTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    storage::StoreOptions options;
+    options.path = dir_.Sub("ledger");
+    auto store = storage::Store::Open(options);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    store_ = std::move(store).value();
+    ledger_ = std::make_unique<Ledger>(store_.get());
+    ASSERT_TRUE(ledger_->Load().ok());
+    for (const char* id : {"cash", "alice"}) {
+      v1::CreateAccountRequest account;
+      account.set_id(id);
+      ASSERT_TRUE(ledger_->CreateAccount(account, Now(), &batch_).status.ok());
+    }
+    CommitBatch();
+  }
+
+  std::int64_t Now() { return now_ns_ += 1'000; }
+
+  Answer<v1::CreateTransfersResponse> Move(const std::string& id, std::int64_t amount) {
+    v1::CreateTransfersRequest request;
+    auto* transfer = request.add_transfers();
+    transfer->set_id(id);
+    transfer->set_debit_account_id("cash");
+    transfer->set_credit_account_id("alice");
+    transfer->set_amount(amount);
+    transfer->set_code(1);
+    return ledger_->CreateTransfers(request, Now(), &batch_);
+  }
+
+  void CommitBatch() {
+    ASSERT_TRUE(store_->Commit(batch_).ok());
+    ledger_->OnCommitted();
+    batch_.Clear();
+  }
+
+  std::int64_t Received() {
+    auto stored = store_->Get(storage::Family::kAccounts, "alice");
+    v1::AccountRecord account;
+    EXPECT_TRUE(stored.ok() && stored.value() && account.ParseFromString(*stored.value()));
+    return account.credits_posted();
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<storage::Store> store_;
+  std::unique_ptr<Ledger> ledger_;
+  storage::Batch batch_;
+  std::int64_t now_ns_ = 1'700'000'000'000'000'000;
+};
+
+TEST_F(LedgerBatchTest, TransferIdsReadAheadAnswerAsReadingEachWould) {
+  ASSERT_TRUE(Move("t1", 100).status.ok());
+  CommitBatch();
+
+  ledger_->PrefetchTransfers({"t1", "t2", "t2", "t3"});
+  auto retry = Move("t1", 100);
+  ASSERT_TRUE(retry.status.ok()) << retry.status.ToString();
+  EXPECT_TRUE(retry.replayed);
+  EXPECT_EQ(Move("t1", 101).status.code(), Code::kIdempotencyConflict);
+  auto created = Move("t2", 200);
+  ASSERT_TRUE(created.status.ok());
+  EXPECT_FALSE(created.replayed);
+  EXPECT_TRUE(Move("t2", 200).replayed);  // in this batch, not yet stored
+  EXPECT_EQ(Move("t2", 201).status.code(), Code::kIdempotencyConflict);
+  EXPECT_FALSE(Move("t4", 400).replayed);  // not read ahead: read alone
+  CommitBatch();
+  EXPECT_EQ(Received(), 700);
+
+  // The next batch: t2 and t4 are stored now, whatever the last batch read ahead.
+  ledger_->PrefetchTransfers({"t2", "t3"});
+  EXPECT_TRUE(Move("t2", 200).replayed);
+  EXPECT_TRUE(Move("t4", 400).replayed);
+  EXPECT_FALSE(Move("t3", 300).replayed);
+  CommitBatch();
+  EXPECT_EQ(Received(), 1000);
+  EXPECT_TRUE(ledger_->CheckInvariants().ok());
 }
 
 }  // namespace ledger_test
