@@ -244,34 +244,40 @@ class Session : public Evictable, public std::enable_shared_from_this<Session> {
       return StartStream(std::move(response), std::move(ticket));
     }
     if (!HeadersAreSafe(response)) {
-      spdlog::error("rid={}: refusing to send a header field that is not valid HTTP",
-                    request_id_);
+      spdlog::error("rid={}: refusing to send a header field that is not valid HTTP", request_id_);
       response = ErrorResponse(500, "INTERNAL", "could not encode the response", Format::kJson);
     }
     status_ = response.status;
     bool keep_alive = keep_alive_ && !state_->draining;
     WriteHead(response, keep_alive, &head_);
-    body_ = head_request_ ? std::string() : std::move(response.body);
+    body_ = head_request_ || HasNoBody(response.status) ? std::string() : std::move(response.body);
     Send(keep_alive, std::move(ticket));
   }
 
-  // The status line and header fields, as Beast's serializer wrote them. Written here,
-  // because walking Beast's buffer sequences for each field was the largest single cost of
-  // a small answer.
+  // The status line and header fields. Written here, because walking Beast's buffer
+  // sequences for each field was the largest single cost of a small answer. A 1xx or 204
+  // answer has neither a body nor a Content-Length (RFC 9110 §8.6).
   void WriteHead(const HttpResponse& response, bool keep_alive, std::string* out) const {
     auto reason =
         http::obsolete_reason(http::int_to_status(static_cast<unsigned>(response.status)));
     out->clear();
     out->append("HTTP/1.1 ").append(std::to_string(response.status)).append(1, ' ');
-    out->append(reason.data(), reason.size()).append("\r\nServer: market4d\r\nContent-Type: ");
-    out->append(response.content_type).append("\r\nX-Request-Id: ").append(request_id_);
+    out->append(reason.data(), reason.size()).append("\r\nServer: market4d");
+    if (!response.content_type.empty()) {
+      out->append("\r\nContent-Type: ").append(response.content_type);
+    }
+    out->append("\r\nX-Request-Id: ").append(request_id_);
     for (const auto& [name, value] : response.headers) {
       out->append("\r\n").append(name).append(": ").append(value);
     }
-    out->append("\r\nContent-Length: ").append(std::to_string(response.body.size()));
+    if (!HasNoBody(response.status)) {
+      out->append("\r\nContent-Length: ").append(std::to_string(response.body.size()));
+    }
     if (!keep_alive) out->append("\r\nConnection: close");
     out->append("\r\n\r\n");
   }
+
+  static bool HasNoBody(int status) { return (status >= 100 && status < 200) || status == 204; }
 
   // No header may carry a line break or a NUL (header injection), nor a name that is not an
   // HTTP token.

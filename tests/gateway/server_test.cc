@@ -553,6 +553,7 @@ TEST_F(ServerTest, AnswerHeadsCarryTheirFieldsAndNoInjectedOnes) {
     if (request.target == "/split") response.headers.emplace_back("X-Note", "a\r\nSet-Cookie: x=1");
     if (request.target == "/nul") response.headers.emplace_back("X-Note", std::string("a\0b", 3));
     if (request.target == "/name") response.headers.emplace_back("X Note", "a");
+    if (request.target == "/none") response = HttpResponse{204, "", "", {}};
     respond(std::move(response));
   });
   RawConnection connection(server_->port());
@@ -576,6 +577,13 @@ TEST_F(ServerTest, AnswerHeadsCarryTheirFieldsAndNoInjectedOnes) {
     EXPECT_EQ(refused.Header("x-note"), "") << target;
     EXPECT_EQ(Parse<v1::Error>(refused).code(), "INTERNAL") << target;
   }
+  // No content: no length either (RFC 9110 §8.6), nor an empty Content-Type.
+  ASSERT_TRUE(connection.Send("GET /none HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ClientResponse none = connection.ReadResponse();
+  EXPECT_EQ(none.status_line, "HTTP/1.1 204 No Content");
+  EXPECT_EQ(none.headers.count("content-length"), 0u);
+  EXPECT_EQ(none.headers.count("content-type"), 0u);
+  EXPECT_EQ(none.body, "");
   ASSERT_TRUE(connection.Send("GET /last HTTP/1.0\r\n\r\n"));  // 1.0: no keep-alive
   ClientResponse last = connection.ReadResponse();
   EXPECT_EQ(last.status, 201);
