@@ -197,7 +197,8 @@ const RouteIndex& Routes() {
 // The route for the call's method and path; otherwise answers 404 or 405 and returns nullptr.
 const IndexedRoute* Find(Call& call) {
   // HEAD is GET without a body (RFC 9110 §9.3.2).
-  std::string_view method = call.request.method == "HEAD" ? "GET" : call.request.method;
+  std::string_view method = call.request.method;
+  if (method == "HEAD") method = "GET";
   const IndexedRoute* found = nullptr;
   bool matched = false;
   Routes().ForEachCandidate(call.path, [&](const IndexedRoute& entry) {
