@@ -143,11 +143,7 @@ struct IndexedRoute {
 class RouteIndex {
  public:
   RouteIndex() {
-    for (const auto* routes : {&SystemRoutes(), &LedgerRoutes(), &MarketRoutes(), &ProviderRoutes(),
-                               &RailRoutes(), &StallRoutes(), &EventRoutes(), &OperationsRoutes(),
-                               &AdminRoutes(), &StatementRoutes(), &ReconciliationRoutes()}) {
-      for (const auto& route : *routes) all_.push_back({all_.size(), &route, RouteLabel(route)});
-    }
+    for (const Route* route : AllRoutes()) all_.push_back({all_.size(), route, RouteLabel(*route)});
     for (const auto& entry : all_) {
       const auto& pattern = entry.route->pattern;
       bool literal = pattern.size() >= 2 && IsLiteral(pattern[0]) && IsLiteral(pattern[1]);
@@ -294,6 +290,16 @@ bool MatchesPattern(const std::vector<const char*>& pattern, const std::vector<s
     if (segment != "*" && segment != path[i]) return false;
   }
   return pattern.size() == path.size();
+}
+
+std::vector<const Route*> AllRoutes() {
+  std::vector<const Route*> all;
+  for (const auto* routes : {&SystemRoutes(), &LedgerRoutes(), &MarketRoutes(), &ProviderRoutes(),
+                             &RailRoutes(), &StallRoutes(), &EventRoutes(), &OperationsRoutes(),
+                             &AdminRoutes(), &StatementRoutes(), &ReconciliationRoutes()}) {
+    for (const auto& route : *routes) all.push_back(&route);
+  }
+  return all;
 }
 
 const std::vector<Route>& SystemRoutes() {

@@ -92,6 +92,8 @@ const std::vector<Route>& OperationsRoutes();
 const std::vector<Route>& AdminRoutes();
 const std::vector<Route>& StatementRoutes();
 const std::vector<Route>& ReconciliationRoutes();
+// Every route of the tables above, in the order the router tries them (a later match wins).
+std::vector<const Route*> AllRoutes();
 
 inline void Reply(Call& call, HttpResponse response) { call.respond(std::move(response)); }
 inline void ReplyError(Call& call, const Status& status) {
