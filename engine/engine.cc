@@ -56,6 +56,7 @@ Result<std::unique_ptr<Engine>> Engine::Open(EngineOptions options) {
   Status s =
       engine->market_->Load(*engine->store_, *engine->ledger_, engine->last_batch_ns_, &batch);
   if (!s.ok()) return s;
+  engine->ledger_->FinishBatch(&batch);
   if (!batch.Empty()) {
     if (Status commit = engine->store_->Commit(batch); !commit.ok()) return commit;
   }
@@ -161,6 +162,7 @@ void Engine::ApplyBatch(std::deque<Item>& items, storage::Batch& batch) {
         },
         item.command));
   }
+  ledger_->FinishBatch(&batch);
   if (!batch.Empty()) {
     auto started = std::chrono::steady_clock::now();
     if (Status s = store_->Commit(batch); !s.ok()) return FailStop(s, items);

@@ -274,10 +274,13 @@ void Ledger::Commit(const Txn& txn, storage::Batch* batch) {
     accounts_[id] = account;
   }
   for (const auto& record : txn.records) CommitRecord(record, batch);
-  if (!txn.records.empty()) {
-    batch->Put(Family::kMeta, kMetaLastSequence, storage::EncodeSequence(last_sequence_));
-    batch->Put(Family::kMeta, kMetaChainHead, chain_head_);
-  }
+}
+
+void Ledger::FinishBatch(storage::Batch* batch) {
+  if (batch_index_.empty()) return;  // no entry since the last batch
+  batch_index_.WriteTo(batch);
+  batch->Put(Family::kMeta, kMetaLastSequence, storage::EncodeSequence(last_sequence_));
+  batch->Put(Family::kMeta, kMetaChainHead, chain_head_);
 }
 
 void Ledger::CommitRecord(const v1::TransferRecord& record, storage::Batch* batch) {
@@ -287,10 +290,8 @@ void Ledger::CommitRecord(const v1::TransferRecord& record, storage::Batch* batc
   chain_head_ = ChainHash(chain_head_, record);
   batch->Put(Family::kChain, sequence, chain_head_);
   batch->Put(Family::kTransferIds, record.id(), sequence);
-  batch->Put(Family::kAccountIndex, storage::IndexKey(record.debit_account_id(), record.sequence()),
-             "");
-  batch->Put(Family::kAccountIndex,
-             storage::IndexKey(record.credit_account_id(), record.sequence()), "");
+  batch_index_.Add(record.debit_account_id(), record.sequence());
+  batch_index_.Add(record.credit_account_id(), record.sequence());
   if (record.kind() == v1::TRANSFER_KIND_PENDING) {
     batch->Put(Family::kPendingOpen, sequence, "");
     Pending pending{record, ExpiresAt(record)};
@@ -323,6 +324,7 @@ void Ledger::PrefetchTransfers(std::vector<std::string> ids) {
 }
 
 void Ledger::OnCommitted() {
+  M4_ASSERT(batch_index_.empty(), "a batch with ledger entries was committed unfinished");
   uncommitted_.clear();
   prefetched_.clear();
 }

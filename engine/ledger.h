@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "engine/account_index.h"
 #include "engine/command.h"
 #include "engine/ledger_rules.h"
 #include "market4/v1/storage.pb.h"
@@ -63,6 +64,10 @@ class Ledger {
   // (or all of them, if the read fails) is looked up alone as before.
   void PrefetchTransfers(std::vector<std::string> ids);
 
+  // Before the batch holding everything applied since the last call is committed: writes
+  // what the ledger keeps once per batch (each account's index entry for the batch's
+  // transfers, the last sequence, the chain head).
+  void FinishBatch(storage::Batch* batch);
   // Called once the batch holding everything applied so far is durable.
   void OnCommitted();
 
@@ -139,6 +144,9 @@ class Ledger {
   std::unordered_map<std::string, v1::TransferRecord> uncommitted_;
   // PrefetchTransfers' answers for this batch: transfer id -> its sequence key, if stored.
   std::unordered_map<std::string, std::optional<std::string>> prefetched_;
+  // The batch's account index entries, one per account (engine/account_index.h): a hot
+  // account (escrow, fees, a busy stall) gets one key per batch, not one per transfer.
+  AccountIndexBatch batch_index_;
   std::uint64_t last_sequence_ = 0;
   std::int64_t last_timestamp_ns_ = 0;
   // SHA-256 chaining the last applied entry (engine/chain.h); stored with every batch.

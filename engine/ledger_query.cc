@@ -1,6 +1,7 @@
 // Ledger reads (accounts, transfers) and the paging rules every list shares.
 #include "common/crypto.h"
 #include "common/limits.h"
+#include "engine/account_index.h"
 #include "engine/ledger_rules.h"
 #include "engine/query.h"
 #include "engine/records.h"
@@ -159,12 +160,10 @@ Result<v1::ListTransfersResponse> Query::ListAccountTransfers(const std::string&
   auto account = ReadAccount(view_, account_id);
   if (!account.ok()) return account.status();
   std::vector<std::string> sequences;
-  std::string prefix = storage::IndexPrefix(account_id);
-  Status s = view_.Scan(Family::kAccountIndex, prefix, true, start.value(),
-                        [&](std::string_view key, std::string_view) {
-                          sequences.emplace_back(key.substr(prefix.size()));
-                          return sequences.size() <= limit.value();
-                        });
+  Status s = ScanAccountEntries(view_, account_id, start.value(), [&](std::string_view sequence) {
+    sequences.emplace_back(sequence);
+    return sequences.size() <= limit.value();
+  });
   if (!s.ok()) return s;
   bool more = sequences.size() > limit.value();
   if (more) sequences.pop_back();

@@ -15,6 +15,7 @@
 
 #include "common/limits.h"
 #include "common/money.h"
+#include "engine/account_index.h"
 #include "engine/chart.h"
 #include "engine/query.h"
 #include "engine/records.h"
@@ -101,30 +102,27 @@ Result<Pass> ReadPass(const storage::ReadView& view, const std::string& account,
   Pass pass;
   std::size_t examined = 0;
   Status problem;
-  const std::string prefix = storage::IndexPrefix(account);
-  Status s =
-      view.Scan(Family::kAccountIndex, prefix, true, std::nullopt, [&](std::string_view key, auto) {
-        auto record =
-            ReadRecord<v1::TransferRecord>(view, Family::kTransfers, key.substr(prefix.size()));
-        if (!record.ok() || !record.value()) {
-          problem = record.ok() ? Status(Code::kInternal, "account index points at nothing")
-                                : record.status();
-          return false;
-        }
-        if (record.value()->timestamp_ns() < bounds.start_ns) {
-          pass.older_entries = true;
-          return false;
-        }
-        if (++examined > kMaxStatementScannedEntries) {
-          problem =
-              BadField("the account has more than " + std::to_string(kMaxStatementScannedEntries) +
-                           " ledger entries since from; ask for a later period",
-                       "from");
-          return false;
-        }
-        Take(*record.value(), PostedMovement(*record.value(), account), bounds, pass);
-        return true;
-      });
+  Status s = ScanAccountEntries(view, account, std::nullopt, [&](std::string_view sequence) {
+    auto record = ReadRecord<v1::TransferRecord>(view, Family::kTransfers, sequence);
+    if (!record.ok() || !record.value()) {
+      problem = record.ok() ? Status(Code::kInternal, "account index points at nothing")
+                            : record.status();
+      return false;
+    }
+    if (record.value()->timestamp_ns() < bounds.start_ns) {
+      pass.older_entries = true;
+      return false;
+    }
+    if (++examined > kMaxStatementScannedEntries) {
+      problem =
+          BadField("the account has more than " + std::to_string(kMaxStatementScannedEntries) +
+                       " ledger entries since from; ask for a later period",
+                   "from");
+      return false;
+    }
+    Take(*record.value(), PostedMovement(*record.value(), account), bounds, pass);
+    return true;
+  });
   if (!s.ok()) return s;
   if (!problem.ok()) return problem;
   return pass;

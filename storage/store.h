@@ -33,7 +33,8 @@ enum class Family {
   kAccounts,         // account id -> AccountRecord (balances as of the last commit)
   kTransfers,        // big-endian sequence -> TransferRecord (immutable)
   kTransferIds,      // transfer id -> big-endian sequence
-  kAccountIndex,     // account id, 0x00, big-endian sequence -> "" (history per account)
+  kAccountIndex,     // account id, 0x00, first big-endian sequence of a batch -> that batch's
+                     // sequences of the account, or "" for one (engine/account_index.h)
   kPendingOpen,      // big-endian sequence of an unresolved pending transfer -> ""
   kMerchants,        // merchant id -> Merchant
   kBuyers,           // buyer id -> Buyer
