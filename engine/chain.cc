@@ -4,6 +4,8 @@
 #include <string_view>
 
 #include "common/crypto.h"
+#include "engine/records.h"
+#include "storage/keys.h"
 
 namespace market4::engine {
 namespace {
@@ -57,6 +59,21 @@ std::string CanonicalEntryBytes(const market4::v1::TransferRecord& r) {
 std::string ChainHash(const std::string& previous, const market4::v1::TransferRecord& record) {
   Sha256Digest digest = Sha256(previous, CanonicalEntryBytes(record));
   return std::string(reinterpret_cast<const char*>(digest.data()), digest.size());
+}
+
+Result<std::optional<std::string>> StoredChainHash(const storage::ReadView& view,
+                                                   const market4::v1::TransferRecord& record) {
+  if (!record.chain_hash().empty()) return std::optional<std::string>(record.chain_hash());
+  return view.Get(storage::Family::kChain, storage::EncodeSequence(record.sequence()));
+}
+
+Result<std::optional<std::string>> ChainHashAt(const storage::ReadView& view,
+                                               std::uint64_t sequence) {
+  auto record = ReadRecord<v1::TransferRecord>(view, storage::Family::kTransfers,
+                                               storage::EncodeSequence(sequence));
+  if (!record.ok()) return record.status();
+  if (!record.value()) return std::optional<std::string>();
+  return StoredChainHash(view, *record.value());
 }
 
 }  // namespace market4::engine

@@ -202,7 +202,7 @@ Result<v1::DayReport> DayBuilder::Build(const v1::DayReport* previous) {
   report_.set_last_sequence(last_sequence_);
   std::string head = ChainGenesis();
   if (last_sequence_ != 0) {
-    auto stored = view_.Get(Family::kChain, storage::EncodeSequence(last_sequence_));
+    auto stored = ChainHashAt(view_, last_sequence_);
     if (!stored.ok()) return stored.status();
     if (!stored.value()) return Status(Code::kInternal, "a ledger entry has no chain hash");
     head = *stored.value();

@@ -268,12 +268,12 @@ Status Ledger::ApplyTransfer(const v1::NewTransfer& input, std::int64_t now_ns, 
   return Status::Ok();
 }
 
-void Ledger::Commit(const Txn& txn, storage::Batch* batch) {
+void Ledger::Commit(Txn& txn, storage::Batch* batch) {
   for (const auto& [id, account] : txn.accounts) {
     batch->Put(Family::kAccounts, id, account.SerializeAsString());
     accounts_[id] = account;
   }
-  for (const auto& record : txn.records) CommitRecord(record, batch);
+  for (auto& record : txn.records) CommitRecord(record, batch);
 }
 
 void Ledger::FinishBatch(storage::Batch* batch) {
@@ -283,12 +283,13 @@ void Ledger::FinishBatch(storage::Batch* batch) {
   batch->Put(Family::kMeta, kMetaChainHead, chain_head_);
 }
 
-void Ledger::CommitRecord(const v1::TransferRecord& record, storage::Batch* batch) {
+// The entry carries its own chain hash: one key per entry instead of two.
+void Ledger::CommitRecord(v1::TransferRecord& record, storage::Batch* batch) {
   M4_ASSERT(record.sequence() == last_sequence_ + 1, "ledger sequence would skip or repeat");
   std::string sequence = storage::EncodeSequence(record.sequence());
-  batch->Put(Family::kTransfers, sequence, record.SerializeAsString());
   chain_head_ = ChainHash(chain_head_, record);
-  batch->Put(Family::kChain, sequence, chain_head_);
+  record.set_chain_hash(chain_head_);
+  batch->Put(Family::kTransfers, sequence, record.SerializeAsString());
   batch->Put(Family::kTransferIds, record.id(), sequence);
   batch_index_.Add(record.debit_account_id(), record.sequence());
   batch_index_.Add(record.credit_account_id(), record.sequence());

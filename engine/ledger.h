@@ -123,8 +123,8 @@ class Ledger {
                                                             v1::TransferKind kind,
                                                             std::optional<std::int64_t> amount);
   Status NotPending(const std::string& pending_id);
-  void Commit(const Txn& txn, storage::Batch* batch);
-  void CommitRecord(const v1::TransferRecord& record, storage::Batch* batch);
+  void Commit(Txn& txn, storage::Batch* batch);
+  void CommitRecord(v1::TransferRecord& record, storage::Batch* batch);
   Status LoadChain();
   Status LoadAccounts();
   Status LoadPending();

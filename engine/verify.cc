@@ -81,7 +81,7 @@ bool Verifier::CheckEntry(std::string_view key, std::string_view value) {
     return false;
   }
   hash_ = ChainHash(hash_, record);
-  auto stored = view_.Get(Family::kChain, key);
+  auto stored = StoredChainHash(view_, record);
   if (!stored.ok() || !stored.value() || *stored.value() != hash_) {
     Bad(expected, "entry " + std::to_string(expected) + " does not match its chain hash");
     return false;
@@ -183,7 +183,7 @@ Status Verifier::CheckDayCloses() {
       view_, Family::kDays, std::nullopt, [&](std::string_view, const v1::DayClose& close) {
         const v1::DayReport& report = close.report();
         if (report.last_sequence() == 0) return true;
-        auto stored = view_.Get(Family::kChain, storage::EncodeSequence(report.last_sequence()));
+        auto stored = ChainHashAt(view_, report.last_sequence());
         std::string hex = stored.ok() && stored.value() ? HexEncode(*stored.value()) : "";
         if (hex != report.chain_head()) {
           Bad(report.last_sequence(),

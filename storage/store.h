@@ -50,7 +50,8 @@ enum class Family {
   kRailIndex,        // owner ("t"+buyer, "p"+merchant, "P", "X"), 0x00, big-endian number -> id
   kEvents,           // "e"+event id -> ProviderEvent; "w"/"t"+provider... -> event id (dedupe)
   kMerchantEvents,   // merchant id, 0x00, big-endian event id -> MerchantEvent
-  kChain,            // big-endian sequence -> SHA-256 chaining that ledger entry (32 bytes)
+  kChain,            // big-endian sequence -> SHA-256 chaining that ledger entry (32 bytes), for
+                     // entries older than TransferRecord.chain_hash (engine/chain.h)
   kOperators,        // operator id -> OperatorRecord
   kApprovals,        // "a"+approval id -> Approval; "t"+transfer id / "r"+pending id -> approval id
   kDays,             // "c"+YYYY-MM-DD -> DayClose

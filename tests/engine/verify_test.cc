@@ -97,7 +97,10 @@ TEST_F(VerifyTest, AnUntouchedLedgerVerifiesCleanWithTheHeadRecomputedHere) {
   std::string head = ChainGenesis();
   for (std::uint64_t s = 1; s <= kEntries; ++s) {
     head = ChainHash(head, Entry(s));
-    EXPECT_EQ(Stored(Family::kChain, Key(s)), head) << "entry " << s;
+    EXPECT_EQ(Entry(s).chain_hash(), head) << "entry " << s;  // kept in the entry itself
+    auto beside = store_->Get(Family::kChain, Key(s));
+    ASSERT_TRUE(beside.ok());
+    EXPECT_FALSE(beside.value()) << "entry " << s << " has its hash in the chain family too";
   }
   v1::LedgerVerification result = Verify();
   EXPECT_TRUE(result.ok()) << result.problem();
@@ -180,8 +183,24 @@ TEST_F(VerifyTest, AMissingEntryOrAnEditedChainHashIsNamed) {
   storage::Batch remove;
   remove.Delete(Family::kTransfers, Key(kEntries + 1));
   ASSERT_TRUE(store_->Commit(remove).ok());
-  Put(Family::kChain, Key(4), std::string(32, 'x'));
+  v1::TransferRecord original = Entry(4);
+  v1::TransferRecord edited = original;
+  edited.set_chain_hash(std::string(32, 'x'));
+  Put(Family::kTransfers, Key(4), edited.SerializeAsString());
   EXPECT_EQ(Verify().first_bad_entry(), 4u);
+  Put(Family::kTransfers, Key(4), original.SerializeAsString());
+  EXPECT_TRUE(Verify().ok());
+
+  // Entries written before the hash moved into them keep it in the chain family.
+  for (std::uint64_t s = 1; s <= kEntries; ++s) {
+    v1::TransferRecord older = Entry(s);
+    Put(Family::kChain, Key(s), older.chain_hash());
+    older.clear_chain_hash();
+    Put(Family::kTransfers, Key(s), older.SerializeAsString());
+  }
+  EXPECT_TRUE(Verify().ok()) << Verify().problem();
+  Put(Family::kChain, Key(6), std::string(32, 'x'));
+  EXPECT_EQ(Verify().first_bad_entry(), 6u);
 }
 
 TEST_F(VerifyTest, AnEditedBalanceNamesItsAccount) {
@@ -243,8 +262,10 @@ TEST_F(VerifyTest, ARewrittenChainNoLongerMatchesTheHeadADayCloseRecorded) {
   Put(Family::kTransfers, Key(2), edited.SerializeAsString());
   std::string head = ChainGenesis();
   for (std::uint64_t s = 1; s <= kEntries; ++s) {
-    head = ChainHash(head, Entry(s));
-    Put(Family::kChain, Key(s), head);
+    v1::TransferRecord entry = Entry(s);
+    head = ChainHash(head, entry);
+    entry.set_chain_hash(head);
+    Put(Family::kTransfers, Key(s), entry.SerializeAsString());
   }
   Put(Family::kMeta, "chain_head", head);
   v1::LedgerVerification result = Verify();
@@ -257,11 +278,15 @@ TEST_F(VerifyTest, ARewrittenChainNoLongerMatchesTheHeadADayCloseRecorded) {
 // entries themselves are not rewritten.
 TEST_F(VerifyTest, ALedgerWithoutAChainIsChainedAtStart) {
   std::string head = Verify().head();
-  std::string first_entry = Stored(Family::kTransfers, Key(1));
   storage::Batch batch;
-  for (std::uint64_t s = 1; s <= kEntries; ++s) batch.Delete(Family::kChain, Key(s));
+  for (std::uint64_t s = 1; s <= kEntries; ++s) {
+    v1::TransferRecord unchained = Entry(s);
+    unchained.clear_chain_hash();
+    batch.Put(Family::kTransfers, Key(s), unchained.SerializeAsString());
+  }
   batch.Delete(Family::kMeta, "chain_head");
   ASSERT_TRUE(store_->Commit(batch).ok());
+  std::string first_entry = Stored(Family::kTransfers, Key(1));
   EXPECT_FALSE(Verify().ok());
   store_.reset();
   Open();
