@@ -178,9 +178,9 @@ Answer<v1::CreateTransfersResponse> Ledger::CreateTransfers(
     return Invalid("at most " + std::to_string(kMaxTransfersPerRequest) + " transfers per request",
                    "transfers");
   }
-  std::set<std::string> ids;
+  std::set<std::string_view> ids;
   for (const auto& t : request.transfers()) {
-    if (!ids.insert(t.id()).second) {
+    if (request.transfers_size() > 1 && !ids.insert(t.id()).second) {
       return Invalid("transfer ids in one request must be distinct", "id")
           .WithDetail("transfer_id", t.id());
     }
@@ -195,11 +195,11 @@ Answer<v1::CreateTransfersResponse> Ledger::CreateTransfers(
       return std::move(s).WithDetail("index", std::to_string(i)).WithDetail("transfer_id", t.id());
     }
   }
-  if (batch) Commit(txn, batch);
   v1::CreateTransfersResponse response;
   for (const auto& record : txn.records) {
     *response.add_transfers() = TransferView(record, CreationStatus(record));
   }
+  if (batch) Commit(txn, batch);
   return response;
 }
 
@@ -269,11 +269,12 @@ Status Ledger::ApplyTransfer(const v1::NewTransfer& input, std::int64_t now_ns, 
 }
 
 void Ledger::Commit(Txn& txn, storage::Batch* batch) {
-  for (const auto& [id, account] : txn.accounts) {
+  for (auto& [id, account] : txn.accounts) {
     batch->Put(Family::kAccounts, id, account.SerializeAsString());
-    accounts_[id] = account;
+    accounts_[id] = std::move(account);
   }
   for (auto& record : txn.records) CommitRecord(record, batch);
+  txn = Txn{};  // its accounts and records were moved into the ledger
 }
 
 void Ledger::FinishBatch(storage::Batch* batch) {
@@ -307,7 +308,7 @@ void Ledger::CommitRecord(v1::TransferRecord& record, storage::Batch* batch) {
   }
   last_sequence_ = record.sequence();
   last_timestamp_ns_ = record.timestamp_ns();
-  uncommitted_[record.id()] = record;
+  uncommitted_[record.id()] = std::move(record);
 }
 
 void Ledger::PrefetchTransfers(std::vector<std::string> ids) {
@@ -349,11 +350,11 @@ Result<std::vector<v1::Transfer>> Ledger::ApplyInternal(const std::vector<Ledger
                    : ApplyInternalResolution(op, now_ns, &txn);
     if (!s.ok()) return s;
   }
-  Commit(txn, batch);
   std::vector<v1::Transfer> views;
   for (const auto& record : txn.records) {
     views.push_back(TransferView(record, CreationStatus(record)));
   }
+  Commit(txn, batch);
   return views;
 }
 

@@ -123,6 +123,8 @@ class Ledger {
                                                             v1::TransferKind kind,
                                                             std::optional<std::int64_t> amount);
   Status NotPending(const std::string& pending_id);
+  // Writes `txn` into `batch` and the ledger, moving its accounts and records out: build
+  // any answer from them first.
   void Commit(Txn& txn, storage::Batch* batch);
   void CommitRecord(v1::TransferRecord& record, storage::Batch* batch);
   Status LoadChain();

@@ -43,8 +43,9 @@ Answer<v1::Transfer> Ledger::Resolve(const std::string& pending_id, v1::Transfer
   Status s = ApplyResolution(it->second, kind, amount.value_or(pending_amount), amount.value_or(0),
                              now_ns, &txn);
   if (!s.ok()) return s;
+  v1::Transfer view = TransferView(txn.records.front(), v1::TRANSFER_STATUS_COMPLETED);
   if (batch) Commit(txn, batch);
-  return TransferView(txn.records.front(), v1::TRANSFER_STATUS_COMPLETED);
+  return view;
 }
 
 // Why `pending_id`, which is not an open pending transfer, cannot be resolved.
