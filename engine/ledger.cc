@@ -54,12 +54,17 @@ Answer<v1::Account> CreateAccount::Apply(Context& context) const {
 Status Ledger::Load() {
   auto version = store_->Get(Family::kMeta, kMetaSchemaVersion);
   if (!version.ok()) return version.status();
-  if (!version.value()) {
+  std::optional<std::uint64_t> stored;
+  if (version.value()) {
+    stored = storage::DecodeSequence(*version.value());
+    if (!stored || *stored < kOldestUpgradableSchema || *stored > kSchemaVersion) {
+      return Status(Code::kInternal, "data directory has an unknown schema version");
+    }
+  }
+  if (stored != kSchemaVersion) {
     storage::Batch batch;
     batch.Put(Family::kMeta, kMetaSchemaVersion, storage::EncodeSequence(kSchemaVersion));
     if (Status s = store_->Commit(batch); !s.ok()) return s;
-  } else if (storage::DecodeSequence(*version.value()) != kSchemaVersion) {
-    return Status(Code::kInternal, "data directory has an unknown schema version");
   }
   auto last = store_->Get(Family::kMeta, kMetaLastSequence);
   if (!last.ok()) return last.status();

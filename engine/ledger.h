@@ -27,7 +27,12 @@
 
 namespace market4::engine {
 
-inline constexpr std::uint32_t kSchemaVersion = 1;
+// The stored layout's version, in meta "schema_version". 2: entries carry their chain hash
+// and the account index groups a batch's entries per account (docs/storage.md). A directory
+// at version 1 reads unchanged and is marked 2 when opened, so that an older market4, which
+// would misread its newer entries, refuses it; a version above 2 is refused here.
+inline constexpr std::uint32_t kSchemaVersion = 2;
+inline constexpr std::uint32_t kOldestUpgradableSchema = 1;
 
 class Ledger {
  public:

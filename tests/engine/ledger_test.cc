@@ -510,5 +510,35 @@ TEST_F(LedgerBatchTest, AccountIndexKeepsOneKeyPerAccountPerBatch) {
             Code::kInternal);
 }
 
+// A directory of the first layout opens and is marked with the current one, so an older
+// market4 refuses it rather than misreading newer entries; a newer or unreadable one is
+// refused and left as it is.
+TEST_F(LedgerBatchTest, SchemaVersionOneIsUpgradedAndUnknownOnesAreRefused) {
+  auto stored_version = [&] {
+    auto value = store_->Get(storage::Family::kMeta, "schema_version");
+    EXPECT_TRUE(value.ok() && value.value());
+    return value.value().value_or("");
+  };
+  EXPECT_EQ(stored_version(), storage::EncodeSequence(kSchemaVersion));
+  ASSERT_EQ(kSchemaVersion, 2u);
+
+  storage::Batch older;
+  older.Put(storage::Family::kMeta, "schema_version", storage::EncodeSequence(1));
+  ASSERT_TRUE(store_->Commit(older).ok());
+  Ledger upgraded(store_.get());
+  ASSERT_TRUE(upgraded.Load().ok());
+  EXPECT_EQ(stored_version(), storage::EncodeSequence(2));
+
+  for (const std::string& unknown :
+       {storage::EncodeSequence(3), storage::EncodeSequence(0), std::string("\x01\x02")}) {
+    storage::Batch batch;
+    batch.Put(storage::Family::kMeta, "schema_version", unknown);
+    ASSERT_TRUE(store_->Commit(batch).ok());
+    Ledger refused(store_.get());
+    EXPECT_EQ(refused.Load().code(), Code::kInternal);
+    EXPECT_EQ(stored_version(), unknown);
+  }
+}
+
 }  // namespace ledger_test
 }  // namespace market4::engine
