@@ -8,8 +8,8 @@ namespace {
 constexpr std::size_t kSequenceBytes = 8;
 }  // namespace
 
-void AccountIndexBatch::Add(const std::string& account_id, std::uint64_t sequence) {
-  sequences_[account_id] += storage::EncodeSequence(sequence);
+void AccountIndexBatch::Add(const std::string& account_id, std::string_view sequence_key) {
+  sequences_[account_id].append(sequence_key);
 }
 
 void AccountIndexBatch::WriteTo(storage::Batch* batch) {

@@ -22,7 +22,8 @@ namespace market4::engine {
 // Collects one batch's index entries as the ledger commits its transfers. Writer thread.
 class AccountIndexBatch {
  public:
-  void Add(const std::string& account_id, std::uint64_t sequence);
+  // `sequence_key`: the entry's 8-byte big-endian sequence (its key in kTransfers).
+  void Add(const std::string& account_id, std::string_view sequence_key);
   // Puts one key per account into `batch` and empties itself.
   void WriteTo(storage::Batch* batch);
   [[nodiscard]] bool empty() const { return sequences_.empty(); }

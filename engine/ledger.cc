@@ -183,11 +183,13 @@ Answer<v1::CreateTransfersResponse> Ledger::CreateTransfers(
     return Invalid("at most " + std::to_string(kMaxTransfersPerRequest) + " transfers per request",
                    "transfers");
   }
-  std::set<std::string_view> ids;
-  for (const auto& t : request.transfers()) {
-    if (request.transfers_size() > 1 && !ids.insert(t.id()).second) {
-      return Invalid("transfer ids in one request must be distinct", "id")
-          .WithDetail("transfer_id", t.id());
+  if (request.transfers_size() > 1) {
+    std::set<std::string_view> ids;
+    for (const auto& t : request.transfers()) {
+      if (!ids.insert(t.id()).second) {
+        return Invalid("transfer ids in one request must be distinct", "id")
+            .WithDetail("transfer_id", t.id());
+      }
     }
   }
   std::optional<v1::CreateTransfersResponse> replay;
@@ -297,8 +299,8 @@ void Ledger::CommitRecord(v1::TransferRecord& record, storage::Batch* batch) {
   record.set_chain_hash(chain_head_);
   batch->Put(Family::kTransfers, sequence, record.SerializeAsString());
   batch->Put(Family::kTransferIds, record.id(), sequence);
-  batch_index_.Add(record.debit_account_id(), record.sequence());
-  batch_index_.Add(record.credit_account_id(), record.sequence());
+  batch_index_.Add(record.debit_account_id(), sequence);
+  batch_index_.Add(record.credit_account_id(), sequence);
   if (record.kind() == v1::TRANSFER_KIND_PENDING) {
     batch->Put(Family::kPendingOpen, sequence, "");
     Pending pending{record, ExpiresAt(record)};
