@@ -74,6 +74,16 @@ TEST_F(LedgerTest, TransferMovesExactAmountsBetweenTwoAccounts) {
   EXPECT_EQ(Account("alice").available(), 37'655);
 }
 
+// Two transfers of one request with the same id are refused whole: nothing moves.
+TEST_F(LedgerTest, ARequestRepeatingATransferIdIsRefusedWhole) {
+  std::string before = Balances("alice");
+  auto answer = Submit({Make("dup", "cash", "alice", 10), Make("other", "cash", "alice", 20),
+                        Make("dup", "cash", "alice", 10)});
+  EXPECT_EQ(answer.status.code(), Code::kInvalidArgument) << answer.status.ToString();
+  EXPECT_EQ(Balances("alice"), before);
+  EXPECT_TRUE(Submit({Make("dup", "cash", "alice", 10)}).status.ok());  // the id is unused
+}
+
 TEST_F(LedgerTest, RetryReturnsFirstResultAndMovesNothing) {
   auto first = Move("t1", "alice", "bob", 100);
   auto retry = Move("t1", "alice", "bob", 100);
