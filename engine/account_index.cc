@@ -1,5 +1,8 @@
 #include "engine/account_index.h"
 
+#include <algorithm>
+#include <functional>
+
 #include "storage/keys.h"
 
 namespace market4::engine {
@@ -8,19 +11,26 @@ namespace {
 constexpr std::size_t kSequenceBytes = 8;
 }  // namespace
 
-void AccountIndexBatch::Add(const std::string& account_id, std::string_view sequence_key) {
-  sequences_[account_id].append(sequence_key);
-}
-
+// Sorted by account (by where its id lives: any order groups them, and Store::Commit writes
+// the keys in key order whatever order they are put in) and, within one, by sequence.
 void AccountIndexBatch::WriteTo(storage::Batch* batch) {
-  for (const auto& [account_id, sequences] : sequences_) {
-    std::string_view first = std::string_view(sequences).substr(0, kSequenceBytes);
-    std::string key = storage::IndexPrefix(account_id);
-    key.append(first);
+  std::sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) {
+    if (a.account_id != b.account_id) return std::less<>()(a.account_id, b.account_id);
+    return a.sequence < b.sequence;
+  });
+  std::string key, value;
+  for (std::size_t first = 0, end = 0; first < entries_.size(); first = end) {
+    const std::string& account_id = *entries_[first].account_id;
+    value.clear();
+    for (end = first; end < entries_.size() && entries_[end].account_id == &account_id; ++end) {
+      value.append(storage::EncodeSequence(entries_[end].sequence));
+    }
+    key = storage::IndexPrefix(account_id);
+    key.append(value, 0, kSequenceBytes);
     batch->Put(storage::Family::kAccountIndex, key,
-               sequences.size() == kSequenceBytes ? std::string_view() : sequences);
+               value.size() == kSequenceBytes ? std::string_view() : std::string_view(value));
   }
-  sequences_.clear();
+  entries_.clear();
 }
 
 Status ScanAccountEntries(const storage::ReadView& view, std::string_view account_id,

@@ -169,10 +169,12 @@ Answer<v1::Account> Ledger::CreateAccount(const v1::CreateAccountRequest& reques
   record.set_debits_must_not_exceed_credits(request.debits_must_not_exceed_credits());
   record.set_credits_must_not_exceed_debits(request.credits_must_not_exceed_debits());
   record.set_created_at_ns(now_ns);
-  Txn txn = NewTxn();
-  txn.accounts.emplace(record.id(), record);
-  Commit(txn, batch);
-  return AccountView(record);
+  v1::Account view = AccountView(record);
+  auto [it, added] = accounts_.emplace(record.id(), std::move(record));
+  M4_ASSERT(added, "a new account's id was taken");
+  dirty_accounts_.push_back(&it->second);
+  (void)batch;  // written by FinishBatch
+  return view;
 }
 
 Answer<v1::CreateTransfersResponse> Ledger::CreateTransfers(
@@ -275,16 +277,45 @@ Status Ledger::ApplyTransfer(const v1::NewTransfer& input, std::int64_t now_ns, 
   return Status::Ok();
 }
 
-void Ledger::Commit(Txn& txn, storage::Batch* batch) {
-  for (auto& [id, account] : txn.accounts) {
-    batch->Put(Family::kAccounts, id, account.SerializeAsString());
-    accounts_[id] = std::move(account);
+Ledger::Txn::~Txn() {
+  for (const Touched& t : touched) {
+    t.account->set_debits_pending(t.debits_pending);
+    t.account->set_debits_posted(t.debits_posted);
+    t.account->set_credits_pending(t.credits_pending);
+    t.account->set_credits_posted(t.credits_posted);
   }
-  for (auto& record : txn.records) CommitRecord(record, batch);
-  txn = Txn{};  // its accounts and records were moved into the ledger
 }
 
+void Ledger::Txn::Touch(v1::AccountRecord* account) {
+  for (const Touched& t : touched) {
+    if (t.account == account) return;
+  }
+  touched.push_back({account, account->debits_pending(), account->debits_posted(),
+                     account->credits_pending(), account->credits_posted()});
+}
+
+void Ledger::Commit(Txn& txn, storage::Batch* batch) {
+  for (const Touched& t : txn.touched) dirty_accounts_.push_back(t.account);
+  txn.touched.clear();  // kept as they are now
+  for (auto& record : txn.records) CommitRecord(record, batch);
+  txn.records.clear();  // moved into the ledger
+}
+
+// Each account changed in the batch is written once, as it stands at the end of the batch.
+// The order of the puts does not matter: Store::Commit writes a batch in key order.
 void Ledger::FinishBatch(storage::Batch* batch) {
+  if (!dirty_accounts_.empty()) {
+    std::sort(dirty_accounts_.begin(), dirty_accounts_.end());
+    dirty_accounts_.erase(std::unique(dirty_accounts_.begin(), dirty_accounts_.end()),
+                          dirty_accounts_.end());
+    std::string value;
+    for (const v1::AccountRecord* account : dirty_accounts_) {
+      value.clear();
+      account->AppendToString(&value);
+      batch->Put(Family::kAccounts, account->id(), value);
+    }
+    dirty_accounts_.clear();
+  }
   if (batch_index_.empty()) return;  // no entry since the last batch
   batch_index_.WriteTo(batch);
   batch->Put(Family::kMeta, kMetaLastSequence, storage::EncodeSequence(last_sequence_));
@@ -299,8 +330,8 @@ void Ledger::CommitRecord(v1::TransferRecord& record, storage::Batch* batch) {
   record.set_chain_hash(chain_head_);
   batch->Put(Family::kTransfers, sequence, record.SerializeAsString());
   batch->Put(Family::kTransferIds, record.id(), sequence);
-  batch_index_.Add(record.debit_account_id(), sequence);
-  batch_index_.Add(record.credit_account_id(), sequence);
+  batch_index_.Add(StableAccountId(record.debit_account_id()), record.sequence());
+  batch_index_.Add(StableAccountId(record.credit_account_id()), record.sequence());
   if (record.kind() == v1::TRANSFER_KIND_PENDING) {
     batch->Put(Family::kPendingOpen, sequence, "");
     Pending pending{record, ExpiresAt(record)};
@@ -333,7 +364,8 @@ void Ledger::PrefetchTransfers(std::vector<std::string> ids) {
 }
 
 void Ledger::OnCommitted() {
-  M4_ASSERT(batch_index_.empty(), "a batch with ledger entries was committed unfinished");
+  M4_ASSERT(batch_index_.empty() && dirty_accounts_.empty(),
+            "a batch with ledger changes was committed unfinished");
   uncommitted_.clear();
   prefetched_.clear();
 }
@@ -393,10 +425,18 @@ Result<std::optional<v1::TransferRecord>> Ledger::FindTransfer(const std::string
 }
 
 v1::AccountRecord* Ledger::FindAccount(Txn* txn, const std::string& id) {
-  if (auto it = txn->accounts.find(id); it != txn->accounts.end()) return &it->second;
   auto it = accounts_.find(id);
   if (it == accounts_.end()) return nullptr;
-  return &txn->accounts.emplace(id, it->second).first->second;
+  txn->Touch(&it->second);
+  return &it->second;
+}
+
+// The ledger's own copy of an account id, which stays put while the account exists (the
+// nodes of an unordered_map do not move); entries only name accounts that exist.
+const std::string& Ledger::StableAccountId(const std::string& id) const {
+  auto it = accounts_.find(id);
+  M4_ASSERT(it != accounts_.end(), "a ledger entry names an account that does not exist");
+  return it->first;
 }
 
 namespace {

@@ -102,12 +102,27 @@ class Ledger {
   const std::string& chain_head() const { return chain_head_; }
 
  private:
-  // The accounts a command touched and the entries it made, applied to the ledger only when
-  // the whole command succeeded.
+  // A command's effects while it is applied. The accounts it touches are changed in place,
+  // each remembered with the balances it had before; its new entries wait in `records`.
+  // Unless Commit takes it, the destructor puts every touched balance back, so a command
+  // refused halfway (or only checked) leaves every account as it found it. Copying whole
+  // account records into the transaction and back cost 7 % of the CPU per transfer.
+  struct Touched {
+    v1::AccountRecord* account;
+    std::int64_t debits_pending, debits_posted, credits_pending, credits_posted;
+  };
   struct Txn {
-    std::map<std::string, v1::AccountRecord> accounts;  // touched accounts, new values
-    std::vector<v1::TransferRecord> records;            // new ledger entries, in order
-    std::uint64_t next_sequence = 0;
+    Txn(std::uint64_t first_sequence, const Attribution& by)
+        : next_sequence(first_sequence), attribution(by) {}
+    ~Txn();
+    Txn(const Txn&) = delete;
+    Txn& operator=(const Txn&) = delete;
+    // Remembers `account`'s balances the first time the transaction touches it.
+    void Touch(v1::AccountRecord* account);
+
+    std::vector<Touched> touched;             // few: a transfer touches two accounts
+    std::vector<v1::TransferRecord> records;  // new ledger entries, in order
+    std::uint64_t next_sequence;
     Attribution attribution;  // stamped on every new entry
   };
   struct Pending {
@@ -116,7 +131,7 @@ class Ledger {
   };
 
   Txn NewTxn(const Attribution& attribution = {}) const {
-    return Txn{{}, {}, last_sequence_ + 1, attribution};
+    return Txn(last_sequence_ + 1, attribution);
   }
   Status CheckReplay(const v1::CreateTransfersRequest& request,
                      std::optional<v1::CreateTransfersResponse>* replay);
@@ -128,8 +143,8 @@ class Ledger {
                                                             v1::TransferKind kind,
                                                             std::optional<std::int64_t> amount);
   Status NotPending(const std::string& pending_id);
-  // Writes `txn` into `batch` and the ledger, moving its accounts and records out: build
-  // any answer from them first.
+  // Writes `txn` into `batch` and the ledger, moving its records out (build any answer from
+  // them first); its touched accounts are written once per batch, by FinishBatch.
   void Commit(Txn& txn, storage::Batch* batch);
   void CommitRecord(v1::TransferRecord& record, storage::Batch* batch);
   Status LoadChain();
@@ -139,6 +154,7 @@ class Ledger {
   // Looks up a transfer written in this batch or already committed.
   Result<std::optional<v1::TransferRecord>> FindTransfer(const std::string& id) const;
   v1::AccountRecord* FindAccount(Txn* txn, const std::string& id);
+  const std::string& StableAccountId(const std::string& id) const;
 
   storage::Store* store_;
   // Every account, by id. Hashed: with a million accounts an ordered map's lookups (three
@@ -154,6 +170,9 @@ class Ledger {
   // The batch's account index entries, one per account (engine/account_index.h): a hot
   // account (escrow, fees, a busy stall) gets one key per batch, not one per transfer.
   AccountIndexBatch batch_index_;
+  // Accounts changed since the last FinishBatch (repeats allowed): each is written once per
+  // batch, with its last balances, instead of once per transfer.
+  std::vector<const v1::AccountRecord*> dirty_accounts_;
   std::uint64_t last_sequence_ = 0;
   std::int64_t last_timestamp_ns_ = 0;
   // SHA-256 chaining the last applied entry (engine/chain.h); stored with every batch.
