@@ -3,6 +3,7 @@
 #include <google/protobuf/util/time_util.h>
 
 #include <algorithm>
+#include <array>
 
 #include "common/money.h"
 
@@ -13,10 +14,17 @@ using TimeUtil = google::protobuf::util::TimeUtil;
 
 constexpr std::int64_t kNanosPerSec = 1'000'000'000;
 
-bool IsIdChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-         c == '_' || c == ':' || c == '-';
-}
+// One table lookup per byte: ids are checked on every transfer.
+constexpr std::array<bool, 256> kIdChars = [] {
+  std::array<bool, 256> table{};
+  for (int c = 0; c < 256; ++c) {
+    table[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '.' || c == '_' || c == ':' || c == '-';
+  }
+  return table;
+}();
+
+bool IsIdChar(char c) { return kIdChars[static_cast<unsigned char>(c)]; }
 
 Status FieldError(std::string message, std::string field) {
   return Status(Code::kInvalidArgument, std::move(message)).WithDetail("field", std::move(field));
@@ -41,8 +49,10 @@ bool IsValidId(std::string_view id) {
 }
 
 Status ValidateNewTransfer(const v1::NewTransfer& t, bool internal) {
-  const std::string id_rule = "1-" + std::to_string(kMaxIdBytes) + " of [A-Za-z0-9._:-]";
-  if (!internal && !IsValidId(t.id())) return FieldError("transfer id must be " + id_rule, "id");
+  if (!internal && !IsValidId(t.id())) {
+    return FieldError(
+        "transfer id must be 1-" + std::to_string(kMaxIdBytes) + " of [A-Za-z0-9._:-]", "id");
+  }
   if (!IsValidId(t.debit_account_id())) {
     return FieldError("debit_account_id is not a valid account id", "debit_account_id");
   }
