@@ -9,6 +9,7 @@
 #include <memory>
 #include <semaphore>
 #include <string>
+#include <vector>
 
 #include "engine/engine.h"
 
@@ -19,8 +20,12 @@ struct Fixture {
   std::string dir;
   std::unique_ptr<Engine> engine;
   std::atomic<std::uint64_t> next_id{0};
+  int accounts;
 
-  explicit Fixture(bool sync) {
+  // Transfers go from "source" to "sink", unless `accounts` is set: then between two
+  // different accounts of that many, picked pseudo-randomly from the transfer's number, as
+  // the PostgreSQL ledger and the HTTP scenario pick theirs.
+  explicit Fixture(bool sync, int accounts = 0) : accounts(accounts) {
     dir = (std::filesystem::temp_directory_path() / ("market4-bench-" + std::to_string(::getpid())))
               .string();
     std::filesystem::remove_all(dir);
@@ -32,12 +37,15 @@ struct Fixture {
     options.market.max_unpaid_value = 0;
     options.market.max_unpaid_share = 0;
     engine = std::move(Engine::Open(std::move(options))).value();
-    for (const char* id : {"source", "sink"}) {
+    std::vector<std::string> ids = {"source", "sink"};
+    for (int i = 0; i < accounts; ++i) ids.push_back(AccountId(i));
+    for (const std::string& id : ids) {
       CreateAccount command;
       command.request.set_id(id);
       (void)engine->Execute(command);
     }
   }
+  static std::string AccountId(std::uint64_t i) { return "a" + std::to_string(i); }
   ~Fixture() {
     engine.reset();
     std::filesystem::remove_all(dir);
@@ -46,9 +54,19 @@ struct Fixture {
   CreateTransfers Next() {
     CreateTransfers command;
     auto* t = command.request.add_transfers();
-    t->set_id("b" + std::to_string(next_id++));
-    t->set_debit_account_id("source");
-    t->set_credit_account_id("sink");
+    std::uint64_t n = next_id++;
+    t->set_id("b" + std::to_string(n));
+    if (accounts == 0) {
+      t->set_debit_account_id("source");
+      t->set_credit_account_id("sink");
+    } else {
+      const auto count = static_cast<std::uint64_t>(accounts);
+      std::uint64_t mixed = n * 0x9E3779B97F4A7C15ull;  // Fibonacci hashing
+      std::uint64_t debit = (mixed >> 20) % count;
+      std::uint64_t credit = (debit + 1 + (mixed >> 40) % (count - 1)) % count;
+      t->set_debit_account_id(AccountId(debit));
+      t->set_credit_account_id(AccountId(credit));
+    }
     t->set_amount(1000);
     t->set_code(1);
     return command;
@@ -95,7 +113,7 @@ BENCHMARK(BM_DurableTransfer)->Threads(1)->Threads(8)->Threads(64)->UseRealTime(
 // as many independent clients would. An iteration is `window` more submitted; the last
 // window's answers are awaited after the timed loop (under 1 % of a 2 s run).
 void BM_DurableTransferInFlight(benchmark::State& state) {
-  Fixture f(true);
+  Fixture f(true, static_cast<int>(state.range(1)));
   const auto window = static_cast<std::ptrdiff_t>(state.range(0));
   std::counting_semaphore<> room(window);
   Engine::Counters before = f.engine->counters();
@@ -115,7 +133,12 @@ void BM_DurableTransferInFlight(benchmark::State& state) {
   state.counters["cpu_us"] =
       (ProcessCpuMicros() - cpu_before) / static_cast<double>(state.iterations() * window);
 }
-BENCHMARK(BM_DurableTransferInFlight)->Arg(1000)->UseRealTime()->Unit(benchmark::kMillisecond);
+// Arguments: transfers in flight, accounts (0: all from "source" to "sink").
+BENCHMARK(BM_DurableTransferInFlight)
+    ->Args({1000, 0})
+    ->Args({1000, 1000})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 
 // One submitter sending `window` transfers at once and waiting for all of them before the
 // next burst: the pipeline drains between bursts.

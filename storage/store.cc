@@ -71,6 +71,13 @@ class OwnerOfSequenceKey : public rocksdb::SliceTransform {
   bool InDomain(const rocksdb::Slice& key) const override { return key.size() >= kSequenceBytes; }
 };
 
+// The accounts family gets a new version of each account a batch changes, so its memtable
+// fills with versions of the same few keys, and every insert searches a skip list of all of
+// them. With 1,000 accounts, flushing at 4 MiB instead of the default 64 MiB cut the writer's
+// CPU per transfer by a quarter. A flush keeps only the newest version of each account, so
+// the files it makes stay small.
+constexpr std::size_t kAccountsMemtableBytes = std::size_t{4} << 20;
+
 // Families written on every transfer or order whose point reads ask only for keys that
 // exist (or that are held in memory), so a bloom filter over their memtable would never
 // save a search. Each insert into such a filter is a cache miss: with one on every family
@@ -91,6 +98,9 @@ rocksdb::ColumnFamilyOptions FamilyOptions(std::size_t index) {
   bool appended = IsOneOf(index, kAppendedFamilies);
   if (appended) {
     family.memtable_insert_with_hint_prefix_extractor = std::make_shared<OwnerOfSequenceKey>();
+  }
+  if (static_cast<Family>(index) == Family::kAccounts) {
+    family.write_buffer_size = kAccountsMemtableBytes;
   }
   rocksdb::BlockBasedTableOptions table;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
