@@ -78,6 +78,16 @@ class OwnerOfSequenceKey : public rocksdb::SliceTransform {
 // the files it makes stay small.
 constexpr std::size_t kAccountsMemtableBytes = std::size_t{4} << 20;
 
+// The whole key as the insert hint's owner: a new version of an account sorts just before
+// its previous one, so the insert starts from where that one went instead of from the top
+// of the skip list (about 7 % of the CPU per transfer with 1,000 accounts).
+class WholeKey : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "market4.WholeKey"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override { return key; }
+  bool InDomain(const rocksdb::Slice&) const override { return true; }
+};
+
 // Families written on every transfer or order whose point reads ask only for keys that
 // exist (or that are held in memory), so a bloom filter over their memtable would never
 // save a search. Each insert into such a filter is a cache miss: with one on every family
@@ -101,6 +111,7 @@ rocksdb::ColumnFamilyOptions FamilyOptions(std::size_t index) {
   }
   if (static_cast<Family>(index) == Family::kAccounts) {
     family.write_buffer_size = kAccountsMemtableBytes;
+    family.memtable_insert_with_hint_prefix_extractor = std::make_shared<WholeKey>();
   }
   rocksdb::BlockBasedTableOptions table;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
