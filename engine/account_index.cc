@@ -2,36 +2,239 @@
 
 #include <algorithm>
 #include <functional>
+#include <limits>
 
+#include "common/assert.h"
 #include "storage/keys.h"
 
 namespace market4::engine {
 
 namespace {
+
 constexpr std::size_t kSequenceBytes = 8;
+constexpr std::size_t kCountBytes = 4;
+constexpr std::size_t kIdLengthBytes = 2;
+constexpr std::size_t kBalanceBytes = 4 * 8;
+
+void AppendBigEndian(std::uint64_t value, std::size_t bytes, std::string* out) {
+  for (std::size_t i = bytes; i > 0; --i) {
+    out->push_back(static_cast<char>((value >> (8 * (i - 1))) & 0xff));
+  }
+}
+
+std::uint64_t ReadBigEndian(std::string_view bytes) {
+  std::uint64_t value = 0;
+  for (char c : bytes) value = (value << 8) | static_cast<unsigned char>(c);
+  return value;
+}
+
+Status Malformed() { return Status(Code::kInternal, "an account change log is malformed"); }
+
+// The part of one account: what ChangeLog reads.
+void AppendChange(const v1::AccountRecord& account, std::uint64_t first, std::uint64_t end,
+                  const std::vector<std::uint64_t>& sequences, std::string* out) {
+  M4_ASSERT(account.id().size() < (std::size_t{1} << (8 * kIdLengthBytes)), "a long account id");
+  AppendBigEndian(account.id().size(), kIdLengthBytes, out);
+  out->append(account.id());
+  for (std::int64_t balance : {account.debits_pending(), account.debits_posted(),
+                               account.credits_pending(), account.credits_posted()}) {
+    AppendBigEndian(static_cast<std::uint64_t>(balance), 8, out);
+  }
+  AppendBigEndian(end - first, kCountBytes, out);
+  for (std::uint64_t i = first; i < end; ++i) AppendBigEndian(sequences[i], kSequenceBytes, out);
+}
+
 }  // namespace
 
-// Sorted by account (by where its id lives: any order groups them, and Store::Commit writes
-// the keys in key order whatever order they are put in) and, within one, by sequence.
-void AccountIndexBatch::WriteTo(storage::Batch* batch) {
+Result<ChangeLog> ChangeLog::Parse(std::string_view value) {
+  if (value.size() < kCountBytes) return Malformed();
+  std::uint64_t count = ReadBigEndian(value.substr(0, kCountBytes));
+  if (count == 0 || count > (value.size() - kCountBytes) / kCountBytes) return Malformed();
+  return ChangeLog(value, count);
+}
+
+Result<ChangeLog::Change> ChangeLog::At(std::size_t i) const {
+  M4_ASSERT(i < count_, "a change log read past its end");
+  std::uint64_t at = ReadBigEndian(value_.substr(kCountBytes * (1 + i), kCountBytes));
+  std::string_view rest = at < value_.size() ? value_.substr(at) : std::string_view();
+  if (rest.size() < kIdLengthBytes) return Malformed();
+  std::size_t id_size = ReadBigEndian(rest.substr(0, kIdLengthBytes));
+  if (id_size == 0 || rest.size() < kIdLengthBytes + id_size + kBalanceBytes + kCountBytes) {
+    return Malformed();
+  }
+  Change change;
+  change.account_id = rest.substr(kIdLengthBytes, id_size);
+  rest.remove_prefix(kIdLengthBytes + id_size);
+  std::int64_t* balances[] = {&change.debits_pending, &change.debits_posted,
+                              &change.credits_pending, &change.credits_posted};
+  for (std::int64_t* balance : balances) {
+    *balance = static_cast<std::int64_t>(ReadBigEndian(rest.substr(0, 8)));
+    rest.remove_prefix(8);
+  }
+  std::uint64_t sequences = ReadBigEndian(rest.substr(0, kCountBytes));
+  rest.remove_prefix(kCountBytes);
+  if (sequences == 0 || sequences > rest.size() / kSequenceBytes) return Malformed();
+  change.sequences = rest.substr(0, sequences * kSequenceBytes);
+  return change;
+}
+
+Result<std::optional<ChangeLog::Change>> ChangeLog::Find(std::string_view account_id) const {
+  std::size_t low = 0, high = count_;
+  while (low < high) {
+    std::size_t middle = low + (high - low) / 2;
+    auto change = At(middle);
+    if (!change.ok()) return change.status();
+    if (change.value().account_id == account_id) {
+      return std::optional<Change>(change.value());
+    }
+    if (change.value().account_id < account_id) {
+      low = middle + 1;
+    } else {
+      high = middle;
+    }
+  }
+  return std::optional<Change>();
+}
+
+void SetBalances(const ChangeLog::Change& change, v1::AccountRecord* account) {
+  account->set_debits_pending(change.debits_pending);
+  account->set_debits_posted(change.debits_posted);
+  account->set_credits_pending(change.credits_pending);
+  account->set_credits_posted(change.credits_posted);
+}
+
+void AccountWindow::EndBatch(storage::Batch* batch) {
+  if (batch_empty()) return;
+  if (logs_.size() + 1 >= kCheckpointBatches || entries_.size() >= kCheckpointEntries) {
+    Checkpoint(batch);
+  } else {
+    Log(batch);
+  }
+}
+
+// One part per account the batch changed, in id order. Grouped by where each record lives
+// first (cheap to compare), then the groups sorted by id.
+void AccountWindow::Log(storage::Batch* batch) {
+  auto begin = entries_.begin() + static_cast<std::ptrdiff_t>(batch_begin_);
+  std::string key = storage::EncodeSequence(begin->sequence);
+  std::sort(begin, entries_.end(), [](const Entry& a, const Entry& b) {
+    if (a.account != b.account) return std::less<>()(a.account, b.account);
+    return a.sequence < b.sequence;
+  });
+  struct Group {
+    const v1::AccountRecord* account;
+    std::size_t first, end;
+  };
+  std::vector<Group> groups;
+  std::vector<std::uint64_t> sequences;
+  sequences.reserve(static_cast<std::size_t>(entries_.end() - begin));
+  for (auto it = begin; it != entries_.end(); ++it) {
+    if (groups.empty() || groups.back().account != it->account) {
+      groups.push_back({it->account, sequences.size(), sequences.size()});
+    }
+    sequences.push_back(it->sequence);
+    groups.back().end = sequences.size();
+  }
+  std::sort(groups.begin(), groups.end(),
+            [](const Group& a, const Group& b) { return a.account->id() < b.account->id(); });
+  const std::size_t header = kCountBytes * (1 + groups.size());
+  std::string offsets, parts;
+  AppendBigEndian(groups.size(), kCountBytes, &offsets);
+  for (const Group& group : groups) {
+    AppendBigEndian(header + parts.size(), kCountBytes, &offsets);
+    AppendChange(*group.account, group.first, group.end, sequences, &parts);
+  }
+  M4_ASSERT(header + parts.size() <= std::numeric_limits<std::uint32_t>::max(),
+            "a change log of 4 GiB");
+  std::string value = std::move(offsets);
+  value.append(parts);
+  batch->Put(storage::Family::kAccountChanges, key, value);
+  logs_.push_back(std::move(key));
+  batch_begin_ = entries_.size();
+}
+
+// Sorted by account (by where its record lives: any order groups them, and Store::Commit
+// writes the keys in key order whatever order they are put in) and, within one, by sequence.
+void AccountWindow::Checkpoint(storage::Batch* batch) {
   std::sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) {
-    if (a.account_id != b.account_id) return std::less<>()(a.account_id, b.account_id);
+    if (a.account != b.account) return std::less<>()(a.account, b.account);
     return a.sequence < b.sequence;
   });
   std::string key, value;
   for (std::size_t first = 0, end = 0; first < entries_.size(); first = end) {
-    const std::string& account_id = *entries_[first].account_id;
+    const v1::AccountRecord* account = entries_[first].account;
     value.clear();
-    for (end = first; end < entries_.size() && entries_[end].account_id == &account_id; ++end) {
+    for (end = first; end < entries_.size() && entries_[end].account == account; ++end) {
       value.append(storage::EncodeSequence(entries_[end].sequence));
     }
-    key = storage::IndexPrefix(account_id);
+    key = storage::IndexPrefix(account->id());
     key.append(value, 0, kSequenceBytes);
     batch->Put(storage::Family::kAccountIndex, key,
                value.size() == kSequenceBytes ? std::string_view() : std::string_view(value));
+    batch->Put(storage::Family::kAccounts, account->id(), account->SerializeAsString());
   }
+  for (const std::string& log : logs_) batch->Delete(storage::Family::kAccountChanges, log);
+  batch->Put(storage::Family::kMeta, kChangesFromKey, storage::EncodeSequence(last_sequence_ + 1));
   entries_.clear();
+  logs_.clear();
+  batch_begin_ = 0;
 }
+
+// Oldest first, each log's change overwriting the one before.
+Status ApplyNewestChanges(const storage::ReadView& view,
+                          const std::vector<v1::AccountRecord*>& accounts) {
+  Status problem;
+  Status s = ScanChangeLogs(view, [&](std::string_view, const ChangeLog& log) {
+    for (v1::AccountRecord* account : accounts) {
+      auto change = log.Find(account->id());
+      if (!change.ok()) {
+        problem = change.status();
+        return false;
+      }
+      if (change.value()) SetBalances(*change.value(), account);
+    }
+    return true;
+  });
+  return s.ok() ? problem : s;
+}
+
+namespace {
+
+// Visits one run of sequences (8 big-endian bytes each, ascending) newest first, skipping
+// those above `at_most` (when not empty). False when `visit` asked to stop.
+bool VisitNewestFirst(std::string_view sequences, std::string_view at_most,
+                      const std::function<bool(std::string_view)>& visit) {
+  for (std::size_t end = sequences.size(); end > 0; end -= kSequenceBytes) {
+    std::string_view sequence = sequences.substr(end - kSequenceBytes, kSequenceBytes);
+    if (!at_most.empty() && sequence > at_most) continue;
+    if (!visit(sequence)) return false;
+  }
+  return true;
+}
+
+// The logs are read oldest first (see kChangesFromKey); the account's runs of sequences
+// from them are then visited newest first.
+Status ScanLoggedEntries(const storage::ReadView& view, std::string_view account_id,
+                         std::string_view at_most,
+                         const std::function<bool(std::string_view sequence_key)>& visit,
+                         bool* stopped) {
+  std::vector<std::string> runs;
+  Status problem;
+  Status s = ScanChangeLogs(view, [&](std::string_view, const ChangeLog& log) {
+    auto change = log.Find(account_id);
+    if (!change.ok()) problem = change.status();
+    if (!change.ok()) return false;
+    if (change.value()) runs.emplace_back(change.value()->sequences);
+    return true;
+  });
+  if (!s.ok() || !problem.ok()) return s.ok() ? problem : s;
+  for (auto run = runs.rbegin(); run != runs.rend() && !*stopped; ++run) {
+    *stopped = !VisitNewestFirst(*run, at_most, visit);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
 
 Status ScanAccountEntries(const storage::ReadView& view, std::string_view account_id,
                           std::optional<std::string_view> start,
@@ -39,6 +242,11 @@ Status ScanAccountEntries(const storage::ReadView& view, std::string_view accoun
   const std::string prefix = storage::IndexPrefix(account_id);
   // Big-endian sequences of equal width compare as their numbers do.
   std::string_view at_most = start ? start->substr(prefix.size()) : std::string_view();
+  bool stopped = false;
+  if (Status s = ScanLoggedEntries(view, account_id, at_most, visit, &stopped);
+      !s.ok() || stopped) {
+    return s;
+  }
   Status problem;
   Status s = view.Scan(
       storage::Family::kAccountIndex, prefix, true, start,
@@ -50,12 +258,7 @@ Status ScanAccountEntries(const storage::ReadView& view, std::string_view accoun
                         .WithDetail("account_id", std::string(account_id));
           return false;
         }
-        for (std::size_t end = value.size(); end > 0; end -= kSequenceBytes) {
-          std::string_view sequence = value.substr(end - kSequenceBytes, kSequenceBytes);
-          if (start && sequence > at_most) continue;
-          if (!visit(sequence)) return false;
-        }
-        return true;
+        return VisitNewestFirst(value, at_most, visit);
       });
   if (!s.ok()) return s;
   return problem;

@@ -106,6 +106,7 @@ class Engine {
   static std::vector<std::string> NewTransferIds(const std::deque<Item>& items);
   void ApplyBatch(std::deque<Item>& items, storage::Batch& batch);
   void OnCommitted();
+  void WriteCheckpoint(storage::Batch& batch);
   void FailStop(const Status& status, std::deque<Item>& in_batch);
 
   EngineOptions options_;

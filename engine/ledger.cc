@@ -77,6 +77,7 @@ Status Ledger::Load() {
     if (last_entry.value()) last_timestamp_ns_ = last_entry.value()->timestamp_ns();
   }
   if (Status s = LoadAccounts(); !s.ok()) return s;
+  if (Status s = LoadChangeLogs(); !s.ok()) return s;
   if (Status s = LoadPending(); !s.ok()) return s;
   return CheckInvariants();
 }
@@ -128,6 +129,35 @@ Status Ledger::LoadAccounts() {
                                         });
 }
 
+// The balances logged since the last checkpoint, oldest first, and the window they belong to,
+// so that the next checkpoint writes their accounts and index keys.
+Status Ledger::LoadChangeLogs() {
+  Status problem;
+  Status s = ScanChangeLogs(*store_, [&](std::string_view key, const ChangeLog& log) {
+    for (std::size_t i = 0; i < log.size() && problem.ok(); ++i) {
+      auto change = log.At(i);
+      if (!change.ok()) {
+        problem = change.status();
+        break;
+      }
+      auto it = accounts_.find(std::string(change.value().account_id));
+      if (it == accounts_.end()) {
+        problem = Status(Code::kInternal, "a change log names an account that does not exist")
+                      .WithDetail("account_id", std::string(change.value().account_id));
+        break;
+      }
+      SetBalances(change.value(), &it->second);
+      std::string_view sequences = change.value().sequences;
+      for (std::size_t at = 0; at < sequences.size(); at += 8) {
+        window_.Add(&it->second, storage::DecodeSequence(sequences.substr(at, 8)).value_or(0));
+      }
+    }
+    window_.RestoreBatch(key);
+    return problem.ok();
+  });
+  return s.ok() ? problem : s;
+}
+
 Status Ledger::LoadPending() {
   Status parse_error;
   Status s = store_->Scan(
@@ -172,7 +202,7 @@ Answer<v1::Account> Ledger::CreateAccount(const v1::CreateAccountRequest& reques
   v1::Account view = AccountView(record);
   auto [it, added] = accounts_.emplace(record.id(), std::move(record));
   M4_ASSERT(added, "a new account's id was taken");
-  dirty_accounts_.push_back(&it->second);
+  created_.push_back(&it->second);
   (void)batch;  // written by FinishBatch
   return view;
 }
@@ -295,31 +325,27 @@ void Ledger::Txn::Touch(v1::AccountRecord* account) {
 }
 
 void Ledger::Commit(Txn& txn, storage::Batch* batch) {
-  for (const Touched& t : txn.touched) dirty_accounts_.push_back(t.account);
-  txn.touched.clear();  // kept as they are now
+  txn.touched.clear();  // kept as they are now; the entries name every account they touched
   for (auto& record : txn.records) CommitRecord(record, batch);
   txn.records.clear();  // moved into the ledger
 }
 
-// Each account changed in the batch is written once, as it stands at the end of the batch.
-// The order of the puts does not matter: Store::Commit writes a batch in key order.
+// A new account is written in its batch, as it stands at the end of it; the accounts the
+// batch's entries changed are logged together, or checkpointed (engine/account_index.h).
 void Ledger::FinishBatch(storage::Batch* batch) {
-  if (!dirty_accounts_.empty()) {
-    std::sort(dirty_accounts_.begin(), dirty_accounts_.end());
-    dirty_accounts_.erase(std::unique(dirty_accounts_.begin(), dirty_accounts_.end()),
-                          dirty_accounts_.end());
-    std::string value;
-    for (const v1::AccountRecord* account : dirty_accounts_) {
-      value.clear();
-      account->AppendToString(&value);
-      batch->Put(Family::kAccounts, account->id(), value);
-    }
-    dirty_accounts_.clear();
+  for (const v1::AccountRecord* account : created_) {
+    batch->Put(Family::kAccounts, account->id(), account->SerializeAsString());
   }
-  if (batch_index_.empty()) return;  // no entry since the last batch
-  batch_index_.WriteTo(batch);
+  created_.clear();
+  if (window_.batch_empty()) return;  // no entry since the last batch
+  window_.EndBatch(batch);
   batch->Put(Family::kMeta, kMetaLastSequence, storage::EncodeSequence(last_sequence_));
   batch->Put(Family::kMeta, kMetaChainHead, chain_head_);
+}
+
+void Ledger::Checkpoint(storage::Batch* batch) {
+  M4_ASSERT(window_.batch_empty() && created_.empty(), "a checkpoint inside a batch");
+  if (!window_.empty()) window_.Checkpoint(batch);
 }
 
 // The entry carries its own chain hash: one key per entry instead of two.
@@ -330,8 +356,8 @@ void Ledger::CommitRecord(v1::TransferRecord& record, storage::Batch* batch) {
   record.set_chain_hash(chain_head_);
   batch->Put(Family::kTransfers, sequence, record.SerializeAsString());
   batch->Put(Family::kTransferIds, record.id(), sequence);
-  batch_index_.Add(StableAccountId(record.debit_account_id()), record.sequence());
-  batch_index_.Add(StableAccountId(record.credit_account_id()), record.sequence());
+  window_.Add(StableAccount(record.debit_account_id()), record.sequence());
+  window_.Add(StableAccount(record.credit_account_id()), record.sequence());
   if (record.kind() == v1::TRANSFER_KIND_PENDING) {
     batch->Put(Family::kPendingOpen, sequence, "");
     Pending pending{record, ExpiresAt(record)};
@@ -364,7 +390,7 @@ void Ledger::PrefetchTransfers(std::vector<std::string> ids) {
 }
 
 void Ledger::OnCommitted() {
-  M4_ASSERT(batch_index_.empty() && dirty_accounts_.empty(),
+  M4_ASSERT(window_.batch_empty() && created_.empty(),
             "a batch with ledger changes was committed unfinished");
   uncommitted_.clear();
   prefetched_.clear();
@@ -431,12 +457,13 @@ v1::AccountRecord* Ledger::FindAccount(Txn* txn, const std::string& id) {
   return &it->second;
 }
 
-// The ledger's own copy of an account id, which stays put while the account exists (the
-// nodes of an unordered_map do not move); entries only name accounts that exist.
-const std::string& Ledger::StableAccountId(const std::string& id) const {
+// The ledger's own record of an account, which stays put while the account exists (the
+// nodes of an unordered_map do not move, and accounts are never removed); entries only name
+// accounts that exist.
+const v1::AccountRecord* Ledger::StableAccount(const std::string& id) const {
   auto it = accounts_.find(id);
   M4_ASSERT(it != accounts_.end(), "a ledger entry names an account that does not exist");
-  return it->first;
+  return &it->second;
 }
 
 namespace {

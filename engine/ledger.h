@@ -28,10 +28,11 @@
 namespace market4::engine {
 
 // The stored layout's version, in meta "schema_version". 2: entries carry their chain hash
-// and the account index groups a batch's entries per account (docs/storage.md). A directory
-// at version 1 reads unchanged and is marked 2 when opened, so that an older market4, which
-// would misread its newer entries, refuses it; a version above 2 is refused here.
-inline constexpr std::uint32_t kSchemaVersion = 2;
+// and the account index groups entries per account. 3: balances changed since the last
+// checkpoint are in the change logs, not the account records (docs/storage.md). A directory
+// at version 1 or 2 reads unchanged and is marked 3 when opened, so that an older market4,
+// which would misread its newer records, refuses it; a version above 3 is refused here.
+inline constexpr std::uint32_t kSchemaVersion = 3;
 inline constexpr std::uint32_t kOldestUpgradableSchema = 1;
 
 class Ledger {
@@ -70,9 +71,12 @@ class Ledger {
   void PrefetchTransfers(std::vector<std::string> ids);
 
   // Before the batch holding everything applied since the last call is committed: writes
-  // what the ledger keeps once per batch (each account's index entry for the batch's
-  // transfers, the last sequence, the chain head).
+  // what the ledger keeps once per batch (new accounts, the change log of the accounts the
+  // batch changed or a checkpoint of the window's, the last sequence, the chain head).
   void FinishBatch(storage::Batch* batch);
+  // Between batches (the engine's stop): writes every account changed since the last
+  // checkpoint and its index key, and deletes the change logs (engine/account_index.h).
+  void Checkpoint(storage::Batch* batch);
   // Called once the batch holding everything applied so far is durable.
   void OnCommitted();
 
@@ -144,17 +148,18 @@ class Ledger {
                                                             std::optional<std::int64_t> amount);
   Status NotPending(const std::string& pending_id);
   // Writes `txn` into `batch` and the ledger, moving its records out (build any answer from
-  // them first); its touched accounts are written once per batch, by FinishBatch.
+  // them first); the accounts they touch are logged once per batch, by FinishBatch.
   void Commit(Txn& txn, storage::Batch* batch);
   void CommitRecord(v1::TransferRecord& record, storage::Batch* batch);
   Status LoadChain();
   Status LoadAccounts();
+  Status LoadChangeLogs();
   Status LoadPending();
 
   // Looks up a transfer written in this batch or already committed.
   Result<std::optional<v1::TransferRecord>> FindTransfer(const std::string& id) const;
   v1::AccountRecord* FindAccount(Txn* txn, const std::string& id);
-  const std::string& StableAccountId(const std::string& id) const;
+  const v1::AccountRecord* StableAccount(const std::string& id) const;
 
   storage::Store* store_;
   // Every account, by id. Hashed: with a million accounts an ordered map's lookups (three
@@ -167,12 +172,11 @@ class Ledger {
   std::unordered_map<std::string, v1::TransferRecord> uncommitted_;
   // PrefetchTransfers' answers for this batch: transfer id -> its sequence key, if stored.
   std::unordered_map<std::string, std::optional<std::string>> prefetched_;
-  // The batch's account index entries, one per account (engine/account_index.h): a hot
-  // account (escrow, fees, a busy stall) gets one key per batch, not one per transfer.
-  AccountIndexBatch batch_index_;
-  // Accounts changed since the last FinishBatch (repeats allowed): each is written once per
-  // batch, with its last balances, instead of once per transfer.
-  std::vector<const v1::AccountRecord*> dirty_accounts_;
+  // The accounts changed since the last checkpoint and their entries (engine/account_index.h):
+  // each batch logs those it changed in one key; a checkpoint writes their records and index.
+  AccountWindow window_;
+  // Accounts created since the last FinishBatch, written in their batch so readers see them.
+  std::vector<const v1::AccountRecord*> created_;
   std::uint64_t last_sequence_ = 0;
   std::int64_t last_timestamp_ns_ = 0;
   // SHA-256 chaining the last applied entry (engine/chain.h); stored with every batch.

@@ -43,12 +43,14 @@ Result<v1::Transfer> CurrentView(const ReadView& view, const v1::TransferRecord&
   return TransferView(record, v1::TRANSFER_STATUS_PENDING);
 }
 
+// The record as stored, with the balances of its newest change log since the checkpoint.
 Result<v1::Account> ReadAccount(const ReadView& view, const std::string& id) {
   auto record = ReadRecord<v1::AccountRecord>(view, Family::kAccounts, id);
   if (!record.ok()) return record.status();
   if (!IsValidId(id) || !record.value()) {
     return Status(Code::kNotFound, "no account with this id").WithDetail("account_id", id);
   }
+  if (Status s = ApplyNewestChanges(view, {&*record.value()}); !s.ok()) return s;
   return AccountView(*record.value());
 }
 
@@ -125,19 +127,22 @@ Result<v1::ListAccountsResponse> Query::ListAccounts(std::size_t limit,
   auto start = ResumeAfterId(PagedList::kAccounts, page_token);
   if (!start.ok()) return start.status();
   v1::ListAccountsResponse response;
-  std::string last;
+  std::vector<v1::AccountRecord> page;
   Status s = ScanRecords<v1::AccountRecord>(
       view_, Family::kAccounts, start.value(),
-      [&](std::string_view key, const v1::AccountRecord& record) {
-        if (static_cast<std::size_t>(response.accounts_size()) == size.value()) {
-          response.set_next_page_token(PageToken(PagedList::kAccounts, last));
+      [&](std::string_view, const v1::AccountRecord& record) {
+        if (page.size() == size.value()) {
+          response.set_next_page_token(PageToken(PagedList::kAccounts, page.back().id()));
           return false;  // a token only when one more account exists
         }
-        *response.add_accounts() = AccountView(record);
-        last = std::string(key);
+        page.push_back(record);
         return true;
       });
   if (!s.ok()) return s;
+  std::vector<v1::AccountRecord*> records;
+  for (auto& record : page) records.push_back(&record);
+  if (Status changes = ApplyNewestChanges(view_, records); !changes.ok()) return changes;
+  for (const auto& record : page) *response.add_accounts() = AccountView(record);
   return response;
 }
 

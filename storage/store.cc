@@ -21,12 +21,12 @@ namespace market4::storage {
 namespace {
 
 constexpr std::array<const char*, kFamilyCount> kFamilyNames = {
-    "meta",         "accounts",   "transfers",   "transfer_ids",    "account_index",
-    "pending_open", "merchants",  "buyers",      "listings",        "orders",
-    "order_index",  "tokens",     "idempotency", "open_orders",     "providers",
-    "rails",        "rail_index", "events",      "merchant_events", "chain",
-    "operators",    "approvals",  "days",        "reconciliations", "listing_index",
-};
+    "meta",           "accounts",   "transfers",   "transfer_ids",    "account_index",
+    "pending_open",   "merchants",  "buyers",      "listings",        "orders",
+    "order_index",    "tokens",     "idempotency", "open_orders",     "providers",
+    "rails",          "rail_index", "events",      "merchant_events", "chain",
+    "operators",      "approvals",  "days",        "reconciliations", "listing_index",
+    "account_changes"};
 
 Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   return Status(Code::kIoError, std::string(what) + ": " + s.ToString());
@@ -53,9 +53,9 @@ std::string PrefixEnd(std::string_view prefix) {
 // The families whose keys end in a big-endian sequence that grows with each write: one
 // owner's entries (or, for the families keyed by the sequence alone, all of them) arrive in
 // key order.
-constexpr std::array<Family, 7> kAppendedFamilies = {
-    Family::kTransfers,  Family::kChain,     Family::kAccountIndex,  Family::kPendingOpen,
-    Family::kOrderIndex, Family::kRailIndex, Family::kMerchantEvents};
+constexpr std::array<Family, 8> kAppendedFamilies = {
+    Family::kTransfers,  Family::kChain,     Family::kAccountIndex,   Family::kPendingOpen,
+    Family::kOrderIndex, Family::kRailIndex, Family::kMerchantEvents, Family::kAccountChanges};
 
 // A key's owner: everything before its trailing 8-byte sequence ("" for a bare sequence).
 // As the memtable's insert hint, it lets an insert start from where that owner's last one

@@ -30,11 +30,12 @@ namespace market4::storage {
 // Column families, one per kind of record (see docs/storage.md).
 enum class Family {
   kMeta,             // schema version, last sequence
-  kAccounts,         // account id -> AccountRecord (balances as of the last commit)
+  kAccounts,         // account id -> AccountRecord (balances as of its creation or the last
+                     // checkpoint; newer ones are in kAccountChanges)
   kTransfers,        // big-endian sequence -> TransferRecord (immutable)
   kTransferIds,      // transfer id -> big-endian sequence
-  kAccountIndex,     // account id, 0x00, first big-endian sequence of a batch -> that batch's
-                     // sequences of the account, or "" for one (engine/account_index.h)
+  kAccountIndex,     // account id, 0x00, first big-endian sequence since a checkpoint -> the
+                     // account's sequences up to the next, or "" for one (engine/account_index.h)
   kPendingOpen,      // big-endian sequence of an unresolved pending transfer -> ""
   kMerchants,        // merchant id -> Merchant
   kBuyers,           // buyer id -> Buyer
@@ -57,8 +58,11 @@ enum class Family {
   kDays,             // "c"+YYYY-MM-DD -> DayClose
   kReconciliations,  // "rc_" id -> Reconciliation; "L"/"T" + provider...: settlement index
   kListingIndex,     // "a"/"s"/"m"/"c"/"p"/"w" + ... + listing id -> "" (engine/listing_index.h)
+  kAccountChanges,   // big-endian first sequence of a batch -> the accounts it changed, with
+                     // their balances and entries, until the next checkpoint
+                     // (engine/account_index.h)
 };
-inline constexpr int kFamilyCount = 25;
+inline constexpr int kFamilyCount = 26;
 
 struct StoreOptions {
   // Directory of the RocksDB database; created if missing.

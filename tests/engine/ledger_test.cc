@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine/query.h"
+#include "engine/verify.h"
 #include "storage/keys.h"
 #include "tests/engine/engine_fixture.h"
 
@@ -412,11 +413,47 @@ class LedgerBatchTest : public ::testing::Test {
     batch_.Clear();
   }
 
+  // What a reader sees of alice's balance (her record, or her newest logged change).
   std::int64_t Received() {
-    auto stored = store_->Get(storage::Family::kAccounts, "alice");
-    v1::AccountRecord account;
-    EXPECT_TRUE(stored.ok() && stored.value() && account.ParseFromString(*stored.value()));
-    return account.credits_posted();
+    auto alice = Query(store_->View()).GetAccount("alice");
+    EXPECT_TRUE(alice.ok()) << alice.status().ToString();
+    return alice.ok() ? alice.value().credits_posted() : -1;
+  }
+
+  // The keys (and values) of `family` that start with `prefix`.
+  std::vector<std::pair<std::string, std::string>> Stored(storage::Family family,
+                                                          const std::string& prefix = "") {
+    std::vector<std::pair<std::string, std::string>> found;
+    EXPECT_TRUE(store_
+                    ->Scan(family, prefix, false, std::nullopt,
+                           [&](std::string_view key, std::string_view value) {
+                             found.emplace_back(key, value);
+                             return true;
+                           })
+                    .ok());
+    return found;
+  }
+
+  // The ids of `account`'s transfers, newest first, read `page` at a time.
+  std::vector<std::string> History(const std::string& account, std::size_t page) {
+    Query query(store_->View());
+    std::vector<std::string> seen;
+    std::string token;
+    for (int pages = 0; pages < 20; ++pages) {  // a loop would repeat pages
+      auto listed = query.ListAccountTransfers(account, page, token);
+      EXPECT_TRUE(listed.ok()) << listed.status().ToString();
+      if (!listed.ok()) break;
+      for (const auto& transfer : listed.value().transfers()) seen.push_back(transfer.id());
+      token = listed.value().next_page_token();
+      if (token.empty()) break;
+    }
+    return seen;
+  }
+
+  void Checkpoint() {
+    ledger_->Checkpoint(&batch_);
+    ASSERT_TRUE(store_->Commit(batch_).ok());
+    batch_.Clear();
   }
 
   testing::TempDir dir_;
@@ -454,10 +491,12 @@ TEST_F(LedgerBatchTest, TransferIdsReadAheadAnswerAsReadingEachWould) {
   EXPECT_TRUE(ledger_->CheckInvariants().ok());
 }
 
-// A batch keeps one account index key per account, listing the batch's entries of that
-// account; histories and statements read them as one key per entry was read, and a page may
-// end and resume inside a batch.
-TEST_F(LedgerBatchTest, AccountIndexKeepsOneKeyPerAccountPerBatch) {
+// Between checkpoints each batch writes one change log, not each account's record and index
+// key; histories, balances and statements read the logs first, then the index, and a page
+// may end and resume inside a batch. A checkpoint writes one index key per account, listing
+// its entries since the one before, and deletes the logs; readers see the same.
+TEST_F(LedgerBatchTest, BatchesAreLoggedUntilACheckpointWritesTheIndex) {
+  const std::vector<std::pair<std::string, std::string>> no_keys;
   for (const char* id : {"t1", "t2", "t3", "t4", "t5"}) ASSERT_TRUE(Move(id, 10).status.ok());
   CommitBatch();
   ASSERT_TRUE(Move("t6", 10).status.ok());
@@ -465,82 +504,187 @@ TEST_F(LedgerBatchTest, AccountIndexKeepsOneKeyPerAccountPerBatch) {
   ASSERT_TRUE(Move("t7", 10).status.ok());
   ASSERT_TRUE(Move("t8", 10).status.ok());
   CommitBatch();
+  auto logs = Stored(storage::Family::kAccountChanges);
+  ASSERT_EQ(logs.size(), 3u);  // t1..t5, t6, t7..t8: sequences 1..5, 6, 7..8
+  EXPECT_EQ(logs[0].first, storage::EncodeSequence(1));
+  EXPECT_EQ(logs[2].first, storage::EncodeSequence(7));
+  EXPECT_EQ(Stored(storage::Family::kAccountIndex), no_keys);
 
-  std::vector<std::pair<std::string, std::string>> keys;
-  ASSERT_TRUE(store_
-                  ->Scan(storage::Family::kAccountIndex, storage::IndexPrefix("alice"), false,
-                         std::nullopt,
-                         [&](std::string_view key, std::string_view value) {
-                           keys.emplace_back(key, value);
-                           return true;
-                         })
-                  .ok());
-  ASSERT_EQ(keys.size(), 3u);  // t1..t5, t6, t7..t8: sequences 1..5, 6, 7..8
-  EXPECT_EQ(keys[0].first, storage::IndexKey("alice", 1));
-  std::string one_to_five;
-  for (std::uint64_t s = 1; s <= 5; ++s) one_to_five += storage::EncodeSequence(s);
-  EXPECT_EQ(keys[0].second, one_to_five);
-  EXPECT_EQ(keys[1].first, storage::IndexKey("alice", 6));
-  EXPECT_EQ(keys[1].second, "");  // a lone entry: the form every entry had before grouping
-  EXPECT_EQ(keys[2].first, storage::IndexKey("alice", 7));
-
-  for (const char* account : {"alice", "cash"}) {
-    Query query(store_->View());
-    std::vector<std::string> seen;
-    std::string token;
-    for (int pages = 0; pages < 5; ++pages) {  // 3 pages expected; a loop would repeat them
-      auto page = query.ListAccountTransfers(account, 3, token);
-      ASSERT_TRUE(page.ok()) << page.status().ToString();
-      for (const auto& transfer : page.value().transfers()) seen.push_back(transfer.id());
-      token = page.value().next_page_token();
-      if (token.empty()) break;
+  const std::vector<std::string> newest_first = {"t8", "t7", "t6", "t5", "t4", "t3", "t2", "t1"};
+  auto check_reads = [&](const char* when) {
+    for (const char* account : {"alice", "cash"}) {
+      EXPECT_EQ(History(account, 3), newest_first) << account << " " << when;
     }
-    EXPECT_EQ(seen, (std::vector<std::string>{"t8", "t7", "t6", "t5", "t4", "t3", "t2", "t1"}))
-        << account;
-  }
+    EXPECT_EQ(Received(), 80) << when;
+    auto cash = Query(store_->View()).GetAccount("cash");
+    ASSERT_TRUE(cash.ok());
+    EXPECT_EQ(cash.value().debits_posted(), 80) << when;
+    auto listed = Query(store_->View()).ListAccounts(1, "");
+    ASSERT_TRUE(listed.ok());
+    ASSERT_EQ(listed.value().accounts_size(), 1);  // alice, the first id
+    EXPECT_EQ(listed.value().accounts(0).credits_posted(), 80) << when;
+    // Today's statement: every entry, oldest first, with the running balance.
+    auto day = StatementPeriodOf("", "", now_ns_, kDefaultUtcOffsetMinutes);
+    ASSERT_TRUE(day.ok());
+    auto statement = Query(store_->View()).GetStatement("alice", day.value(), 0, "");
+    ASSERT_TRUE(statement.ok()) << statement.status().ToString();
+    ASSERT_EQ(statement.value().lines_size(), 8);
+    for (int i = 0; i < 8; ++i) {
+      EXPECT_EQ(statement.value().lines(i).transfer_id(), "t" + std::to_string(i + 1));
+      EXPECT_EQ(statement.value().lines(i).balance(), 10 * (i + 1));
+    }
+    EXPECT_EQ(statement.value().closing(), 80);
+    auto verified = VerifyLedger(store_->View());
+    ASSERT_TRUE(verified.ok());
+    EXPECT_TRUE(verified.value().ok()) << verified.value().problem() << " " << when;
+  };
+  check_reads("logged");
+  auto stored_alice = Stored(storage::Family::kAccounts, "alice");
+  ASSERT_EQ(stored_alice.size(), 1u);
+  v1::AccountRecord as_created;
+  ASSERT_TRUE(as_created.ParseFromString(stored_alice[0].second));
+  EXPECT_EQ(as_created.credits_posted(), 0);  // the record is as created until a checkpoint
 
-  // Today's statement: every entry, oldest first, with the running balance.
-  auto day = StatementPeriodOf("", "", now_ns_, kDefaultUtcOffsetMinutes);
-  ASSERT_TRUE(day.ok());
-  auto statement = Query(store_->View()).GetStatement("alice", day.value(), 0, "");
-  ASSERT_TRUE(statement.ok()) << statement.status().ToString();
-  ASSERT_EQ(statement.value().lines_size(), 8);
-  for (int i = 0; i < 8; ++i) {
-    EXPECT_EQ(statement.value().lines(i).transfer_id(), "t" + std::to_string(i + 1));
-    EXPECT_EQ(statement.value().lines(i).balance(), 10 * (i + 1));
-  }
-  EXPECT_EQ(statement.value().closing(), 80);
+  storage::ReadView before = store_->View();
+  Checkpoint();
+  EXPECT_EQ(Stored(storage::Family::kAccountChanges), no_keys);
+  auto keys = Stored(storage::Family::kAccountIndex, storage::IndexPrefix("alice"));
+  ASSERT_EQ(keys.size(), 1u);
+  EXPECT_EQ(keys[0].first, storage::IndexKey("alice", 1));
+  std::string one_to_eight;
+  for (std::uint64_t s = 1; s <= 8; ++s) one_to_eight += storage::EncodeSequence(s);
+  EXPECT_EQ(keys[0].second, one_to_eight);
+  auto from = store_->Get(storage::Family::kMeta, kChangesFromKey);
+  ASSERT_TRUE(from.ok() && from.value());
+  EXPECT_EQ(*from.value(), storage::EncodeSequence(9));  // where readers seek the next logs
+  check_reads("checkpointed");
+  EXPECT_EQ(Query(std::move(before)).GetAccount("alice").value().credits_posted(), 80)
+      << "a view from before the checkpoint still reads the logs it saw";
+
+  // A lone entry since the last checkpoint: the empty value every entry had before grouping.
+  ASSERT_TRUE(Move("t9", 10).status.ok());
+  CommitBatch();
+  Checkpoint();
+  keys = Stored(storage::Family::kAccountIndex, storage::IndexPrefix("alice"));
+  ASSERT_EQ(keys.size(), 2u);
+  EXPECT_EQ(keys[1].first, storage::IndexKey("alice", 9));
+  EXPECT_EQ(keys[1].second, "");
+  EXPECT_EQ(History("alice", 4).front(), "t9");
 
   // An entry whose list does not start at its key's sequence is refused, not misread.
   storage::Batch bad;
-  bad.Put(storage::Family::kAccountIndex, storage::IndexKey("alice", 9),
-          storage::EncodeSequence(8) + storage::EncodeSequence(9));
+  bad.Put(storage::Family::kAccountIndex, storage::IndexKey("alice", 10),
+          storage::EncodeSequence(9) + storage::EncodeSequence(10));
   ASSERT_TRUE(store_->Commit(bad).ok());
   EXPECT_EQ(Query(store_->View()).ListAccountTransfers("alice", 3, "").status().code(),
             Code::kInternal);
 }
 
-// A directory of the first layout opens and is marked with the current one, so an older
+// The window is checkpointed by itself once kCheckpointBatches batches were logged, and a
+// ledger opened over logs takes them back: its balances, and the entries its next checkpoint
+// indexes.
+TEST_F(LedgerBatchTest, AFullWindowIsCheckpointedAndAReopenedLedgerTakesItsLogsBack) {
+  for (std::size_t i = 1; i < kCheckpointBatches; ++i) {
+    ASSERT_TRUE(Move("w" + std::to_string(i), 1).status.ok());
+    CommitBatch();
+  }
+  EXPECT_EQ(Stored(storage::Family::kAccountChanges).size(), kCheckpointBatches - 1);
+  ASSERT_TRUE(Move("full", 1).status.ok());
+  CommitBatch();
+  EXPECT_TRUE(Stored(storage::Family::kAccountChanges).empty());
+  EXPECT_EQ(Stored(storage::Family::kAccountIndex, storage::IndexPrefix("alice")).size(), 1u);
+  EXPECT_EQ(Received(), std::int64_t(kCheckpointBatches));
+
+  ASSERT_TRUE(Move("r1", 100).status.ok());
+  CommitBatch();
+  ASSERT_TRUE(Move("r2", 1000).status.ok());
+  CommitBatch();
+  ledger_ = std::make_unique<Ledger>(store_.get());  // as after a crash: no checkpoint
+  ASSERT_TRUE(ledger_->Load().ok());
+  const std::int64_t moved = std::int64_t(kCheckpointBatches) + 1100;
+  EXPECT_EQ(ledger_->FindAccount("alice")->credits_posted(), moved);
+  EXPECT_EQ(ledger_->FindAccount("cash")->debits_posted(), moved);
+  ASSERT_TRUE(Move("r3", 10000).status.ok());
+  CommitBatch();
+  Checkpoint();
+  auto keys = Stored(storage::Family::kAccountIndex, storage::IndexPrefix("alice"));
+  ASSERT_EQ(keys.size(), 2u);
+  const std::uint64_t first = kCheckpointBatches + 1;
+  EXPECT_EQ(keys[1].first, storage::IndexKey("alice", first));
+  EXPECT_EQ(keys[1].second, storage::EncodeSequence(first) + storage::EncodeSequence(first + 1) +
+                                storage::EncodeSequence(first + 2));
+  EXPECT_EQ(Received(), std::int64_t(kCheckpointBatches) + 11100);
+  auto history = History("alice", 50);
+  ASSERT_EQ(history.size(), kCheckpointBatches + 3);
+  EXPECT_EQ(history[0], "r3");
+  EXPECT_EQ(history[3], "full");
+  EXPECT_EQ(history.back(), "w1");
+}
+
+// A change log that does not read is refused where it is read: at load, by a reader, and by
+// verify; an edited balance in one is named by verify.
+TEST_F(LedgerBatchTest, AnEditedOrBrokenChangeLogIsNamedNotMisread) {
+  ASSERT_TRUE(Move("t1", 10).status.ok());
+  CommitBatch();
+  auto logs = Stored(storage::Family::kAccountChanges);
+  ASSERT_EQ(logs.size(), 1u);
+  const auto& [key, value] = logs[0];
+
+  std::string edited = value;  // alice's credits_posted is the 8 bytes 24 after her id
+  std::size_t credits_posted = edited.find("alice") + 5 + 24;
+  ASSERT_EQ(edited[credits_posted + 7], 10);
+  edited[credits_posted + 7] = 11;
+  storage::Batch batch;
+  batch.Put(storage::Family::kAccountChanges, key, edited);
+  ASSERT_TRUE(store_->Commit(batch).ok());
+  EXPECT_EQ(Received(), 11);  // read as stored
+  auto verified = VerifyLedger(store_->View());
+  ASSERT_TRUE(verified.ok());
+  EXPECT_FALSE(verified.value().ok());
+  EXPECT_EQ(verified.value().account_id(), "alice") << verified.value().problem();
+  Ledger reopened(store_.get());
+  EXPECT_EQ(reopened.Load().message(), "ledger does not balance");
+
+  for (const std::string& broken : {std::string("\x00\x00"), value.substr(0, value.size() - 3),
+                                    std::string("\x00\x00\x00\x09") + value.substr(4)}) {
+    storage::Batch b;
+    b.Put(storage::Family::kAccountChanges, key, broken);
+    ASSERT_TRUE(store_->Commit(b).ok());
+    EXPECT_EQ(Query(store_->View()).GetAccount("alice").status().code(), Code::kInternal);
+    EXPECT_EQ(Query(store_->View()).ListAccountTransfers("alice", 3, "").status().code(),
+              Code::kInternal);
+    auto result = VerifyLedger(store_->View());
+    ASSERT_TRUE(result.ok()) << result.status().ToString();
+    EXPECT_FALSE(result.value().ok());
+    EXPECT_EQ(result.value().problem(), "an account change log is malformed");
+    Ledger refused(store_.get());
+    EXPECT_EQ(refused.Load().code(), Code::kInternal);
+  }
+}
+
+// A directory of an older layout opens and is marked with the current one, so an older
 // market4 refuses it rather than misreading newer entries; a newer or unreadable one is
 // refused and left as it is.
-TEST_F(LedgerBatchTest, SchemaVersionOneIsUpgradedAndUnknownOnesAreRefused) {
+TEST_F(LedgerBatchTest, OlderSchemaVersionsAreUpgradedAndUnknownOnesAreRefused) {
   auto stored_version = [&] {
     auto value = store_->Get(storage::Family::kMeta, "schema_version");
     EXPECT_TRUE(value.ok() && value.value());
     return value.value().value_or("");
   };
   EXPECT_EQ(stored_version(), storage::EncodeSequence(kSchemaVersion));
-  ASSERT_EQ(kSchemaVersion, 2u);
+  ASSERT_EQ(kSchemaVersion, 3u);
 
-  storage::Batch older;
-  older.Put(storage::Family::kMeta, "schema_version", storage::EncodeSequence(1));
-  ASSERT_TRUE(store_->Commit(older).ok());
-  Ledger upgraded(store_.get());
-  ASSERT_TRUE(upgraded.Load().ok());
-  EXPECT_EQ(stored_version(), storage::EncodeSequence(2));
+  for (std::uint64_t version : {1, 2}) {
+    storage::Batch older;
+    older.Put(storage::Family::kMeta, "schema_version", storage::EncodeSequence(version));
+    ASSERT_TRUE(store_->Commit(older).ok());
+    Ledger upgraded(store_.get());
+    ASSERT_TRUE(upgraded.Load().ok());
+    EXPECT_EQ(stored_version(), storage::EncodeSequence(3));
+  }
 
   for (const std::string& unknown :
-       {storage::EncodeSequence(3), storage::EncodeSequence(0), std::string("\x01\x02")}) {
+       {storage::EncodeSequence(4), storage::EncodeSequence(0), std::string("\x01\x02")}) {
     storage::Batch batch;
     batch.Put(storage::Family::kMeta, "schema_version", unknown);
     ASSERT_TRUE(store_->Commit(batch).ok());
