@@ -16,9 +16,10 @@ constexpr std::size_t kCountBytes = 4;
 constexpr std::size_t kIdLengthBytes = 2;
 constexpr std::size_t kBalanceBytes = 4 * 8;
 
-void AppendBigEndian(std::uint64_t value, std::size_t bytes, std::string* out) {
+// Writes `value` as `bytes` big-endian bytes at `*at`, and moves past them.
+void PutBigEndian(std::uint64_t value, std::size_t bytes, char** at) {
   for (std::size_t i = bytes; i > 0; --i) {
-    out->push_back(static_cast<char>((value >> (8 * (i - 1))) & 0xff));
+    *(*at)++ = static_cast<char>((value >> (8 * (i - 1))) & 0xff);
   }
 }
 
@@ -30,18 +31,49 @@ std::uint64_t ReadBigEndian(std::string_view bytes) {
 
 Status Malformed() { return Status(Code::kInternal, "an account change log is malformed"); }
 
+// One account's entries in a batch: sequences[first, end) of the batch's.
+struct Group {
+  std::string_view id;  // the record's own, so that sorting reads no record
+  const v1::AccountRecord* account;
+  std::size_t first, end;
+  [[nodiscard]] std::size_t PartBytes() const {
+    return kIdLengthBytes + id.size() + kBalanceBytes + kCountBytes +
+           kSequenceBytes * (end - first);
+  }
+};
+
 // The part of one account: what ChangeLog reads.
-void AppendChange(const v1::AccountRecord& account, std::uint64_t first, std::uint64_t end,
-                  const std::vector<std::uint64_t>& sequences, std::string* out) {
-  M4_ASSERT(account.id().size() < (std::size_t{1} << (8 * kIdLengthBytes)), "a long account id");
-  AppendBigEndian(account.id().size(), kIdLengthBytes, out);
-  out->append(account.id());
+void PutChange(const Group& group, const std::vector<std::uint64_t>& sequences, char** at) {
+  M4_ASSERT(group.id.size() < (std::size_t{1} << (8 * kIdLengthBytes)), "a long account id");
+  PutBigEndian(group.id.size(), kIdLengthBytes, at);
+  std::copy(group.id.begin(), group.id.end(), *at);
+  *at += group.id.size();
+  const v1::AccountRecord& account = *group.account;
   for (std::int64_t balance : {account.debits_pending(), account.debits_posted(),
                                account.credits_pending(), account.credits_posted()}) {
-    AppendBigEndian(static_cast<std::uint64_t>(balance), 8, out);
+    PutBigEndian(static_cast<std::uint64_t>(balance), 8, at);
   }
-  AppendBigEndian(end - first, kCountBytes, out);
-  for (std::uint64_t i = first; i < end; ++i) AppendBigEndian(sequences[i], kSequenceBytes, out);
+  PutBigEndian(group.end - group.first, kCountBytes, at);
+  for (std::size_t i = group.first; i < group.end; ++i) {
+    PutBigEndian(sequences[i], kSequenceBytes, at);
+  }
+}
+
+// The batch's groups, ordered by id, as one change log.
+std::string EncodeLog(const std::vector<Group>& groups,
+                      const std::vector<std::uint64_t>& sequences) {
+  std::size_t size = kCountBytes * (1 + groups.size());
+  for (const Group& group : groups) size += group.PartBytes();
+  M4_ASSERT(size <= std::numeric_limits<std::uint32_t>::max(), "a change log of 4 GiB");
+  std::string value(size, '\0');
+  char* offsets = value.data();
+  char* at = value.data() + kCountBytes * (1 + groups.size());
+  PutBigEndian(groups.size(), kCountBytes, &offsets);
+  for (const Group& group : groups) {
+    PutBigEndian(static_cast<std::size_t>(at - value.data()), kCountBytes, &offsets);
+    PutChange(group, sequences, &at);
+  }
+  return value;
 }
 
 }  // namespace
@@ -121,34 +153,19 @@ void AccountWindow::Log(storage::Batch* batch) {
     if (a.account != b.account) return std::less<>()(a.account, b.account);
     return a.sequence < b.sequence;
   });
-  struct Group {
-    const v1::AccountRecord* account;
-    std::size_t first, end;
-  };
   std::vector<Group> groups;
   std::vector<std::uint64_t> sequences;
   sequences.reserve(static_cast<std::size_t>(entries_.end() - begin));
   for (auto it = begin; it != entries_.end(); ++it) {
     if (groups.empty() || groups.back().account != it->account) {
-      groups.push_back({it->account, sequences.size(), sequences.size()});
+      groups.push_back({it->account->id(), it->account, sequences.size(), sequences.size()});
     }
     sequences.push_back(it->sequence);
     groups.back().end = sequences.size();
   }
   std::sort(groups.begin(), groups.end(),
-            [](const Group& a, const Group& b) { return a.account->id() < b.account->id(); });
-  const std::size_t header = kCountBytes * (1 + groups.size());
-  std::string offsets, parts;
-  AppendBigEndian(groups.size(), kCountBytes, &offsets);
-  for (const Group& group : groups) {
-    AppendBigEndian(header + parts.size(), kCountBytes, &offsets);
-    AppendChange(*group.account, group.first, group.end, sequences, &parts);
-  }
-  M4_ASSERT(header + parts.size() <= std::numeric_limits<std::uint32_t>::max(),
-            "a change log of 4 GiB");
-  std::string value = std::move(offsets);
-  value.append(parts);
-  batch->Put(storage::Family::kAccountChanges, key, value);
+            [](const Group& a, const Group& b) { return a.id < b.id; });
+  batch->Put(storage::Family::kAccountChanges, key, EncodeLog(groups, sequences));
   logs_.push_back(std::move(key));
   batch_begin_ = entries_.size();
 }
