@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "common/assert.h"
+#include "engine/records.h"
 #include "storage/keys.h"
 
 namespace market4::engine {
@@ -34,7 +35,7 @@ Status Malformed() { return Status(Code::kInternal, "an account change log is ma
 // One account's entries in a batch: sequences[first, end) of the batch's.
 struct Group {
   std::string_view id;  // the record's own, so that sorting reads no record
-  const v1::AccountRecord* account;
+  v1::AccountRecord* account;
   std::size_t first, end;
   [[nodiscard]] std::size_t PartBytes() const {
     return kIdLengthBytes + id.size() + kBalanceBytes + kCountBytes +
@@ -128,6 +129,10 @@ Result<std::optional<ChangeLog::Change>> ChangeLog::Find(std::string_view accoun
   return std::optional<Change>();
 }
 
+std::uint64_t ChangeLog::Change::last_sequence() const {
+  return ReadBigEndian(sequences.substr(sequences.size() - kSequenceBytes));
+}
+
 void SetBalances(const ChangeLog::Change& change, v1::AccountRecord* account) {
   account->set_debits_pending(change.debits_pending);
   account->set_debits_posted(change.debits_posted);
@@ -135,66 +140,120 @@ void SetBalances(const ChangeLog::Change& change, v1::AccountRecord* account) {
   account->set_credits_posted(change.credits_posted);
 }
 
-void AccountWindow::EndBatch(storage::Batch* batch) {
-  if (batch_empty()) return;
-  if (logs_.size() + 1 >= kCheckpointBatches || entries_.size() >= kCheckpointEntries) {
-    Checkpoint(batch);
-  } else {
-    Log(batch);
+void AccountWindow::EndBatch(storage::Batch* batch, std::uint64_t last_sequence) {
+  if (!batch_.empty()) Log(batch);
+  const std::uint64_t first_live = first_log_;
+  // Bounded reads: the accounts first logged in the oldest log are written out.
+  while (logs_.size() > kMostLogs) {
+    while (!queue_.empty() && pending_.at(queue_.front()).first_log == first_log_) {
+      WriteOut(queue_.front(), batch, last_sequence);
+    }
+    DropOldestLog(batch);
+  }
+  // Logs older than every pending account's first are needed by no reader.
+  while (!logs_.empty() && (queue_.empty() || pending_.at(queue_.front()).first_log > first_log_)) {
+    DropOldestLog(batch);
+  }
+  if (first_log_ != first_live) {
+    batch->Put(storage::Family::kMeta, kChangesFromKey,
+               logs_.empty() ? storage::EncodeSequence(last_sequence + 1) : logs_.front());
+  }
+}
+
+void AccountWindow::WriteAll(storage::Batch* batch, std::uint64_t last_sequence) {
+  M4_ASSERT(batch_.empty(), "the change window written out inside a batch");
+  while (!queue_.empty()) WriteOut(queue_.front(), batch, last_sequence);
+  const bool any = !logs_.empty();
+  while (!logs_.empty()) DropOldestLog(batch);
+  if (any) {
+    batch->Put(storage::Family::kMeta, kChangesFromKey, storage::EncodeSequence(last_sequence + 1));
   }
 }
 
 // One part per account the batch changed, in id order. Grouped by where each record lives
 // first (cheap to compare), then the groups sorted by id.
 void AccountWindow::Log(storage::Batch* batch) {
-  auto begin = entries_.begin() + static_cast<std::ptrdiff_t>(batch_begin_);
-  std::string key = storage::EncodeSequence(begin->sequence);
-  std::sort(begin, entries_.end(), [](const Entry& a, const Entry& b) {
+  std::string key = storage::EncodeSequence(batch_.front().sequence);
+  std::sort(batch_.begin(), batch_.end(), [](const Entry& a, const Entry& b) {
     if (a.account != b.account) return std::less<>()(a.account, b.account);
     return a.sequence < b.sequence;
   });
   std::vector<Group> groups;
   std::vector<std::uint64_t> sequences;
-  sequences.reserve(static_cast<std::size_t>(entries_.end() - begin));
-  for (auto it = begin; it != entries_.end(); ++it) {
-    if (groups.empty() || groups.back().account != it->account) {
-      groups.push_back({it->account->id(), it->account, sequences.size(), sequences.size()});
+  sequences.reserve(batch_.size());
+  for (const Entry& entry : batch_) {
+    if (groups.empty() || groups.back().account != entry.account) {
+      groups.push_back({entry.account->id(), entry.account, sequences.size(), sequences.size()});
     }
-    sequences.push_back(it->sequence);
+    sequences.push_back(entry.sequence);
     groups.back().end = sequences.size();
+  }
+  for (const Group& group : groups) {
+    auto [it, added] = pending_.try_emplace(group.account);
+    if (added) {
+      it->second.first_log = next_log();
+      queue_.push_back(group.account);
+    }
+    it->second.sequences.insert(it->second.sequences.end(), sequences.begin() + group.first,
+                                sequences.begin() + group.end);
   }
   std::sort(groups.begin(), groups.end(),
             [](const Group& a, const Group& b) { return a.id < b.id; });
   batch->Put(storage::Family::kAccountChanges, key, EncodeLog(groups, sequences));
   logs_.push_back(std::move(key));
-  batch_begin_ = entries_.size();
+  batch_.clear();
 }
 
-// Sorted by account (by where its record lives: any order groups them, and Store::Commit
-// writes the keys in key order whatever order they are put in) and, within one, by sequence.
-void AccountWindow::Checkpoint(storage::Batch* batch) {
-  std::sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) {
-    if (a.account != b.account) return std::less<>()(a.account, b.account);
-    return a.sequence < b.sequence;
-  });
-  std::string key, value;
-  for (std::size_t first = 0, end = 0; first < entries_.size(); first = end) {
-    const v1::AccountRecord* account = entries_[first].account;
-    value.clear();
-    for (end = first; end < entries_.size() && entries_[end].account == account; ++end) {
-      value.append(storage::EncodeSequence(entries_[end].sequence));
-    }
-    key = storage::IndexPrefix(account->id());
-    key.append(value, 0, kSequenceBytes);
-    batch->Put(storage::Family::kAccountIndex, key,
-               value.size() == kSequenceBytes ? std::string_view() : std::string_view(value));
-    batch->Put(storage::Family::kAccounts, account->id(), account->SerializeAsString());
+// The record as it stands, taking in every entry up to `last_sequence`, and one index key
+// for its entries since it was last written. The front of the queue only.
+void AccountWindow::WriteOut(v1::AccountRecord* account, storage::Batch* batch,
+                             std::uint64_t last_sequence) {
+  M4_ASSERT(!queue_.empty() && queue_.front() == account, "written out of turn");
+  auto it = pending_.find(account);
+  std::string value;
+  for (std::uint64_t sequence : it->second.sequences) {
+    value.append(storage::EncodeSequence(sequence));
   }
-  for (const std::string& log : logs_) batch->Delete(storage::Family::kAccountChanges, log);
-  batch->Put(storage::Family::kMeta, kChangesFromKey, storage::EncodeSequence(last_sequence_ + 1));
-  entries_.clear();
-  logs_.clear();
-  batch_begin_ = 0;
+  std::string key = storage::IndexPrefix(account->id());
+  key.append(value, 0, kSequenceBytes);
+  batch->Put(storage::Family::kAccountIndex, key,
+             value.size() == kSequenceBytes ? std::string_view() : std::string_view(value));
+  account->set_checkpoint_sequence(last_sequence);
+  batch->Put(storage::Family::kAccounts, account->id(), account->SerializeAsString());
+  pending_.erase(it);
+  queue_.pop_front();
+}
+
+void AccountWindow::DropOldestLog(storage::Batch* batch) {
+  batch->Delete(storage::Family::kAccountChanges, logs_.front());
+  logs_.pop_front();
+  ++first_log_;
+}
+
+Status AccountWindow::Restore(std::string_view key, const ChangeLog& log,
+                              const std::function<v1::AccountRecord*(std::string_view id)>& find) {
+  for (std::size_t i = 0; i < log.size(); ++i) {
+    auto change = log.At(i);
+    if (!change.ok()) return change.status();
+    v1::AccountRecord* account = find(change.value().account_id);
+    if (!account) {
+      return Status(Code::kInternal, "a change log names an account that does not exist")
+          .WithDetail("account_id", std::string(change.value().account_id));
+    }
+    if (change.value().last_sequence() <= account->checkpoint_sequence()) continue;
+    SetBalances(change.value(), account);
+    auto [it, added] = pending_.try_emplace(account);
+    if (added) {
+      it->second.first_log = next_log();
+      queue_.push_back(account);
+    }
+    std::string_view sequences = change.value().sequences;
+    for (std::size_t at = 0; at < sequences.size(); at += kSequenceBytes) {
+      it->second.sequences.push_back(ReadBigEndian(sequences.substr(at, kSequenceBytes)));
+    }
+  }
+  logs_.emplace_back(key);
+  return Status::Ok();
 }
 
 // Oldest first, each log's change overwriting the one before.
@@ -208,7 +267,9 @@ Status ApplyNewestChanges(const storage::ReadView& view,
         problem = change.status();
         return false;
       }
-      if (change.value()) SetBalances(*change.value(), account);
+      if (change.value() && change.value()->last_sequence() > account->checkpoint_sequence()) {
+        SetBalances(*change.value(), account);
+      }
     }
     return true;
   });
@@ -235,13 +296,19 @@ Status ScanLoggedEntries(const storage::ReadView& view, std::string_view account
                          std::string_view at_most,
                          const std::function<bool(std::string_view sequence_key)>& visit,
                          bool* stopped) {
+  auto record = ReadRecord<v1::AccountRecord>(view, storage::Family::kAccounts, account_id);
+  if (!record.ok()) return record.status();
+  const std::uint64_t written = record.value() ? record.value()->checkpoint_sequence() : 0;
   std::vector<std::string> runs;
   Status problem;
   Status s = ScanChangeLogs(view, [&](std::string_view, const ChangeLog& log) {
     auto change = log.Find(account_id);
     if (!change.ok()) problem = change.status();
     if (!change.ok()) return false;
-    if (change.value()) runs.emplace_back(change.value()->sequences);
+    // A batch's sequences of an account are all past the record's, or none is.
+    if (change.value() && change.value()->last_sequence() > written) {
+      runs.emplace_back(change.value()->sequences);
+    }
     return true;
   });
   if (!s.ok() || !problem.ok()) return s.ok() ? problem : s;

@@ -1,32 +1,37 @@
 // What the ledger stores per account besides its record: which entries touched it, and its
-// balances since the last checkpoint (decision 77, docs/storage.md).
+// balances since it was last written (decision 77, docs/storage.md).
 //
 // The account index (family kAccountIndex): for each account, the sequences of the ledger
 // entries that debit or credit it, so an account's history is read without a scan of the
-// ledger. One key per account per checkpoint: the account id, 0x00, and the first such
-// sequence since the checkpoint before (big-endian, storage::IndexKey). The value lists
-// every such sequence, 8 big-endian bytes each, ascending (the first is the key's); it is
-// empty when there was only the one, which is also how every entry was written before
-// entries were grouped, so older ledgers read unchanged.
+// ledger. One key per account each time the account is written out: the account id, 0x00,
+// and the first such sequence since it was last written (big-endian, storage::IndexKey). The
+// value lists every such sequence, 8 big-endian bytes each, ascending (the first is the
+// key's); it is empty when there was only the one, which is also how every entry was
+// written before entries were grouped, so older ledgers read unchanged.
 //
 // The change logs (family kAccountChanges): writing each changed account's record and index
-// key in every batch cost half the writer's time with 1,000 accounts. Between checkpoints a
-// batch writes one key instead, under the big-endian first sequence of its entries: every
-// account it changed, with its balances after the batch and the batch's sequences of it.
-// A checkpoint (every kCheckpointBatches batches, sooner for a large window) writes the
-// records and index keys of every account changed since the last one and deletes the logs,
-// in one batch, with the meta key kChangesFromKey: the first sequence a log may now start
-// at, where readers seek to, so the deleted logs' tombstones are never walked. A reader takes
-// an account's record, then its newest logged change, and its history from the logs before
-// the index.
+// key in every batch cost half the writer's time with 1,000 accounts. A batch writes one key
+// instead, under the big-endian first sequence of its entries: every account it changed,
+// with its balances after the batch and the batch's sequences of it. An account changed
+// since it was last written is pending, in the order it was first logged. Once more than
+// kMostLogs logs are live, each batch writes out the accounts first logged in the oldest
+// (their records, with checkpoint_sequence set to the batch's last sequence, and their
+// index keys), and deletes every log no pending account needs; meta kChangesFromKey names
+// the oldest live log, where readers seek, so the deleted logs' tombstones are never walked.
+// So about one log's worth of accounts is written per batch, never the whole window at once.
+//
+// A reader takes an account's record, then its newest logged change past the record's
+// checkpoint_sequence; its history is the logs' sequences past checkpoint_sequence, newest
+// first, then the index's.
 #pragma once
 
-#include <algorithm>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "common/status.h"
@@ -35,10 +40,9 @@
 
 namespace market4::engine {
 
-// A window of at most this many batches (or about half as many transfers as entries) is
-// logged before a checkpoint: what a read of one account may have to look through.
-inline constexpr std::size_t kCheckpointBatches = 64;
-inline constexpr std::size_t kCheckpointEntries = std::size_t{1} << 15;
+// At most this many change logs are live after a batch: what a read of one account may
+// have to look through.
+inline constexpr std::size_t kMostLogs = 64;
 inline constexpr char kChangesFromKey[] = "account_changes_from";
 
 // One change log, read in place: its accounts are ordered by id and found by binary search.
@@ -51,7 +55,9 @@ class ChangeLog {
   struct Change {
     std::string_view account_id;
     std::int64_t debits_pending = 0, debits_posted = 0, credits_pending = 0, credits_posted = 0;
-    std::string_view sequences;  // 8 big-endian bytes each, ascending
+    std::string_view sequences;  // 8 big-endian bytes each, ascending; at least one
+    // The balances above are as of this entry, the batch's last of the account.
+    [[nodiscard]] std::uint64_t last_sequence() const;
   };
   // Checks the header; each part is checked when it is read.
   static Result<ChangeLog> Parse(std::string_view value);
@@ -68,38 +74,46 @@ class ChangeLog {
 // Copies a change's balances into `account`.
 void SetBalances(const ChangeLog::Change& change, v1::AccountRecord* account);
 
-// The accounts changed since the last checkpoint, with their entries. Writer thread.
+// The pending accounts, their entries, and the live logs. Writer thread.
 class AccountWindow {
  public:
-  // Notes that entry `sequence` debits or credits `account`, a record of the ledger's that
-  // stays put until the window is written. Sequences arrive ascending.
-  void Add(const v1::AccountRecord* account, std::uint64_t sequence) {
-    entries_.push_back({account, sequence});
-    last_sequence_ = std::max(last_sequence_, sequence);
+  // Notes that entry `sequence` of this batch debits or credits `account`, a record of the
+  // ledger's that stays put. Sequences arrive ascending.
+  void Add(v1::AccountRecord* account, std::uint64_t sequence) {
+    batch_.push_back({account, sequence});
   }
-  [[nodiscard]] bool batch_empty() const { return entries_.size() == batch_begin_; }
-  [[nodiscard]] bool empty() const { return entries_.empty(); }
-  // Ends the batch: logs it, or checkpoints when the window is full.
-  void EndBatch(storage::Batch* batch);
-  // Puts every account of the window (its record as it stands now) and its index key,
-  // deletes the window's logs, and empties the window.
-  void Checkpoint(storage::Batch* batch);
-  // At start, for each stored log, oldest first: Add its entries, then RestoreBatch(its key).
-  void RestoreBatch(std::string_view key) {
-    batch_begin_ = entries_.size();
-    logs_.emplace_back(key);
-  }
+  [[nodiscard]] bool batch_empty() const { return batch_.empty(); }
+  [[nodiscard]] bool empty() const { return queue_.empty() && logs_.empty(); }
+  // Ends the batch, whose last entry is `last_sequence`: logs the accounts it changed, then
+  // writes out those first logged in the oldest logs while more than kMostLogs are live.
+  void EndBatch(storage::Batch* batch, std::uint64_t last_sequence);
+  // Writes out every pending account and deletes every log (a clean stop).
+  void WriteAll(storage::Batch* batch, std::uint64_t last_sequence);
+  // At start, for each stored log oldest first: takes back the changes past each account's
+  // checkpoint_sequence (balances, entries), found by id with `find`.
+  Status Restore(std::string_view key, const ChangeLog& log,
+                 const std::function<v1::AccountRecord*(std::string_view id)>& find);
 
  private:
   struct Entry {
-    const v1::AccountRecord* account;
+    v1::AccountRecord* account;
     std::uint64_t sequence;
   };
+  struct Pending {
+    std::vector<std::uint64_t> sequences;  // since the account was last written
+    std::uint64_t first_log;               // the number of the log it was first in
+  };
   void Log(storage::Batch* batch);
-  std::vector<Entry> entries_;     // two per transfer
-  std::size_t batch_begin_ = 0;    // where the current batch's entries start
-  std::vector<std::string> logs_;  // the keys of the window's logs
-  std::uint64_t last_sequence_ = 0;
+  void AddPending(v1::AccountRecord* account, std::string_view sequences);
+  void WriteOut(v1::AccountRecord* account, storage::Batch* batch, std::uint64_t last_sequence);
+  void DropOldestLog(storage::Batch* batch);
+  std::uint64_t next_log() const { return first_log_ + logs_.size(); }
+
+  std::vector<Entry> batch_;  // this batch's, two per transfer
+  std::unordered_map<const v1::AccountRecord*, Pending> pending_;
+  std::deque<v1::AccountRecord*> queue_;  // the pending accounts, by first log
+  std::deque<std::string> logs_;          // the keys of the live logs, oldest first
+  std::uint64_t first_log_ = 0;           // the number of logs_.front()
 };
 
 // Visits every change log as of `view` (a storage::ReadView, or the Store at load), oldest
@@ -123,14 +137,15 @@ Status ScanChangeLogs(const View& view, Visit visit) {
   return s.ok() ? problem : s;
 }
 
-// Sets each of `accounts` (records as stored) to its newest logged balances as of `view`.
+// Sets each of `accounts` (records as stored) to its newest logged balances past its
+// checkpoint_sequence, as of `view`.
 Status ApplyNewestChanges(const storage::ReadView& view,
                           const std::vector<v1::AccountRecord*>& accounts);
 
 // Visits the sequences of `account_id`'s entries newest first, each as the 8-byte key of its
-// entry in kTransfers, until `visit` returns false: those of the change logs, then those of
-// the index. With `start` (an IndexKey of the account), only sequences at or below start's
-// are visited.
+// entry in kTransfers, until `visit` returns false: those of the change logs past the
+// account's checkpoint_sequence, then those of the index. With `start` (an IndexKey of the
+// account), only sequences at or below start's are visited.
 Status ScanAccountEntries(const storage::ReadView& view, std::string_view account_id,
                           std::optional<std::string_view> start,
                           const std::function<bool(std::string_view sequence_key)>& visit);

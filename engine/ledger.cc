@@ -129,30 +129,16 @@ Status Ledger::LoadAccounts() {
                                         });
 }
 
-// The balances logged since the last checkpoint, oldest first, and the window they belong to,
-// so that the next checkpoint writes their accounts and index keys.
+// The balances logged since each account was last written, oldest first, and the window
+// they belong to, so that their accounts and index keys are written out in turn.
 Status Ledger::LoadChangeLogs() {
+  auto find = [this](std::string_view id) -> v1::AccountRecord* {
+    auto it = accounts_.find(std::string(id));
+    return it == accounts_.end() ? nullptr : &it->second;
+  };
   Status problem;
   Status s = ScanChangeLogs(*store_, [&](std::string_view key, const ChangeLog& log) {
-    for (std::size_t i = 0; i < log.size() && problem.ok(); ++i) {
-      auto change = log.At(i);
-      if (!change.ok()) {
-        problem = change.status();
-        break;
-      }
-      auto it = accounts_.find(std::string(change.value().account_id));
-      if (it == accounts_.end()) {
-        problem = Status(Code::kInternal, "a change log names an account that does not exist")
-                      .WithDetail("account_id", std::string(change.value().account_id));
-        break;
-      }
-      SetBalances(change.value(), &it->second);
-      std::string_view sequences = change.value().sequences;
-      for (std::size_t at = 0; at < sequences.size(); at += 8) {
-        window_.Add(&it->second, storage::DecodeSequence(sequences.substr(at, 8)).value_or(0));
-      }
-    }
-    window_.RestoreBatch(key);
+    problem = window_.Restore(key, log, find);
     return problem.ok();
   });
   return s.ok() ? problem : s;
@@ -338,14 +324,14 @@ void Ledger::FinishBatch(storage::Batch* batch) {
   }
   created_.clear();
   if (window_.batch_empty()) return;  // no entry since the last batch
-  window_.EndBatch(batch);
+  window_.EndBatch(batch, last_sequence_);
   batch->Put(Family::kMeta, kMetaLastSequence, storage::EncodeSequence(last_sequence_));
   batch->Put(Family::kMeta, kMetaChainHead, chain_head_);
 }
 
 void Ledger::Checkpoint(storage::Batch* batch) {
   M4_ASSERT(window_.batch_empty() && created_.empty(), "a checkpoint inside a batch");
-  if (!window_.empty()) window_.Checkpoint(batch);
+  window_.WriteAll(batch, last_sequence_);
 }
 
 // The entry carries its own chain hash: one key per entry instead of two.
@@ -460,7 +446,7 @@ v1::AccountRecord* Ledger::FindAccount(Txn* txn, const std::string& id) {
 // The ledger's own record of an account, which stays put while the account exists (the
 // nodes of an unordered_map do not move, and accounts are never removed); entries only name
 // accounts that exist.
-const v1::AccountRecord* Ledger::StableAccount(const std::string& id) const {
+v1::AccountRecord* Ledger::StableAccount(const std::string& id) {
   auto it = accounts_.find(id);
   M4_ASSERT(it != accounts_.end(), "a ledger entry names an account that does not exist");
   return &it->second;

@@ -74,8 +74,8 @@ class Ledger {
   // what the ledger keeps once per batch (new accounts, the change log of the accounts the
   // batch changed or a checkpoint of the window's, the last sequence, the chain head).
   void FinishBatch(storage::Batch* batch);
-  // Between batches (the engine's stop): writes every account changed since the last
-  // checkpoint and its index key, and deletes the change logs (engine/account_index.h).
+  // Between batches (the engine's stop): writes out every account changed since it was
+  // last written, with its index key, and deletes the change logs (engine/account_index.h).
   void Checkpoint(storage::Batch* batch);
   // Called once the batch holding everything applied so far is durable.
   void OnCommitted();
@@ -159,7 +159,7 @@ class Ledger {
   // Looks up a transfer written in this batch or already committed.
   Result<std::optional<v1::TransferRecord>> FindTransfer(const std::string& id) const;
   v1::AccountRecord* FindAccount(Txn* txn, const std::string& id);
-  const v1::AccountRecord* StableAccount(const std::string& id) const;
+  v1::AccountRecord* StableAccount(const std::string& id);
 
   storage::Store* store_;
   // Every account, by id. Hashed: with a million accounts an ordered map's lookups (three
@@ -172,8 +172,9 @@ class Ledger {
   std::unordered_map<std::string, v1::TransferRecord> uncommitted_;
   // PrefetchTransfers' answers for this batch: transfer id -> its sequence key, if stored.
   std::unordered_map<std::string, std::optional<std::string>> prefetched_;
-  // The accounts changed since the last checkpoint and their entries (engine/account_index.h):
-  // each batch logs those it changed in one key; a checkpoint writes their records and index.
+  // The accounts changed since they were last written, and their entries
+  // (engine/account_index.h): each batch logs those it changed in one key, and writes out
+  // those first logged in the oldest logs.
   AccountWindow window_;
   // Accounts created since the last FinishBatch, written in their batch so readers see them.
   std::vector<const v1::AccountRecord*> created_;

@@ -53,8 +53,12 @@ class Verifier {
   std::string recorded_head_;
   std::string hash_ = ChainGenesis();
   std::map<std::string, Balances> balances_;
-  // The newest balances of each account changed since the last checkpoint.
-  std::map<std::string, v1::AccountRecord, std::less<>> logged_;
+  // The newest logged balances of each account, and the entry they are as of.
+  struct Logged {
+    v1::AccountRecord balances;
+    std::uint64_t last_sequence = 0;
+  };
+  std::map<std::string, Logged, std::less<>> logged_;
   std::map<std::string, std::int64_t> pending_amounts_;
 };
 
@@ -154,7 +158,9 @@ Status Verifier::ReadChangeLogs() {
         malformed = change.status();
         return false;
       }
-      SetBalances(change.value(), &logged_[std::string(change.value().account_id)]);
+      Logged& logged = logged_[std::string(change.value().account_id)];
+      SetBalances(change.value(), &logged.balances);
+      logged.last_sequence = change.value().last_sequence();
     }
     return true;
   });
@@ -164,8 +170,8 @@ Status Verifier::ReadChangeLogs() {
   return Status::Ok();
 }
 
-// Each account's balances as a reader sees them (its record, or its newest logged change)
-// against those its entries add up to.
+// Each account's balances as a reader sees them (its record, or its newest logged change
+// past the record's checkpoint_sequence) against those its entries add up to.
 Status Verifier::CheckAccounts() {
   if (Status s = ReadChangeLogs(); !s.ok() || failed()) return s;
   std::map<std::string, Wide> sums;  // per currency, posted and pending together
@@ -175,10 +181,13 @@ Status Verifier::CheckAccounts() {
       [&](std::string_view key, const v1::AccountRecord& stored) {
         v1::AccountRecord a = stored;
         if (auto logged = logged_.find(key); logged != logged_.end()) {
-          a.set_debits_pending(logged->second.debits_pending());
-          a.set_debits_posted(logged->second.debits_posted());
-          a.set_credits_pending(logged->second.credits_pending());
-          a.set_credits_posted(logged->second.credits_posted());
+          if (logged->second.last_sequence > a.checkpoint_sequence()) {
+            const v1::AccountRecord& b = logged->second.balances;
+            a.set_debits_pending(b.debits_pending());
+            a.set_debits_posted(b.debits_posted());
+            a.set_credits_pending(b.credits_pending());
+            a.set_credits_posted(b.credits_posted());
+          }
           logged_.erase(logged);
         }
         auto it = balances_.find(std::string(key));

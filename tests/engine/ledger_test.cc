@@ -580,45 +580,114 @@ TEST_F(LedgerBatchTest, BatchesAreLoggedUntilACheckpointWritesTheIndex) {
             Code::kInternal);
 }
 
-// The window is checkpointed by itself once kCheckpointBatches batches were logged, and a
-// ledger opened over logs takes them back: its balances, and the entries its next checkpoint
-// indexes.
-TEST_F(LedgerBatchTest, AFullWindowIsCheckpointedAndAReopenedLedgerTakesItsLogsBack) {
-  for (std::size_t i = 1; i < kCheckpointBatches; ++i) {
+// Once more than kMostLogs logs are live, a batch writes out the accounts first logged in
+// the oldest, and drops every log no pending account needs. A ledger opened over logs takes
+// them back: its balances, and the entries it writes out next.
+TEST_F(LedgerBatchTest, PastkMostLogsTheOldestAreWrittenOutAndAReopenedLedgerTakesLogsBack) {
+  for (std::size_t i = 1; i <= kMostLogs; ++i) {
     ASSERT_TRUE(Move("w" + std::to_string(i), 1).status.ok());
     CommitBatch();
   }
-  EXPECT_EQ(Stored(storage::Family::kAccountChanges).size(), kCheckpointBatches - 1);
+  EXPECT_EQ(Stored(storage::Family::kAccountChanges).size(), kMostLogs);
   ASSERT_TRUE(Move("full", 1).status.ok());
   CommitBatch();
   EXPECT_TRUE(Stored(storage::Family::kAccountChanges).empty());
   EXPECT_EQ(Stored(storage::Family::kAccountIndex, storage::IndexPrefix("alice")).size(), 1u);
-  EXPECT_EQ(Received(), std::int64_t(kCheckpointBatches));
+  EXPECT_EQ(Received(), std::int64_t(kMostLogs) + 1);
 
   ASSERT_TRUE(Move("r1", 100).status.ok());
   CommitBatch();
   ASSERT_TRUE(Move("r2", 1000).status.ok());
   CommitBatch();
-  ledger_ = std::make_unique<Ledger>(store_.get());  // as after a crash: no checkpoint
+  ledger_ = std::make_unique<Ledger>(store_.get());  // as after a crash: nothing written out
   ASSERT_TRUE(ledger_->Load().ok());
-  const std::int64_t moved = std::int64_t(kCheckpointBatches) + 1100;
+  const std::int64_t moved = std::int64_t(kMostLogs) + 1101;
   EXPECT_EQ(ledger_->FindAccount("alice")->credits_posted(), moved);
   EXPECT_EQ(ledger_->FindAccount("cash")->debits_posted(), moved);
   ASSERT_TRUE(Move("r3", 10000).status.ok());
   CommitBatch();
   Checkpoint();
+  EXPECT_TRUE(Stored(storage::Family::kAccountChanges).empty());
   auto keys = Stored(storage::Family::kAccountIndex, storage::IndexPrefix("alice"));
   ASSERT_EQ(keys.size(), 2u);
-  const std::uint64_t first = kCheckpointBatches + 1;
+  const std::uint64_t first = kMostLogs + 2;
   EXPECT_EQ(keys[1].first, storage::IndexKey("alice", first));
   EXPECT_EQ(keys[1].second, storage::EncodeSequence(first) + storage::EncodeSequence(first + 1) +
                                 storage::EncodeSequence(first + 2));
-  EXPECT_EQ(Received(), std::int64_t(kCheckpointBatches) + 11100);
+  EXPECT_EQ(Received(), moved + 10000);
   auto history = History("alice", 50);
-  ASSERT_EQ(history.size(), kCheckpointBatches + 3);
+  ASSERT_EQ(history.size(), kMostLogs + 4);
   EXPECT_EQ(history[0], "r3");
   EXPECT_EQ(history[3], "full");
   EXPECT_EQ(history.back(), "w1");
+}
+
+// Accounts are written out in the order they were first logged, a log's worth per batch,
+// while others stay pending; the live logs then still hold entries of written-out accounts,
+// which readers skip by the record's checkpoint_sequence instead of counting them twice.
+TEST_F(LedgerBatchTest, WrittenOutAccountsAreNotReadTwiceFromTheLogsStillLive) {
+  v1::CreateAccountRequest bob;
+  bob.set_id("bob");
+  ASSERT_TRUE(ledger_->CreateAccount(bob, Now(), &batch_).status.ok());
+  CommitBatch();
+  auto pay = [&](const std::string& id, const char* to) {
+    v1::CreateTransfersRequest request;
+    auto* transfer = request.add_transfers();
+    transfer->set_id(id);
+    transfer->set_debit_account_id("cash");
+    transfer->set_credit_account_id(to);
+    transfer->set_amount(1);
+    transfer->set_code(1);
+    ASSERT_TRUE(ledger_->CreateTransfers(request, Now(), &batch_).status.ok());
+    CommitBatch();
+  };
+  std::vector<std::string> cash_history = {"a1"};
+  pay("a1", "alice");  // log 0: alice and cash
+  for (std::size_t i = 2; i <= kMostLogs + 1; ++i) {
+    std::string id = "b" + std::to_string(i);
+    pay(id, "bob");  // logs 1..64: cash and bob
+    cash_history.insert(cash_history.begin(), id);
+  }
+  // Past 64 logs: alice and cash, first in log 0, are written out; bob is still pending.
+  auto stored = [&](const char* id) {
+    auto value = Stored(storage::Family::kAccounts, id);
+    v1::AccountRecord record;
+    EXPECT_TRUE(value.size() == 1 && record.ParseFromString(value[0].second));
+    return record;
+  };
+  EXPECT_EQ(stored("cash").checkpoint_sequence(), kMostLogs + 1);
+  EXPECT_EQ(stored("cash").debits_posted(), std::int64_t(kMostLogs) + 1);
+  EXPECT_EQ(stored("bob").checkpoint_sequence(), 0u);
+  EXPECT_EQ(Stored(storage::Family::kAccountChanges).size(), kMostLogs);
+  EXPECT_TRUE(Stored(storage::Family::kAccountIndex, storage::IndexPrefix("bob")).empty());
+  auto check = [&](const char* when) {
+    EXPECT_EQ(History("cash", 7), cash_history) << when;
+    EXPECT_EQ(History("bob", 50).size(), kMostLogs) << when;
+    auto cash = Query(store_->View()).GetAccount("cash");
+    ASSERT_TRUE(cash.ok());
+    EXPECT_EQ(cash.value().debits_posted(), std::int64_t(cash_history.size())) << when;
+    auto verified = VerifyLedger(store_->View());
+    ASSERT_TRUE(verified.ok());
+    EXPECT_TRUE(verified.value().ok()) << verified.value().problem() << " " << when;
+  };
+  check("cash written out, its old logs live");
+  ledger_ = std::make_unique<Ledger>(store_.get());  // takes back bob's changes, not cash's
+  ASSERT_TRUE(ledger_->Load().ok());
+
+  // The next batch writes bob out (first in log 1); no pending account needs logs 2..64.
+  pay("a66", "alice");
+  cash_history.insert(cash_history.begin(), "a66");
+  EXPECT_EQ(Stored(storage::Family::kAccountChanges).size(), 1u);
+  auto from = store_->Get(storage::Family::kMeta, kChangesFromKey);
+  ASSERT_TRUE(from.ok() && from.value());
+  EXPECT_EQ(*from.value(), storage::EncodeSequence(kMostLogs + 2));
+  check("bob written out");
+  ledger_ = std::make_unique<Ledger>(store_.get());
+  ASSERT_TRUE(ledger_->Load().ok());
+  EXPECT_EQ(ledger_->FindAccount("cash")->debits_posted(), std::int64_t(cash_history.size()));
+  Checkpoint();
+  EXPECT_TRUE(Stored(storage::Family::kAccountChanges).empty());
+  check("all written out");
 }
 
 // A change log that does not read is refused where it is read: at load, by a reader, and by
