@@ -19,6 +19,7 @@
 // index keys), and deletes every log no pending account needs; meta kChangesFromKey names
 // the oldest live log, where readers seek, so the deleted logs' tombstones are never walked.
 // So about one log's worth of accounts is written per batch, never the whole window at once.
+// The engine writes out everything on a tick with nothing queued, and at a clean stop.
 //
 // A reader takes an account's record, then its newest logged change past the record's
 // checkpoint_sequence; its history is the logs' sequences past checkpoint_sequence, newest
@@ -42,7 +43,7 @@ namespace market4::engine {
 
 // At most this many change logs are live after a batch: what a read of one account may
 // have to look through.
-inline constexpr std::size_t kMostLogs = 64;
+inline constexpr std::size_t kMostLogs = 16;
 inline constexpr char kChangesFromKey[] = "account_changes_from";
 
 // One change log, read in place: its accounts are ordered by id and found by binary search.
@@ -84,6 +85,8 @@ class AccountWindow {
   }
   [[nodiscard]] bool batch_empty() const { return batch_.empty(); }
   [[nodiscard]] bool empty() const { return queue_.empty() && logs_.empty(); }
+  [[nodiscard]] std::size_t pending() const { return queue_.size(); }
+  [[nodiscard]] std::size_t live_logs() const { return logs_.size(); }
   // Ends the batch, whose last entry is `last_sequence`: logs the accounts it changed, then
   // writes out those first logged in the oldest logs while more than kMostLogs are live.
   void EndBatch(storage::Batch* batch, std::uint64_t last_sequence);
@@ -116,24 +119,24 @@ class AccountWindow {
   std::uint64_t first_log_ = 0;           // the number of logs_.front()
 };
 
-// Visits every change log as of `view` (a storage::ReadView, or the Store at load), oldest
-// first, until `visit(key, log)` returns false; a malformed log stops the scan with
-// kInternal.
+// Visits every live change log as of `view` (a storage::ReadView, or the Store at load),
+// oldest or newest first, until `visit(key, log)` returns false; a malformed log stops the
+// scan with kInternal.
 template <typename View, typename Visit>
-Status ScanChangeLogs(const View& view, Visit visit) {
+Status ScanChangeLogs(const View& view, bool newest_first, Visit visit) {
   auto from = view.Get(storage::Family::kMeta, kChangesFromKey);
   if (!from.ok()) return from.status();
-  std::optional<std::string> start = std::move(from).value();  // none before a checkpoint
+  const std::string lowest = from.value().value_or("");  // none before the first drop
   Status problem;
-  Status s = view.Scan(storage::Family::kAccountChanges, "", false, start,
-                       [&](std::string_view key, std::string_view value) {
-                         auto log = ChangeLog::Parse(value);
-                         if (!log.ok()) {
-                           problem = log.status();
-                           return false;
-                         }
-                         return visit(key, log.value());
-                       });
+  Status s = view.ScanFrom(storage::Family::kAccountChanges, lowest, newest_first,
+                           [&](std::string_view key, std::string_view value) {
+                             auto log = ChangeLog::Parse(value);
+                             if (!log.ok()) {
+                               problem = log.status();
+                               return false;
+                             }
+                             return visit(key, log.value());
+                           });
   return s.ok() ? problem : s;
 }
 

@@ -176,6 +176,9 @@ void Engine::ApplyBatch(std::deque<Item>& items, storage::Batch& batch) {
         item.command));
   }
   ledger_->FinishBatch(&batch);
+  // A tick with nothing queued: the accounts changed lately are written out, so that reads
+  // of a quiet ledger search no change log (engine/account_index.h).
+  if (items.empty()) ledger_->Checkpoint(&batch);
   if (!batch.Empty()) {
     auto started = std::chrono::steady_clock::now();
     if (Status s = store_->Commit(batch); !s.ok()) return FailStop(s, items);
@@ -200,6 +203,8 @@ void Engine::OnCommitted() {
   ledger_->OnCommitted();
   market_->OnCommitted();
   open_exceptions_.store(market_->open_exceptions, std::memory_order_relaxed);
+  unwritten_accounts_.store(ledger_->unwritten_accounts(), std::memory_order_relaxed);
+  live_change_logs_.store(ledger_->live_change_logs(), std::memory_order_relaxed);
 }
 
 // The in-memory state may now differ from what is on disk: never apply another command.

@@ -88,6 +88,14 @@ class Engine {
   [[nodiscard]] std::int64_t open_exceptions() const {
     return open_exceptions_.load(std::memory_order_relaxed);
   }
+  // Accounts changed since they were last written out, and the change logs a read of an
+  // account may search, as of the last commit (engine/account_index.h). Any thread.
+  [[nodiscard]] std::size_t unwritten_accounts() const {
+    return unwritten_accounts_.load(std::memory_order_relaxed);
+  }
+  [[nodiscard]] std::size_t live_change_logs() const {
+    return live_change_logs_.load(std::memory_order_relaxed);
+  }
   // Commands per committed batch, and how long each commit (write and fsync) took, in
   // seconds. For metrics; any thread.
   [[nodiscard]] const Histogram& batch_sizes() const { return batch_sizes_; }
@@ -120,6 +128,8 @@ class Engine {
   std::atomic<std::uint64_t> batches_committed_{0};
   std::atomic<std::uint64_t> commands_committed_{0};
   std::atomic<std::int64_t> open_exceptions_{0};
+  std::atomic<std::size_t> unwritten_accounts_{0};
+  std::atomic<std::size_t> live_change_logs_{0};
   Histogram batch_sizes_{{1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000}};
   Histogram commit_seconds_{
       {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1}};

@@ -137,7 +137,7 @@ Status Ledger::LoadChangeLogs() {
     return it == accounts_.end() ? nullptr : &it->second;
   };
   Status problem;
-  Status s = ScanChangeLogs(*store_, [&](std::string_view key, const ChangeLog& log) {
+  Status s = ScanChangeLogs(*store_, false, [&](std::string_view key, const ChangeLog& log) {
     problem = window_.Restore(key, log, find);
     return problem.ok();
   });

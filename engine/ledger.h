@@ -80,6 +80,11 @@ class Ledger {
   // Called once the batch holding everything applied so far is durable.
   void OnCommitted();
 
+  // Accounts changed since they were last written out, and the change logs readers may have
+  // to search (engine/account_index.h), as of the last FinishBatch.
+  [[nodiscard]] std::size_t unwritten_accounts() const { return window_.pending(); }
+  [[nodiscard]] std::size_t live_change_logs() const { return window_.live_logs(); }
+
   // Zero-sum per currency (posted and pending), flags respected, no negative field.
   Status CheckInvariants() const;
 

@@ -151,7 +151,7 @@ Status Verifier::CheckEntries() {
 // A malformed log is a fault of the ledger's like an edited entry, reported as such.
 Status Verifier::ReadChangeLogs() {
   Status malformed;
-  Status s = ScanChangeLogs(view_, [&](std::string_view, const ChangeLog& log) {
+  Status s = ScanChangeLogs(view_, false, [&](std::string_view, const ChangeLog& log) {
     for (std::size_t i = 0; i < log.size(); ++i) {
       auto change = log.At(i);
       if (!change.ok()) {

@@ -58,6 +58,13 @@ void EngineSeries(std::string& out, engine::Engine& engine) {
   HistogramSeries(out, "market4_engine_commit_seconds", "", engine.commit_seconds());
   Header(out, "market4_exceptions_open", "gauge", "Provider exceptions waiting for an operator.");
   Series(out, "market4_exceptions_open", "", static_cast<double>(engine.open_exceptions()));
+  Header(out, "market4_accounts_unwritten", "gauge",
+         "Accounts changed since their record was last written (their balances are in the "
+         "change logs).");
+  Series(out, "market4_accounts_unwritten", "", static_cast<double>(engine.unwritten_accounts()));
+  Header(out, "market4_change_logs_live", "gauge",
+         "Change logs a read of an account may search (at most 16).");
+  Series(out, "market4_change_logs_live", "", static_cast<double>(engine.live_change_logs()));
 }
 
 }  // namespace

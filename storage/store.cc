@@ -342,6 +342,11 @@ Status Store::Scan(Family family, std::string_view prefix, bool reverse,
   return ScanAt(nullptr, family, prefix, reverse, start, visit);
 }
 
+Status Store::ScanFrom(Family family, std::string_view lowest, bool reverse,
+                       const Visitor& visit) const {
+  return ScanFromAt(nullptr, family, lowest, reverse, visit);
+}
+
 ReadView Store::View() const { return ReadView(this, db_->GetSnapshot()); }
 
 std::uint64_t Store::EstimatedKeys(Family family) const {
@@ -370,6 +375,11 @@ Result<std::vector<std::optional<std::string>>> ReadView::GetMany(
 Status ReadView::Scan(Family family, std::string_view prefix, bool reverse,
                       std::optional<std::string_view> start, const Visitor& visit) const {
   return store_->ScanAt(snapshot_, family, prefix, reverse, start, visit);
+}
+
+Status ReadView::ScanFrom(Family family, std::string_view lowest, bool reverse,
+                          const Visitor& visit) const {
+  return store_->ScanFromAt(snapshot_, family, lowest, reverse, visit);
 }
 
 Result<std::optional<std::string>> Store::GetAt(const rocksdb::Snapshot* snapshot, Family family,
@@ -432,6 +442,29 @@ Status Store::ScanAt(const rocksdb::Snapshot* snapshot, Family family, std::stri
     it->Seek(rocksdb::Slice(prefix.data(), prefix.size()));
   }
   for (; it->Valid() && HasPrefix(it->key(), prefix); reverse ? it->Prev() : it->Next()) {
+    std::string_view key(it->key().data(), it->key().size());
+    std::string_view value(it->value().data(), it->value().size());
+    if (!visit(key, value)) break;
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "scan");
+  return Status::Ok();
+}
+
+Status Store::ScanFromAt(const rocksdb::Snapshot* snapshot, Family family, std::string_view lowest,
+                         bool reverse, const Visitor& visit) const {
+  rocksdb::ColumnFamilyHandle* handle = Handle(family);
+  if (!handle) return Status::Ok();  // a family a read-only database lacks
+  rocksdb::Slice bound(lowest.data(), lowest.size());
+  rocksdb::ReadOptions options;
+  options.snapshot = snapshot;
+  options.iterate_lower_bound = &bound;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, handle));
+  if (reverse) {
+    it->SeekToLast();
+  } else {
+    it->Seek(bound);
+  }
+  for (; it->Valid(); reverse ? it->Prev() : it->Next()) {
     std::string_view key(it->key().data(), it->key().size());
     std::string_view value(it->value().data(), it->value().size());
     if (!visit(key, value)) break;

@@ -169,6 +169,8 @@ class ReadView {
   using Visitor = std::function<bool(std::string_view key, std::string_view value)>;
   [[nodiscard]] Status Scan(Family family, std::string_view prefix, bool reverse,
                             std::optional<std::string_view> start, const Visitor& visit) const;
+  [[nodiscard]] Status ScanFrom(Family family, std::string_view lowest, bool reverse,
+                                const Visitor& visit) const;
 
  private:
   friend class Store;
@@ -211,6 +213,10 @@ class Store {
   using Visitor = ReadView::Visitor;
   [[nodiscard]] Status Scan(Family family, std::string_view prefix, bool reverse,
                             std::optional<std::string_view> start, const Visitor& visit) const;
+  // Visits the keys at or above `lowest`, in key order (or reverse, from the last). RocksDB
+  // is told the bound, so a reverse scan stops there without walking the deleted keys below.
+  [[nodiscard]] Status ScanFrom(Family family, std::string_view lowest, bool reverse,
+                                const Visitor& visit) const;
 
   // The state as of the last commit, frozen for a multi-key read.
   [[nodiscard]] ReadView View() const;
@@ -240,6 +246,8 @@ class Store {
                                            std::string_view key) const;
   Status ScanAt(const rocksdb::Snapshot* snapshot, Family family, std::string_view prefix,
                 bool reverse, std::optional<std::string_view> start, const Visitor& visit) const;
+  Status ScanFromAt(const rocksdb::Snapshot* snapshot, Family family, std::string_view lowest,
+                    bool reverse, const Visitor& visit) const;
   rocksdb::ColumnFamilyHandle* Handle(Family family) const;
 
   StoreOptions options_;

@@ -27,7 +27,7 @@ class EngineFixture : public ::testing::Test {
     options.clock = &clock_;
     options.check_invariants_every_batch = true;
     options.market = market_options_;
-    options.tick_interval = std::chrono::hours(1);  // time moves only when a test says so
+    options.tick_interval = tick_interval_;
     options.on_fatal = [](const Status& s) { ADD_FAILURE() << "engine fatal: " << s.ToString(); };
     options.on_merchant_events = [this](const std::vector<v1::MerchantEvent>& events) {
       std::lock_guard lock(published_mutex_);
@@ -129,6 +129,9 @@ class EngineFixture : public ::testing::Test {
   std::vector<v1::MerchantEvent> published_;
   // Marketplace rules of the engine Open makes; a fixture variant sets them before Open.
   MarketOptions market_options_;
+  // How long the writer waits for a command before running timers. An hour by default, so
+  // that time moves only when a test says so.
+  std::chrono::milliseconds tick_interval_ = std::chrono::hours(1);
   std::unique_ptr<Engine> engine_;
 };
 

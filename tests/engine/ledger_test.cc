@@ -3,9 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <limits>
 #include <memory>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -375,6 +377,29 @@ TEST_F(LedgerTest, ConcurrentSubmittersAreSerialisedExactly) {
 // The ledger alone, with batches cut where the test says: a batch's transfer ids read ahead
 // in one pass (PrefetchTransfers) answer exactly as reading each id alone would, retries and
 // conflicts included, and nothing read ahead outlives the batch it was read for.
+// A clean stop writes out every account changed since it was last written, and so does a
+// tick with nothing queued, so that reads of a quiet ledger search no change log.
+TEST_F(LedgerTest, ChangedAccountsAreWrittenOutAtStopAndOnAnIdleTick) {
+  ASSERT_TRUE(Move("t1", "alice", "bob", 100).status.ok());
+  EXPECT_EQ(engine_->unwritten_accounts(), 3u);  // cash and alice since SetUp's batch, bob
+  EXPECT_EQ(engine_->live_change_logs(), 2u);
+  Reopen();
+  EXPECT_EQ(engine_->unwritten_accounts(), 0u);
+  EXPECT_EQ(engine_->live_change_logs(), 0u);
+  EXPECT_EQ(Balances("bob"), "0/0/0/100");
+
+  tick_interval_ = std::chrono::milliseconds(20);
+  Reopen();
+  ASSERT_TRUE(Move("t2", "alice", "bob", 100).status.ok());
+  for (int i = 0; i < 500 && engine_->live_change_logs() > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(engine_->live_change_logs(), 0u);
+  EXPECT_EQ(engine_->unwritten_accounts(), 0u);
+  EXPECT_EQ(Balances("bob"), "0/0/0/200");
+  EXPECT_EQ(Balances("alice"), "0/200/0/50000");
+}
+
 class LedgerBatchTest : public ::testing::Test {
  protected:
   void SetUp() override {

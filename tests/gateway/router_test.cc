@@ -186,7 +186,8 @@ TEST_F(RouterTest, MetricsCountEveryAnswerAndAreForOperators) {
         "market4_http_request_duration_seconds_count{route=\"GET /healthz\"} 1\n",
         "market4_http_request_duration_seconds_bucket{route=\"GET /healthz\",le=\"+Inf\"} 1\n",
         "# TYPE market4_engine_commit_seconds histogram\n", "market4_engine_queue_depth 0\n",
-        "market4_exceptions_open 0\n"}) {
+        "market4_exceptions_open 0\n", "market4_accounts_unwritten 0\n",
+        "market4_change_logs_live 0\n"}) {
     EXPECT_NE(r.body.find(line), std::string::npos) << line << r.body;
   }
   // Every line is a comment or `name{labels} value`, and buckets only grow.

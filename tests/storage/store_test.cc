@@ -274,5 +274,41 @@ TEST(StoreTest, ScansPrefixForwardAndBackwardFromAStart) {
   EXPECT_EQ(collect(true, IndexKey("a", 9)), (std::vector<std::uint64_t>{3, 2, 1}));
 }
 
+// ScanFrom visits the keys at or above its bound, in either direction, through a view too;
+// what was deleted below the bound is never seen.
+TEST(StoreTest, ScansFromALowerBoundForwardAndBackward) {
+  testing::TempDir dir;
+  auto store = Store::Open({dir.path(), true});
+  ASSERT_TRUE(store.ok());
+  Batch batch;
+  for (std::uint64_t seq = 1; seq <= 6; ++seq) {
+    batch.Put(Family::kAccountChanges, EncodeSequence(seq), std::to_string(seq));
+  }
+  ASSERT_TRUE(store.value()->Commit(batch).ok());
+  ReadView before = store.value()->View();
+  Batch deletes;
+  for (std::uint64_t seq = 1; seq <= 3; ++seq)
+    deletes.Delete(Family::kAccountChanges, EncodeSequence(seq));
+  ASSERT_TRUE(store.value()->Commit(deletes).ok());
+
+  auto collect = [](const auto& reader, std::uint64_t lowest, bool reverse) {
+    std::string values;
+    Status s = reader.ScanFrom(Family::kAccountChanges, EncodeSequence(lowest), reverse,
+                               [&](std::string_view, std::string_view value) {
+                                 values.append(value);
+                                 return true;
+                               });
+    EXPECT_TRUE(s.ok());
+    return values;
+  };
+  EXPECT_EQ(collect(*store.value(), 4, false), "456");
+  EXPECT_EQ(collect(*store.value(), 4, true), "654");
+  EXPECT_EQ(collect(*store.value(), 5, true), "65");
+  EXPECT_EQ(collect(*store.value(), 1, true), "654");  // the deleted ones are gone
+  EXPECT_EQ(collect(*store.value(), 7, true), "");
+  EXPECT_EQ(collect(before, 2, true), "65432");  // a view from before the deletes
+  EXPECT_EQ(collect(before, 2, false), "23456");
+}
+
 }  // namespace store_test
 }  // namespace market4::storage
