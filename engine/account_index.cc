@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "common/assert.h"
+#include "engine/ledger_rules.h"
 #include "engine/records.h"
 #include "storage/keys.h"
 
@@ -189,13 +190,8 @@ void AccountWindow::Log(storage::Batch* batch) {
     groups.back().end = sequences.size();
   }
   for (const Group& group : groups) {
-    auto [it, added] = pending_.try_emplace(group.account);
-    if (added) {
-      it->second.first_log = next_log();
-      queue_.push_back(group.account);
-    }
-    it->second.sequences.insert(it->second.sequences.end(), sequences.begin() + group.first,
-                                sequences.begin() + group.end);
+    std::vector<std::uint64_t>& pending = PendingSequences(group.account);
+    pending.insert(pending.end(), sequences.begin() + group.first, sequences.begin() + group.end);
   }
   std::sort(groups.begin(), groups.end(),
             [](const Group& a, const Group& b) { return a.id < b.id; });
@@ -224,6 +220,15 @@ void AccountWindow::WriteOut(v1::AccountRecord* account, storage::Batch* batch,
   queue_.pop_front();
 }
 
+std::vector<std::uint64_t>& AccountWindow::PendingSequences(v1::AccountRecord* account) {
+  auto [it, added] = pending_.try_emplace(account);
+  if (added) {
+    it->second.first_log = next_log();
+    queue_.push_back(account);
+  }
+  return it->second.sequences;
+}
+
 void AccountWindow::DropOldestLog(storage::Batch* batch) {
   batch->Delete(storage::Family::kAccountChanges, logs_.front());
   logs_.pop_front();
@@ -242,14 +247,10 @@ Status AccountWindow::Restore(std::string_view key, const ChangeLog& log,
     }
     if (change.value().last_sequence() <= account->checkpoint_sequence()) continue;
     SetBalances(change.value(), account);
-    auto [it, added] = pending_.try_emplace(account);
-    if (added) {
-      it->second.first_log = next_log();
-      queue_.push_back(account);
-    }
+    std::vector<std::uint64_t>& pending = PendingSequences(account);
     std::string_view sequences = change.value().sequences;
     for (std::size_t at = 0; at < sequences.size(); at += kSequenceBytes) {
-      it->second.sequences.push_back(ReadBigEndian(sequences.substr(at, kSequenceBytes)));
+      pending.push_back(ReadBigEndian(sequences.substr(at, kSequenceBytes)));
     }
   }
   logs_.emplace_back(key);
@@ -295,17 +296,15 @@ bool VisitNewestFirst(std::string_view sequences, std::string_view at_most,
 // The logs are read oldest first (see ApplyNewestChanges); the account's runs of sequences
 // past the record's checkpoint_sequence are then visited newest first (a batch's sequences
 // of an account are all past it, or none is).
-Status ScanLoggedEntries(const storage::ReadView& view, std::string_view account_id,
+Status ScanLoggedEntries(const storage::ReadView& view, const v1::AccountRecord& account,
                          std::string_view at_most,
                          const std::function<bool(std::string_view sequence_key)>& visit,
                          bool* stopped) {
-  auto record = ReadRecord<v1::AccountRecord>(view, storage::Family::kAccounts, account_id);
-  if (!record.ok()) return record.status();
-  const std::uint64_t written = record.value() ? record.value()->checkpoint_sequence() : 0;
+  const std::uint64_t written = account.checkpoint_sequence();
   std::vector<std::string> runs;
   Status problem;
   Status s = ScanChangeLogs(view, false, [&](std::string_view, const ChangeLog& log) {
-    auto change = log.Find(account_id);
+    auto change = log.Find(account.id());
     if (!change.ok()) problem = change.status();
     if (!change.ok()) return false;
     if (change.value() && change.value()->last_sequence() > written) {
@@ -322,15 +321,31 @@ Status ScanLoggedEntries(const storage::ReadView& view, std::string_view account
 
 }  // namespace
 
-Status ScanAccountEntries(const storage::ReadView& view, std::string_view account_id,
+Result<v1::AccountRecord> ReadStoredAccount(const storage::ReadView& view, const std::string& id) {
+  auto record = ReadRecord<v1::AccountRecord>(view, storage::Family::kAccounts, id);
+  if (!record.ok()) return record.status();
+  if (!IsValidId(id) || !record.value()) {
+    return Status(Code::kNotFound, "no account with this id").WithDetail("account_id", id);
+  }
+  return std::move(*record.value());
+}
+
+Result<v1::AccountRecord> ReadAccountAsSeen(const storage::ReadView& view, const std::string& id) {
+  auto record = ReadStoredAccount(view, id);
+  if (!record.ok()) return record;
+  if (Status s = ApplyNewestChanges(view, {&record.value()}); !s.ok()) return s;
+  return record;
+}
+
+Status ScanAccountEntries(const storage::ReadView& view, const v1::AccountRecord& account,
                           std::optional<std::string_view> start,
                           const std::function<bool(std::string_view sequence_key)>& visit) {
+  const std::string& account_id = account.id();
   const std::string prefix = storage::IndexPrefix(account_id);
   // Big-endian sequences of equal width compare as their numbers do.
   std::string_view at_most = start ? start->substr(prefix.size()) : std::string_view();
   bool stopped = false;
-  if (Status s = ScanLoggedEntries(view, account_id, at_most, visit, &stopped);
-      !s.ok() || stopped) {
+  if (Status s = ScanLoggedEntries(view, account, at_most, visit, &stopped); !s.ok() || stopped) {
     return s;
   }
   Status problem;

@@ -84,7 +84,6 @@ class AccountWindow {
     batch_.push_back({account, sequence});
   }
   [[nodiscard]] bool batch_empty() const { return batch_.empty(); }
-  [[nodiscard]] bool empty() const { return queue_.empty() && logs_.empty(); }
   [[nodiscard]] std::size_t pending() const { return queue_.size(); }
   [[nodiscard]] std::size_t live_logs() const { return logs_.size(); }
   // Ends the batch, whose last entry is `last_sequence`: logs the accounts it changed, then
@@ -107,7 +106,9 @@ class AccountWindow {
     std::uint64_t first_log;               // the number of the log it was first in
   };
   void Log(storage::Batch* batch);
-  void AddPending(v1::AccountRecord* account, std::string_view sequences);
+  // The entries `account` has pending; a newly pending account joins the queue, first in
+  // the log the batch writes next.
+  std::vector<std::uint64_t>& PendingSequences(v1::AccountRecord* account);
   void WriteOut(v1::AccountRecord* account, storage::Batch* batch, std::uint64_t last_sequence);
   void DropOldestLog(storage::Batch* batch);
   std::uint64_t next_log() const { return first_log_ + logs_.size(); }
@@ -140,16 +141,23 @@ Status ScanChangeLogs(const View& view, bool newest_first, Visit visit) {
   return s.ok() ? problem : s;
 }
 
+// The record of account `id` as stored (balances as of its checkpoint_sequence), or
+// NOT_FOUND naming it.
+Result<v1::AccountRecord> ReadStoredAccount(const storage::ReadView& view, const std::string& id);
+// The same with the balances a reader sees: those of its newest logged change.
+Result<v1::AccountRecord> ReadAccountAsSeen(const storage::ReadView& view, const std::string& id);
+
 // Sets each of `accounts` (records as stored) to its newest logged balances past its
 // checkpoint_sequence, as of `view`.
 Status ApplyNewestChanges(const storage::ReadView& view,
                           const std::vector<v1::AccountRecord*>& accounts);
 
-// Visits the sequences of `account_id`'s entries newest first, each as the 8-byte key of its
+// Visits the sequences of `account`'s entries newest first, each as the 8-byte key of its
 // entry in kTransfers, until `visit` returns false: those of the change logs past the
-// account's checkpoint_sequence, then those of the index. With `start` (an IndexKey of the
-// account), only sequences at or below start's are visited.
-Status ScanAccountEntries(const storage::ReadView& view, std::string_view account_id,
+// record's checkpoint_sequence, then those of the index. `account` is the record read
+// through `view` (ReadStoredAccount). With `start` (an IndexKey of the account), only
+// sequences at or below start's are visited.
+Status ScanAccountEntries(const storage::ReadView& view, const v1::AccountRecord& account,
                           std::optional<std::string_view> start,
                           const std::function<bool(std::string_view sequence_key)>& visit);
 

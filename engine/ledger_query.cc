@@ -43,17 +43,6 @@ Result<v1::Transfer> CurrentView(const ReadView& view, const v1::TransferRecord&
   return TransferView(record, v1::TRANSFER_STATUS_PENDING);
 }
 
-// The record as stored, with the balances of its newest change log since the checkpoint.
-Result<v1::Account> ReadAccount(const ReadView& view, const std::string& id) {
-  auto record = ReadRecord<v1::AccountRecord>(view, Family::kAccounts, id);
-  if (!record.ok()) return record.status();
-  if (!IsValidId(id) || !record.value()) {
-    return Status(Code::kNotFound, "no account with this id").WithDetail("account_id", id);
-  }
-  if (Status s = ApplyNewestChanges(view, {&*record.value()}); !s.ok()) return s;
-  return AccountView(*record.value());
-}
-
 }  // namespace
 
 Result<std::size_t> PageSize(std::size_t limit) {
@@ -117,7 +106,9 @@ Result<std::optional<std::string>> ResumeBelowSequence(PagedList list, std::stri
 }
 
 Result<v1::Account> Query::GetAccount(const std::string& id) const {
-  return ReadAccount(view_, id);
+  auto account = ReadAccountAsSeen(view_, id);
+  if (!account.ok()) return account.status();
+  return AccountView(account.value());
 }
 
 Result<v1::ListAccountsResponse> Query::ListAccounts(std::size_t limit,
@@ -162,13 +153,14 @@ Result<v1::ListTransfersResponse> Query::ListAccountTransfers(const std::string&
   if (!limit.ok()) return limit.status();
   auto start = ResumeBelowSequence(PagedList::kTransfers, account_id, page_token);
   if (!start.ok()) return start.status();
-  auto account = ReadAccount(view_, account_id);
+  auto account = ReadStoredAccount(view_, account_id);  // its balances are not shown
   if (!account.ok()) return account.status();
   std::vector<std::string> sequences;
-  Status s = ScanAccountEntries(view_, account_id, start.value(), [&](std::string_view sequence) {
-    sequences.emplace_back(sequence);
-    return sequences.size() <= limit.value();
-  });
+  Status s =
+      ScanAccountEntries(view_, account.value(), start.value(), [&](std::string_view sequence) {
+        sequences.emplace_back(sequence);
+        return sequences.size() <= limit.value();
+      });
   if (!s.ok()) return s;
   bool more = sequences.size() > limit.value();
   if (more) sequences.pop_back();

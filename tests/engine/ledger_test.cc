@@ -739,6 +739,25 @@ TEST_F(LedgerBatchTest, AnEditedOrBrokenChangeLogIsNamedNotMisread) {
   Ledger reopened(store_.get());
   EXPECT_EQ(reopened.Load().message(), "ledger does not balance");
 
+  // A log naming an account that has no record, built by hand in the documented layout:
+  // one part, at offset 8: id length, id, four balances, one sequence.
+  std::string ghost("\x00\x00\x00\x01\x00\x00\x00\x08\x00\x05ghost", 15);
+  ghost += std::string(32, '\0') + std::string("\x00\x00\x00\x01", 4) + storage::EncodeSequence(1);
+  storage::Batch with_ghost;
+  with_ghost.Put(storage::Family::kAccountChanges, key, value);  // as written
+  with_ghost.Put(storage::Family::kAccountChanges, storage::EncodeSequence(2), ghost);
+  ASSERT_TRUE(store_->Commit(with_ghost).ok());
+  auto ghost_verified = VerifyLedger(store_->View());
+  ASSERT_TRUE(ghost_verified.ok());
+  EXPECT_EQ(ghost_verified.value().account_id(), "ghost") << ghost_verified.value().problem();
+  Ledger with_ghost_ledger(store_.get());
+  Status ghost_load = with_ghost_ledger.Load();
+  EXPECT_EQ(ghost_load.message(), "a change log names an account that does not exist");
+  EXPECT_EQ(ghost_load.details().at("account_id"), "ghost");
+  storage::Batch without_ghost;
+  without_ghost.Delete(storage::Family::kAccountChanges, storage::EncodeSequence(2));
+  ASSERT_TRUE(store_->Commit(without_ghost).ok());
+
   for (const std::string& broken : {std::string("\x00\x00"), value.substr(0, value.size() - 3),
                                     std::string("\x00\x00\x00\x09") + value.substr(4)}) {
     storage::Batch b;
