@@ -157,7 +157,7 @@ void AccountWindow::EndBatch(storage::Batch* batch, std::uint64_t last_sequence)
   }
   if (first_log_ != first_live) {
     batch->Put(storage::Family::kMeta, kChangesFromKey,
-               logs_.empty() ? storage::EncodeSequence(last_sequence + 1) : logs_.front());
+               logs_.empty() ? storage::EncodeSequence(last_sequence + 1) : logs_.front().key);
   }
 }
 
@@ -195,8 +195,9 @@ void AccountWindow::Log(storage::Batch* batch) {
   }
   std::sort(groups.begin(), groups.end(),
             [](const Group& a, const Group& b) { return a.id < b.id; });
-  batch->Put(storage::Family::kAccountChanges, key, EncodeLog(groups, sequences));
-  logs_.push_back(std::move(key));
+  auto value = std::make_shared<const std::string>(EncodeLog(groups, sequences));
+  batch->Put(storage::Family::kAccountChanges, key, *value);
+  logs_.push_back({std::move(key), std::move(value)});
   batch_.clear();
 }
 
@@ -230,7 +231,7 @@ std::vector<std::uint64_t>& AccountWindow::PendingSequences(v1::AccountRecord* a
 }
 
 void AccountWindow::DropOldestLog(storage::Batch* batch) {
-  batch->Delete(storage::Family::kAccountChanges, logs_.front());
+  batch->Delete(storage::Family::kAccountChanges, logs_.front().key);
   logs_.pop_front();
   ++first_log_;
 }
@@ -253,17 +254,17 @@ Status AccountWindow::Restore(std::string_view key, const ChangeLog& log,
       pending.push_back(ReadBigEndian(sequences.substr(at, kSequenceBytes)));
     }
   }
-  logs_.emplace_back(key);
+  logs_.push_back({std::string(key), std::make_shared<const std::string>(log.bytes())});
   return Status::Ok();
 }
 
 // Oldest first, each log naming an account overwriting the one before, unless the record
 // was written out after it. Forward: RocksDB steps back through a memtable by searching it
 // again, which made newest-first reads of a busy ledger slower despite stopping early.
-Status ApplyNewestChanges(const storage::ReadView& view,
+Status ApplyNewestChanges(const storage::ReadView& view, const LiveLogs* live,
                           const std::vector<v1::AccountRecord*>& accounts) {
   Status problem;
-  Status s = ScanChangeLogs(view, false, [&](std::string_view, const ChangeLog& log) {
+  Status s = ScanLiveLogs(view, live, [&](std::string_view, const ChangeLog& log) {
     for (v1::AccountRecord* account : accounts) {
       auto change = log.Find(account->id());
       if (!change.ok()) {
@@ -296,14 +297,15 @@ bool VisitNewestFirst(std::string_view sequences, std::string_view at_most,
 // The logs are read oldest first (see ApplyNewestChanges); the account's runs of sequences
 // past the record's checkpoint_sequence are then visited newest first (a batch's sequences
 // of an account are all past it, or none is).
-Status ScanLoggedEntries(const storage::ReadView& view, const v1::AccountRecord& account,
+Status ScanLoggedEntries(const storage::ReadView& view, const LiveLogs* live,
+                         const v1::AccountRecord& account,
                          std::string_view at_most,
                          const std::function<bool(std::string_view sequence_key)>& visit,
                          bool* stopped) {
   const std::uint64_t written = account.checkpoint_sequence();
   std::vector<std::string> runs;
   Status problem;
-  Status s = ScanChangeLogs(view, false, [&](std::string_view, const ChangeLog& log) {
+  Status s = ScanLiveLogs(view, live, [&](std::string_view, const ChangeLog& log) {
     auto change = log.Find(account.id());
     if (!change.ok()) problem = change.status();
     if (!change.ok()) return false;
@@ -330,14 +332,16 @@ Result<v1::AccountRecord> ReadStoredAccount(const storage::ReadView& view, const
   return std::move(*record.value());
 }
 
-Result<v1::AccountRecord> ReadAccountAsSeen(const storage::ReadView& view, const std::string& id) {
+Result<v1::AccountRecord> ReadAccountAsSeen(const storage::ReadView& view, const LiveLogs* live,
+                                            const std::string& id) {
   auto record = ReadStoredAccount(view, id);
   if (!record.ok()) return record;
-  if (Status s = ApplyNewestChanges(view, {&record.value()}); !s.ok()) return s;
+  if (Status s = ApplyNewestChanges(view, live, {&record.value()}); !s.ok()) return s;
   return record;
 }
 
-Status ScanAccountEntries(const storage::ReadView& view, const v1::AccountRecord& account,
+Status ScanAccountEntries(const storage::ReadView& view, const LiveLogs* live,
+                          const v1::AccountRecord& account,
                           std::optional<std::string_view> start,
                           const std::function<bool(std::string_view sequence_key)>& visit) {
   const std::string& account_id = account.id();
@@ -345,7 +349,8 @@ Status ScanAccountEntries(const storage::ReadView& view, const v1::AccountRecord
   // Big-endian sequences of equal width compare as their numbers do.
   std::string_view at_most = start ? start->substr(prefix.size()) : std::string_view();
   bool stopped = false;
-  if (Status s = ScanLoggedEntries(view, account, at_most, visit, &stopped); !s.ok() || stopped) {
+  if (Status s = ScanLoggedEntries(view, live, account, at_most, visit, &stopped);
+      !s.ok() || stopped) {
     return s;
   }
   Status problem;

@@ -23,12 +23,15 @@
 //
 // A reader takes an account's record, then its newest logged change past the record's
 // checkpoint_sequence; its history is the logs' sequences past checkpoint_sequence, newest
-// first, then the index's.
+// first, then the index's. The writer publishes the live logs it holds after each commit
+// (LiveLogs); a reader whose view is of that very state reads them there instead of
+// iterating RocksDB, and any other reader scans.
 #pragma once
 
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -65,11 +68,26 @@ class ChangeLog {
   [[nodiscard]] std::size_t size() const { return count_; }
   [[nodiscard]] Result<Change> At(std::size_t i) const;
   [[nodiscard]] Result<std::optional<Change>> Find(std::string_view account_id) const;
+  [[nodiscard]] std::string_view bytes() const { return value_; }
 
  private:
   ChangeLog(std::string_view value, std::size_t count) : value_(value), count_(count) {}
   std::string_view value_;
   std::size_t count_;
+};
+
+// One live change log: its key in kAccountChanges and its value, shared with readers.
+struct LiveLog {
+  std::string key;
+  std::shared_ptr<const std::string> value;
+};
+
+// The live change logs of one committed state, oldest first, as the writer holds them. They
+// are exactly what a scan of a view of that state finds: a view whose sequence() equals
+// `store_sequence` reads them here (ScanLiveLogs). Immutable once published.
+struct LiveLogs {
+  std::uint64_t store_sequence = 0;
+  std::vector<LiveLog> logs;
 };
 
 // Copies a change's balances into `account`.
@@ -86,6 +104,8 @@ class AccountWindow {
   [[nodiscard]] bool batch_empty() const { return batch_.empty(); }
   [[nodiscard]] std::size_t pending() const { return queue_.size(); }
   [[nodiscard]] std::size_t live_logs() const { return logs_.size(); }
+  // The live logs, oldest first, for publishing after a commit.
+  [[nodiscard]] std::vector<LiveLog> LiveLogsNow() const { return {logs_.begin(), logs_.end()}; }
   // Ends the batch, whose last entry is `last_sequence`: logs the accounts it changed, then
   // writes out those first logged in the oldest logs while more than kMostLogs are live.
   void EndBatch(storage::Batch* batch, std::uint64_t last_sequence);
@@ -116,7 +136,7 @@ class AccountWindow {
   std::vector<Entry> batch_;  // this batch's, two per transfer
   std::unordered_map<const v1::AccountRecord*, Pending> pending_;
   std::deque<v1::AccountRecord*> queue_;  // the pending accounts, by first log
-  std::deque<std::string> logs_;          // the keys of the live logs, oldest first
+  std::deque<LiveLog> logs_;              // the live logs, oldest first
   std::uint64_t first_log_ = 0;           // the number of logs_.front()
 };
 
@@ -141,23 +161,43 @@ Status ScanChangeLogs(const View& view, bool newest_first, Visit visit) {
   return s.ok() ? problem : s;
 }
 
+// Whether `live` (the writer's published logs, or null) are of the state `view` sees.
+inline bool PublishedFor(const LiveLogs* live, const storage::ReadView& view) {
+  return live && live->store_sequence == view.sequence();
+}
+
+// The same, oldest first, reading `live` instead when it is of the state `view` sees.
+template <typename Visit>
+Status ScanLiveLogs(const storage::ReadView& view, const LiveLogs* live, Visit visit) {
+  if (!PublishedFor(live, view)) return ScanChangeLogs(view, false, visit);
+  for (const LiveLog& live_log : live->logs) {
+    auto log = ChangeLog::Parse(*live_log.value);
+    if (!log.ok()) return log.status();
+    if (!visit(std::string_view(live_log.key), log.value())) break;
+  }
+  return Status::Ok();
+}
+
 // The record of account `id` as stored (balances as of its checkpoint_sequence), or
 // NOT_FOUND naming it.
 Result<v1::AccountRecord> ReadStoredAccount(const storage::ReadView& view, const std::string& id);
 // The same with the balances a reader sees: those of its newest logged change.
-Result<v1::AccountRecord> ReadAccountAsSeen(const storage::ReadView& view, const std::string& id);
+// `live` as in ScanLiveLogs.
+Result<v1::AccountRecord> ReadAccountAsSeen(const storage::ReadView& view, const LiveLogs* live,
+                                            const std::string& id);
 
 // Sets each of `accounts` (records as stored) to its newest logged balances past its
-// checkpoint_sequence, as of `view`.
-Status ApplyNewestChanges(const storage::ReadView& view,
+// checkpoint_sequence, as of `view` (`live` as in ScanLiveLogs).
+Status ApplyNewestChanges(const storage::ReadView& view, const LiveLogs* live,
                           const std::vector<v1::AccountRecord*>& accounts);
 
 // Visits the sequences of `account`'s entries newest first, each as the 8-byte key of its
 // entry in kTransfers, until `visit` returns false: those of the change logs past the
 // record's checkpoint_sequence, then those of the index. `account` is the record read
 // through `view` (ReadStoredAccount). With `start` (an IndexKey of the account), only
-// sequences at or below start's are visited.
-Status ScanAccountEntries(const storage::ReadView& view, const v1::AccountRecord& account,
+// sequences at or below start's are visited. `live` as in ScanLiveLogs.
+Status ScanAccountEntries(const storage::ReadView& view, const LiveLogs* live,
+                          const v1::AccountRecord& account,
                           std::optional<std::string_view> start,
                           const std::function<bool(std::string_view sequence_key)>& visit);
 

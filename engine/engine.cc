@@ -107,7 +107,15 @@ void Engine::Stop() {
   if (writer_.joinable()) writer_.join();
 }
 
-Query Engine::Read() const { return Query(store_->View()); }
+Query Engine::Read() const {
+  std::shared_ptr<const LiveLogs> live;
+  {
+    std::lock_guard lock(live_logs_mutex_);
+    live = live_logs_;
+  }
+  // Made after the logs were taken, the view may be of a newer state: the Query then scans.
+  return Query(store_->View(), std::move(live));
+}
 
 std::int64_t Engine::NowNanos() const { return clock_->NowNanos(); }
 
@@ -205,6 +213,16 @@ void Engine::OnCommitted() {
   open_exceptions_.store(market_->open_exceptions, std::memory_order_relaxed);
   unwritten_accounts_.store(ledger_->unwritten_accounts(), std::memory_order_relaxed);
   live_change_logs_.store(ledger_->live_change_logs(), std::memory_order_relaxed);
+  PublishLiveLogs();
+}
+
+// Only this thread commits, so the store's newest sequence is the state just committed.
+void Engine::PublishLiveLogs() {
+  const std::uint64_t sequence = store_->LatestSequence();
+  if (live_logs_ && live_logs_->store_sequence == sequence) return;  // nothing committed
+  auto live = std::make_shared<const LiveLogs>(LiveLogs{sequence, ledger_->LiveLogsNow()});
+  std::lock_guard lock(live_logs_mutex_);
+  live_logs_ = std::move(live);
 }
 
 // The in-memory state may now differ from what is on disk: never apply another command.

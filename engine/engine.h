@@ -114,6 +114,7 @@ class Engine {
   static std::vector<std::string> NewTransferIds(const std::deque<Item>& items);
   void ApplyBatch(std::deque<Item>& items, storage::Batch& batch);
   void OnCommitted();
+  void PublishLiveLogs();
   void WriteCheckpoint(storage::Batch& batch);
   void FailStop(const Status& status, std::deque<Item>& in_batch);
 
@@ -130,6 +131,10 @@ class Engine {
   std::atomic<std::int64_t> open_exceptions_{0};
   std::atomic<std::size_t> unwritten_accounts_{0};
   std::atomic<std::size_t> live_change_logs_{0};
+  // The change logs of the last committed state, for Read (engine/account_index.h). Written
+  // by the writer under the mutex; copied by readers under it.
+  mutable std::mutex live_logs_mutex_;
+  std::shared_ptr<const LiveLogs> live_logs_;
   Histogram batch_sizes_{{1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000}};
   Histogram commit_seconds_{
       {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1}};

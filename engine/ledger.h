@@ -84,6 +84,7 @@ class Ledger {
   // to search (engine/account_index.h), as of the last FinishBatch.
   [[nodiscard]] std::size_t unwritten_accounts() const { return window_.pending(); }
   [[nodiscard]] std::size_t live_change_logs() const { return window_.live_logs(); }
+  [[nodiscard]] std::vector<LiveLog> LiveLogsNow() const { return window_.LiveLogsNow(); }
 
   // Zero-sum per currency (posted and pending), flags respected, no negative field.
   Status CheckInvariants() const;

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -61,9 +62,16 @@ struct StatementPeriod {
                                                         std::int64_t now_ns,
                                                         int utc_offset_minutes);
 
+struct LiveLogs;  // engine/account_index.h
+
 class Query {
  public:
-  explicit Query(storage::ReadView view) : view_(std::move(view)) {}
+  // `live_logs`: the change logs the engine published (engine/account_index.h), read instead of
+  // scanning RocksDB when they are of the state `view` sees; null to always scan.
+  explicit Query(storage::ReadView view, std::shared_ptr<const LiveLogs> live_logs = nullptr)
+      : view_(std::move(view)), live_logs_(std::move(live_logs)) {}
+  // Whether this Query reads the published change logs instead of scanning them.
+  [[nodiscard]] bool reads_published_logs() const;
 
   // --- Ledger (ledger_query.cc) ---
   // The account with its four balances and `available`; NOT_FOUND if there is none.
@@ -216,6 +224,7 @@ class Query {
 
  private:
   storage::ReadView view_;
+  std::shared_ptr<const LiveLogs> live_logs_;
 };
 
 }  // namespace market4::engine

@@ -97,12 +97,12 @@ void Take(const v1::TransferRecord& record, std::int64_t movement, const PassBou
   if (pass.page.size() > bounds.lines + 1) pass.page.pop_back();
 }
 
-Result<Pass> ReadPass(const storage::ReadView& view, const v1::AccountRecord& account,
-                      const PassBounds& bounds) {
+Result<Pass> ReadPass(const storage::ReadView& view, const LiveLogs* live,
+                      const v1::AccountRecord& account, const PassBounds& bounds) {
   Pass pass;
   std::size_t examined = 0;
   Status problem;
-  Status s = ScanAccountEntries(view, account, std::nullopt, [&](std::string_view sequence) {
+  Status s = ScanAccountEntries(view, live, account, std::nullopt, [&](std::string_view sequence) {
     auto record = ReadRecord<v1::TransferRecord>(view, Family::kTransfers, sequence);
     if (!record.ok() || !record.value()) {
       problem = record.ok() ? Status(Code::kInternal, "account index points at nothing")
@@ -223,13 +223,13 @@ Result<v1::Statement> Query::GetStatement(const std::string& account_id,
   const std::string scope = StatementScope(account_id, period);
   auto resume = ResumeAfter(page_token, scope);
   if (!resume.ok()) return resume.status();
-  auto account = ReadAccountAsSeen(view_, account_id);
+  auto account = ReadAccountAsSeen(view_, live_logs_.get(), account_id);
   if (!account.ok()) return account.status();
   const int offset = period.utc_offset_minutes;
   PassBounds bounds{LocalDayStartNs(period.from_day, offset),
                     LocalDayStartNs(period.to_day + 1, offset), resume.value(),
                     limit == 0 ? kMaxStatementLines : limit};
-  auto pass = ReadPass(view_, account.value(), bounds);
+  auto pass = ReadPass(view_, live_logs_.get(), account.value(), bounds);
   if (!pass.ok()) return pass.status();
   Wide closing = Wide(account->credits_posted()) - account->debits_posted() - pass->after_period;
   Wide opening = closing - pass->in_period;

@@ -349,11 +349,18 @@ Status Store::ScanFrom(Family family, std::string_view lowest, bool reverse,
 
 ReadView Store::View() const { return ReadView(this, db_->GetSnapshot()); }
 
+std::uint64_t Store::LatestSequence() const { return db_->GetLatestSequenceNumber(); }
+
 std::uint64_t Store::EstimatedKeys(Family family) const {
   rocksdb::ColumnFamilyHandle* handle = Handle(family);
   std::uint64_t keys = 0;
   if (!handle || !db_->GetIntProperty(handle, "rocksdb.estimate-num-keys", &keys)) return 0;
   return keys;
+}
+
+std::uint64_t ReadView::sequence() const {
+  // A moved-from view has no state: it matches no sequence a store reports.
+  return snapshot_ ? snapshot_->GetSequenceNumber() : std::numeric_limits<std::uint64_t>::max();
 }
 
 ReadView::~ReadView() {

@@ -171,6 +171,9 @@ class ReadView {
                             std::optional<std::string_view> start, const Visitor& visit) const;
   [[nodiscard]] Status ScanFrom(Family family, std::string_view lowest, bool reverse,
                                 const Visitor& visit) const;
+  // RocksDB's sequence number of the state this view sees: two views with the same one see
+  // the same state (Store::LatestSequence).
+  [[nodiscard]] std::uint64_t sequence() const;
 
  private:
   friend class Store;
@@ -220,6 +223,10 @@ class Store {
 
   // The state as of the last commit, frozen for a multi-key read.
   [[nodiscard]] ReadView View() const;
+  // The sequence number of the newest write: a View made after it, with no write between,
+  // has this sequence(). Called by the one thread that commits, right after a Commit, it is
+  // that commit's.
+  [[nodiscard]] std::uint64_t LatestSequence() const;
 
   // RocksDB's estimate of how many keys `family` holds (it may count overwritten versions
   // not yet compacted away); 0 if it has none. For sizing tables before a load, not for logic.
