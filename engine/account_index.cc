@@ -298,8 +298,7 @@ bool VisitNewestFirst(std::string_view sequences, std::string_view at_most,
 // past the record's checkpoint_sequence are then visited newest first (a batch's sequences
 // of an account are all past it, or none is).
 Status ScanLoggedEntries(const storage::ReadView& view, const LiveLogs* live,
-                         const v1::AccountRecord& account,
-                         std::string_view at_most,
+                         const v1::AccountRecord& account, std::string_view at_most,
                          const std::function<bool(std::string_view sequence_key)>& visit,
                          bool* stopped) {
   const std::uint64_t written = account.checkpoint_sequence();
@@ -341,8 +340,7 @@ Result<v1::AccountRecord> ReadAccountAsSeen(const storage::ReadView& view, const
 }
 
 Status ScanAccountEntries(const storage::ReadView& view, const LiveLogs* live,
-                          const v1::AccountRecord& account,
-                          std::optional<std::string_view> start,
+                          const v1::AccountRecord& account, std::optional<std::string_view> start,
                           const std::function<bool(std::string_view sequence_key)>& visit) {
   const std::string& account_id = account.id();
   const std::string prefix = storage::IndexPrefix(account_id);

@@ -197,8 +197,7 @@ Status ApplyNewestChanges(const storage::ReadView& view, const LiveLogs* live,
 // through `view` (ReadStoredAccount). With `start` (an IndexKey of the account), only
 // sequences at or below start's are visited. `live` as in ScanLiveLogs.
 Status ScanAccountEntries(const storage::ReadView& view, const LiveLogs* live,
-                          const v1::AccountRecord& account,
-                          std::optional<std::string_view> start,
+                          const v1::AccountRecord& account, std::optional<std::string_view> start,
                           const std::function<bool(std::string_view sequence_key)>& visit);
 
 }  // namespace market4::engine

@@ -48,7 +48,7 @@ Status ValidateNewAccount(const v1::CreateAccountRequest& request, const std::st
 }  // namespace
 
 Answer<v1::Account> CreateAccount::Apply(Context& context) const {
-  return context.ledger.CreateAccount(request, context.now, &context.batch);
+  return context.ledger.CreateAccount(request, context.now);
 }
 
 Status Ledger::Load() {
@@ -163,7 +163,7 @@ Status Ledger::LoadPending() {
 }
 
 Answer<v1::Account> Ledger::CreateAccount(const v1::CreateAccountRequest& request,
-                                          std::int64_t now_ns, storage::Batch* batch) {
+                                          std::int64_t now_ns) {
   std::string currency = request.currency().empty() ? "VND" : request.currency();
   if (Status s = ValidateNewAccount(request, currency); !s.ok()) return s;
   if (auto it = accounts_.find(request.id()); it != accounts_.end()) {
@@ -188,8 +188,7 @@ Answer<v1::Account> Ledger::CreateAccount(const v1::CreateAccountRequest& reques
   v1::Account view = AccountView(record);
   auto [it, added] = accounts_.emplace(record.id(), std::move(record));
   M4_ASSERT(added, "a new account's id was taken");
-  created_.push_back(&it->second);
-  (void)batch;  // written by FinishBatch
+  created_.push_back(&it->second);  // written by FinishBatch
   return view;
 }
 
@@ -382,13 +381,12 @@ void Ledger::OnCommitted() {
   prefetched_.clear();
 }
 
-Status Ledger::OpenAccount(const std::string& id, bool no_overdraft, std::int64_t now_ns,
-                           storage::Batch* batch) {
+Status Ledger::OpenAccount(const std::string& id, bool no_overdraft, std::int64_t now_ns) {
   if (accounts_.count(id)) return Status::Ok();
   v1::CreateAccountRequest request;
   request.set_id(id);
   request.set_debits_must_not_exceed_credits(no_overdraft);
-  return CreateAccount(request, now_ns, batch).status;
+  return CreateAccount(request, now_ns).status;
 }
 
 Result<std::vector<v1::Transfer>> Ledger::ApplyInternal(const std::vector<LedgerOp>& ops,

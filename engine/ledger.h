@@ -51,9 +51,9 @@ class Ledger {
 
   // The operator's commands, at time `now_ns`, appending their writes to `batch`. With a null
   // `batch`, CreateTransfers and Resolve only check: the answer is what applying would give
-  // (or the replay of what was applied), and nothing changes.
-  Answer<v1::Account> CreateAccount(const v1::CreateAccountRequest& request, std::int64_t now_ns,
-                                    storage::Batch* batch);
+  // (or the replay of what was applied), and nothing changes. A new account's record is
+  // written by FinishBatch, as the account stands at the batch's end.
+  Answer<v1::Account> CreateAccount(const v1::CreateAccountRequest& request, std::int64_t now_ns);
   Answer<v1::CreateTransfersResponse> CreateTransfers(const v1::CreateTransfersRequest& request,
                                                       std::int64_t now_ns, storage::Batch* batch,
                                                       const Attribution& attribution = {});
@@ -90,8 +90,7 @@ class Ledger {
   Status CheckInvariants() const;
 
   // For market commands: opens an account unless it exists.
-  Status OpenAccount(const std::string& id, bool no_overdraft, std::int64_t now_ns,
-                     storage::Batch* batch);
+  Status OpenAccount(const std::string& id, bool no_overdraft, std::int64_t now_ns);
   // For market commands: applies `ops` as one all-or-nothing unit. New transfers may carry
   // server ids with the reserved '~'; posts and voids resolve the full pending amount.
   using LedgerOp = std::variant<v1::NewTransfer, PostPending, VoidPending>;

@@ -101,8 +101,8 @@ Status Market::Load(storage::Store& store, Ledger& ledger, std::int64_t now_ns,
   if (Status s = orders.BackfillStatusIndex(batch); !s.ok()) return s;
   if (Status s = BackfillTokenOwners(store, batch); !s.ok()) return s;
   GiveStallCodes(store, ledger, now_ns, batch);
-  if (Status s = ledger.OpenAccount(kFeesAccount, true, now_ns, batch); !s.ok()) return s;
-  return ledger.OpenAccount(kCashDeskAccount, false, now_ns, batch);
+  if (Status s = ledger.OpenAccount(kFeesAccount, true, now_ns); !s.ok()) return s;
+  return ledger.OpenAccount(kCashDeskAccount, false, now_ns);
 }
 
 // Merchants onboarded before stall QR codes existed get theirs, once.

@@ -69,7 +69,7 @@ Answer<v1::Merchant> CreateMerchant::Apply(Context& context) const {
   merchant.set_onboarded_by(caller.id);
   Ledger& ledger = context.ledger;
   for (const std::string& account : {AvailableAccount(id), EscrowAccount(id)}) {
-    if (Status s = ledger.OpenAccount(account, true, context.now, &context.batch); !s.ok()) {
+    if (Status s = ledger.OpenAccount(account, true, context.now); !s.ok()) {
       return s;
     }
   }
@@ -99,7 +99,7 @@ Answer<v1::Buyer> CreateBuyer::Apply(Context& context) const {
   buyer.set_name(name.value());
   buyer.set_phone(request.phone());
   *buyer.mutable_created_at() = At(context.now);
-  Status s = context.ledger.OpenAccount(WalletAccount(id), true, context.now, &context.batch);
+  Status s = context.ledger.OpenAccount(WalletAccount(id), true, context.now);
   if (!s.ok()) return s;
   context.batch.Put(Family::kBuyers, id, buyer.SerializeAsString());
   PutToken(context, token_hash, Role::kBuyer, id);

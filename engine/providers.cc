@@ -162,8 +162,7 @@ Answer<v1::Provider> CreateProvider::Apply(Context& context) const {
     return Status(Code::kAlreadyExists, "a provider with this id exists")
         .WithDetail("provider_id", r.id());
   }
-  Status s =
-      context.ledger.OpenAccount(ProviderAccount(r.id()), false, context.now, &context.batch);
+  Status s = context.ledger.OpenAccount(ProviderAccount(r.id()), false, context.now);
   if (!s.ok()) return s;
   v1::ProviderRecord record;
   v1::Provider* provider = record.mutable_provider();

@@ -416,7 +416,7 @@ class LedgerBatchTest : public ::testing::Test {
     for (const char* id : {"cash", "alice"}) {
       v1::CreateAccountRequest account;
       account.set_id(id);
-      ASSERT_TRUE(ledger_->CreateAccount(account, Now(), &batch_).status.ok());
+      ASSERT_TRUE(ledger_->CreateAccount(account, Now()).status.ok());
     }
     CommitBatch();
   }
@@ -656,7 +656,7 @@ TEST_F(LedgerBatchTest, PastkMostLogsTheOldestAreWrittenOutAndAReopenedLedgerTak
 TEST_F(LedgerBatchTest, WrittenOutAccountsAreNotReadTwiceFromTheLogsStillLive) {
   v1::CreateAccountRequest bob;
   bob.set_id("bob");
-  ASSERT_TRUE(ledger_->CreateAccount(bob, Now(), &batch_).status.ok());
+  ASSERT_TRUE(ledger_->CreateAccount(bob, Now()).status.ok());
   CommitBatch();
   auto pay = [&](const std::string& id, const char* to) {
     v1::CreateTransfersRequest request;
@@ -790,8 +790,8 @@ TEST_F(LedgerBatchTest, PublishedLogsAreReadOnlyByAViewOfTheirOwnState) {
   CommitBatch();
   ASSERT_TRUE(Move("t6", 10).status.ok());
   CommitBatch();
-  auto published = std::make_shared<const LiveLogs>(
-      LiveLogs{store_->LatestSequence(), ledger_->LiveLogsNow()});
+  auto published =
+      std::make_shared<const LiveLogs>(LiveLogs{store_->LatestSequence(), ledger_->LiveLogsNow()});
   ASSERT_EQ(published->logs.size(), 2u);
 
   // The same answers as a scan of the store, for every read that looks at the logs.

@@ -276,6 +276,30 @@ TEST(StoreTest, ScansPrefixForwardAndBackwardFromAStart) {
 
 // ScanFrom visits the keys at or above its bound, in either direction, through a view too;
 // what was deleted below the bound is never seen.
+// A view's sequence names the state it sees: equal to the store's newest right after a
+// commit, kept by the view as later commits move the store's on.
+TEST(StoreTest, AViewsSequenceIsTheStoresNewestAtTheTimeItWasMade) {
+  testing::TempDir dir;
+  auto store = Store::Open({dir.path(), true});
+  ASSERT_TRUE(store.ok());
+  Batch batch;
+  batch.Put(Family::kMeta, "a", "1");
+  batch.Put(Family::kMeta, "b", "2");
+  ASSERT_TRUE(store.value()->Commit(batch).ok());
+  const std::uint64_t first = store.value()->LatestSequence();
+  ReadView view = store.value()->View();
+  EXPECT_EQ(view.sequence(), first);
+  EXPECT_EQ(store.value()->View().sequence(), first);  // no write between: the same state
+  ASSERT_TRUE(store.value()->Commit(batch).ok());
+  EXPECT_GT(store.value()->LatestSequence(), first);
+  EXPECT_EQ(view.sequence(), first);
+  EXPECT_EQ(store.value()->View().sequence(), store.value()->LatestSequence());
+  ReadView moved = std::move(view);
+  EXPECT_EQ(moved.sequence(), first);
+  EXPECT_NE(view.sequence(), first);  // NOLINT(bugprone-use-after-move): it names no state
+  EXPECT_NE(view.sequence(), store.value()->LatestSequence());
+}
+
 TEST(StoreTest, ScansFromALowerBoundForwardAndBackward) {
   testing::TempDir dir;
   auto store = Store::Open({dir.path(), true});
