@@ -105,9 +105,7 @@ Result<std::optional<std::string>> ResumeBelowSequence(PagedList list, std::stri
   return std::optional<std::string>(storage::IndexKey(owner, *sequence - 1));
 }
 
-bool Query::reads_published_logs() const {
-  return PublishedFor(live_logs_.get(), view_);
-}
+bool Query::reads_published_logs() const { return PublishedFor(live_logs_.get(), view_); }
 
 Result<v1::Account> Query::GetAccount(const std::string& id) const {
   auto account = ReadAccountAsSeen(view_, live_logs_.get(), id);
@@ -136,7 +134,8 @@ Result<v1::ListAccountsResponse> Query::ListAccounts(std::size_t limit,
   if (!s.ok()) return s;
   std::vector<v1::AccountRecord*> records;
   for (auto& record : page) records.push_back(&record);
-  if (Status changes = ApplyNewestChanges(view_, live_logs_.get(), records); !changes.ok()) return changes;
+  if (Status changes = ApplyNewestChanges(view_, live_logs_.get(), records); !changes.ok())
+    return changes;
   for (const auto& record : page) *response.add_accounts() = AccountView(record);
   return response;
 }
@@ -160,12 +159,11 @@ Result<v1::ListTransfersResponse> Query::ListAccountTransfers(const std::string&
   auto account = ReadStoredAccount(view_, account_id);  // its balances are not shown
   if (!account.ok()) return account.status();
   std::vector<std::string> sequences;
-  Status s =
-      ScanAccountEntries(view_, live_logs_.get(), account.value(), start.value(),
-                         [&](std::string_view sequence) {
-                           sequences.emplace_back(sequence);
-                           return sequences.size() <= limit.value();
-                         });
+  Status s = ScanAccountEntries(view_, live_logs_.get(), account.value(), start.value(),
+                                [&](std::string_view sequence) {
+                                  sequences.emplace_back(sequence);
+                                  return sequences.size() <= limit.value();
+                                });
   if (!s.ok()) return s;
   bool more = sequences.size() > limit.value();
   if (more) sequences.pop_back();
