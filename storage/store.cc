@@ -68,7 +68,13 @@ class OwnerOfSequenceKey : public rocksdb::SliceTransform {
   rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
     return rocksdb::Slice(key.data(), key.size() - kSequenceBytes);
   }
-  bool InDomain(const rocksdb::Slice& key) const override { return key.size() >= kSequenceBytes; }
+  // A bare sequence, or an owner, 0x00 and a sequence (storage::IndexKey). Other keys of these
+  // families (an order's number, under "#" and its id) are inserted without a hint: each
+  // would otherwise be an owner of its own in the memtable's table of hints.
+  bool InDomain(const rocksdb::Slice& key) const override {
+    return key.size() == kSequenceBytes ||
+           (key.size() > kSequenceBytes && key[key.size() - kSequenceBytes - 1] == '\0');
+  }
 };
 
 // The accounts family gets a new version of each account a batch changes, so its memtable
