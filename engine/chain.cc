@@ -1,6 +1,7 @@
 #include "engine/chain.h"
 
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 #include "common/crypto.h"
@@ -10,54 +11,85 @@
 namespace market4::engine {
 namespace {
 
-// Big-endian, `Bytes` bytes of `value`, in one append.
-template <int Bytes>
-void AppendBigEndian(std::string* out, std::uint64_t value) {
-  char bytes[Bytes];
-  for (int i = Bytes - 1; i >= 0; --i, value >>= 8) bytes[i] = static_cast<char>(value & 0xff);
-  out->append(bytes, Bytes);
-}
+// Writes the canonical encoding into a buffer sized for it, without a bounds check or an
+// allocation per field: the chain hash is taken for every entry the writer commits.
+class EntryWriter {
+ public:
+  explicit EntryWriter(char* out) : at_(out) {}
+  void Tag(std::string_view tag) { Bytes(tag); }
+  void Number(std::uint64_t value) { BigEndian<8>(value); }
+  void Text(std::string_view text) {
+    BigEndian<4>(static_cast<std::uint32_t>(text.size()));
+    Bytes(text);
+  }
 
-void AppendNumber(std::string* out, std::uint64_t value) { AppendBigEndian<8>(out, value); }
+ private:
+  template <int Size>
+  void BigEndian(std::uint64_t value) {
+    for (int i = Size - 1; i >= 0; --i, value >>= 8) at_[i] = static_cast<char>(value & 0xff);
+    at_ += Size;
+  }
+  void Bytes(std::string_view bytes) {
+    std::memcpy(at_, bytes.data(), bytes.size());
+    at_ += bytes.size();
+  }
+  char* at_;
+};
 
-void AppendText(std::string* out, std::string_view text) {
-  AppendBigEndian<4>(out, static_cast<std::uint32_t>(text.size()));
-  out->append(text);
-}
-
+constexpr std::string_view kEntryTag = "m4entry1";
 // The tag, eight numbers of 8 bytes and seven lengths of 4 bytes.
-constexpr std::size_t kFixedBytes = 8 + 8 * 8 + 7 * 4;
+constexpr std::size_t kFixedBytes = kEntryTag.size() + 8 * 8 + 7 * 4;
+// Entries whose encoding fits are hashed from a buffer on the stack (every entry of ids
+// within kMaxIdBytes does).
+constexpr std::size_t kStackEntryBytes = 1024;
+
+std::size_t CanonicalSize(const market4::v1::TransferRecord& r) {
+  return kFixedBytes + r.id().size() + r.debit_account_id().size() + r.credit_account_id().size() +
+         r.pending_id().size() + r.currency().size() + r.entered_by().size() +
+         r.approved_by().size();
+}
+
+void WriteCanonical(const market4::v1::TransferRecord& r, char* out) {
+  EntryWriter w(out);
+  w.Tag(kEntryTag);
+  w.Number(r.version());
+  w.Number(r.sequence());
+  w.Text(r.id());
+  w.Text(r.debit_account_id());
+  w.Text(r.credit_account_id());
+  w.Number(static_cast<std::uint64_t>(r.amount()));
+  w.Number(r.code());
+  w.Number(static_cast<std::uint64_t>(r.kind()));
+  w.Text(r.pending_id());
+  w.Number(r.timeout_seconds());
+  w.Text(r.currency());
+  w.Number(static_cast<std::uint64_t>(r.timestamp_ns()));
+  w.Number(static_cast<std::uint64_t>(r.requested_amount()));
+  w.Text(r.entered_by());
+  w.Text(r.approved_by());
+}
 
 }  // namespace
 
 std::string ChainGenesis() { return std::string(32, '\0'); }
 
 std::string CanonicalEntryBytes(const market4::v1::TransferRecord& r) {
-  std::string out;
-  out.reserve(kFixedBytes + r.id().size() + r.debit_account_id().size() +
-              r.credit_account_id().size() + r.pending_id().size() + r.currency().size() +
-              r.entered_by().size() + r.approved_by().size());
-  out.append("m4entry1");
-  AppendNumber(&out, r.version());
-  AppendNumber(&out, r.sequence());
-  AppendText(&out, r.id());
-  AppendText(&out, r.debit_account_id());
-  AppendText(&out, r.credit_account_id());
-  AppendNumber(&out, static_cast<std::uint64_t>(r.amount()));
-  AppendNumber(&out, r.code());
-  AppendNumber(&out, static_cast<std::uint64_t>(r.kind()));
-  AppendText(&out, r.pending_id());
-  AppendNumber(&out, r.timeout_seconds());
-  AppendText(&out, r.currency());
-  AppendNumber(&out, static_cast<std::uint64_t>(r.timestamp_ns()));
-  AppendNumber(&out, static_cast<std::uint64_t>(r.requested_amount()));
-  AppendText(&out, r.entered_by());
-  AppendText(&out, r.approved_by());
+  std::string out(CanonicalSize(r), '\0');
+  WriteCanonical(r, out.data());
   return out;
 }
 
 std::string ChainHash(const std::string& previous, const market4::v1::TransferRecord& record) {
-  Sha256Digest digest = Sha256(previous, CanonicalEntryBytes(record));
+  const std::size_t size = CanonicalSize(record);
+  char stack[kStackEntryBytes];
+  std::string heap;
+  char* bytes = stack;
+  if (size > sizeof(stack)) {
+    heap.resize(size);
+    bytes = heap.data();
+  }
+  WriteCanonical(record, bytes);
+  Sha256Digest digest = Sha256(previous, std::string_view(bytes, size));
   return std::string(reinterpret_cast<const char*>(digest.data()), digest.size());
 }
 

@@ -31,10 +31,11 @@ AnyAnswer FailedAnswer(const Command& command, const Status& status) {
 }
 
 void Engine::SubmitAny(Command command, std::function<void(AnyAnswer)> done) {
-  Item item{std::move(command), done};
+  Item item{std::move(command), std::move(done)};
   if (!Enqueue(std::move(item))) {
-    done(FailedAnswer(item.command, Status(Code::kUnavailable,
-                                           "the engine is not accepting commands; retry later")));
+    item.done(FailedAnswer(
+        item.command,
+        Status(Code::kUnavailable, "the engine is not accepting commands; retry later")));
   }
 }
 
@@ -153,8 +154,8 @@ void Engine::WriteCheckpoint(storage::Batch& batch) {
   }
 }
 
-std::vector<std::string> Engine::NewTransferIds(const std::deque<Item>& items) {
-  std::vector<std::string> ids;
+std::vector<std::string_view> Engine::NewTransferIds(const std::deque<Item>& items) {
+  std::vector<std::string_view> ids;
   for (const auto& item : items) {
     if (const auto* create = std::get_if<CreateTransfers>(&item.command)) {
       for (const auto& transfer : create->request.transfers()) ids.push_back(transfer.id());

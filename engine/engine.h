@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "common/histogram.h"
@@ -111,7 +112,7 @@ class Engine {
   bool Enqueue(Item&& item);
   void Run();
   // The ids of the transfers the batch's CreateTransfers commands name.
-  static std::vector<std::string> NewTransferIds(const std::deque<Item>& items);
+  static std::vector<std::string_view> NewTransferIds(const std::deque<Item>& items);
   void ApplyBatch(std::deque<Item>& items, storage::Batch& batch);
   void OnCommitted();
   void PublishLiveLogs();
@@ -150,11 +151,9 @@ class Engine {
 template <typename C>
 void Engine::Submit(C command, std::function<void(Answer<ReplyOf<C>>)> done) {
   constexpr std::size_t kIndex = CommandIndex<C>::value;
-  Item item{Command(std::in_place_index<kIndex>, std::move(command)),
-            [done](AnyAnswer answer) { done(std::get<kIndex>(std::move(answer))); }};
-  if (!Enqueue(std::move(item))) {
-    done(Status(Code::kUnavailable, "the engine is not accepting commands; retry later"));
-  }
+  SubmitAny(
+      Command(std::in_place_index<kIndex>, std::move(command)),
+      [done = std::move(done)](AnyAnswer answer) { done(std::get<kIndex>(std::move(answer))); });
 }
 
 template <typename C>

@@ -220,8 +220,8 @@ Answer<v1::CreateTransfersResponse> Ledger::CreateTransfers(
     }
   }
   v1::CreateTransfersResponse response;
-  for (const auto& record : txn.records) {
-    *response.add_transfers() = TransferView(record, CreationStatus(record));
+  for (const v1::TransferRecord* record : txn.records) {
+    *response.add_transfers() = TransferView(*record, CreationStatus(*record));
   }
   if (batch) Commit(txn, batch);
   return response;
@@ -274,7 +274,7 @@ Status Ledger::ApplyTransfer(const v1::NewTransfer& input, std::int64_t now_ns, 
   }
   if (Status s = Debit(debit, input.amount(), input.pending()); !s.ok()) return s;
   if (Status s = Credit(credit, input.amount(), input.pending()); !s.ok()) return s;
-  v1::TransferRecord record;
+  v1::TransferRecord& record = NewRecord(txn);
   record.set_version(1);
   record.set_sequence(txn->next_sequence++);
   record.set_id(input.id());
@@ -286,9 +286,9 @@ Status Ledger::ApplyTransfer(const v1::NewTransfer& input, std::int64_t now_ns, 
   record.set_timeout_seconds(input.timeout_seconds());
   record.set_currency(debit->currency());
   record.set_timestamp_ns(now_ns);
-  record.set_entered_by(txn->attribution.entered_by);
-  record.set_approved_by(txn->attribution.approved_by);
-  txn->records.push_back(std::move(record));
+  // Empty strings stay unset: protobuf 3.21 allocates even an empty one.
+  if (!txn->attribution.entered_by.empty()) record.set_entered_by(txn->attribution.entered_by);
+  if (!txn->attribution.approved_by.empty()) record.set_approved_by(txn->attribution.approved_by);
   return Status::Ok();
 }
 
@@ -301,6 +301,15 @@ Ledger::Txn::~Txn() {
   }
 }
 
+// A new entry of `txn`, on the batch's arena: an entry is built, serialized and answered
+// from within its batch, and the arena frees all of them at once when the batch is committed
+// (a refused transaction's stay there until then).
+v1::TransferRecord& Ledger::NewRecord(Txn* txn) {
+  auto* record = google::protobuf::Arena::CreateMessage<v1::TransferRecord>(&batch_records_);
+  txn->records.push_back(record);
+  return *record;
+}
+
 void Ledger::Txn::Touch(v1::AccountRecord* account) {
   for (const Touched& t : touched) {
     if (t.account == account) return;
@@ -310,9 +319,9 @@ void Ledger::Txn::Touch(v1::AccountRecord* account) {
 }
 
 void Ledger::Commit(Txn& txn, storage::Batch* batch) {
+  for (v1::TransferRecord* record : txn.records) CommitRecord(*record, txn, batch);
   txn.touched.clear();  // kept as they are now; the entries name every account they touched
-  for (auto& record : txn.records) CommitRecord(record, batch);
-  txn.records.clear();  // moved into the ledger
+  txn.records.clear();  // now the ledger's, until the batch is committed
 }
 
 // A new account is written in its batch, as it stands at the end of it; the accounts the
@@ -334,15 +343,15 @@ void Ledger::Checkpoint(storage::Batch* batch) {
 }
 
 // The entry carries its own chain hash: one key per entry instead of two.
-void Ledger::CommitRecord(v1::TransferRecord& record, storage::Batch* batch) {
+void Ledger::CommitRecord(v1::TransferRecord& record, const Txn& txn, storage::Batch* batch) {
   M4_ASSERT(record.sequence() == last_sequence_ + 1, "ledger sequence would skip or repeat");
   std::string sequence = storage::EncodeSequence(record.sequence());
   chain_head_ = ChainHash(chain_head_, record);
   record.set_chain_hash(chain_head_);
   batch->Put(Family::kTransfers, sequence, record.SerializeAsString());
   batch->Put(Family::kTransferIds, record.id(), sequence);
-  window_.Add(StableAccount(record.debit_account_id()), record.sequence());
-  window_.Add(StableAccount(record.credit_account_id()), record.sequence());
+  window_.Add(StableAccount(txn, record.debit_account_id()), record.sequence());
+  window_.Add(StableAccount(txn, record.credit_account_id()), record.sequence());
   if (record.kind() == v1::TRANSFER_KIND_PENDING) {
     batch->Put(Family::kPendingOpen, sequence, "");
     Pending pending{record, ExpiresAt(record)};
@@ -357,28 +366,36 @@ void Ledger::CommitRecord(v1::TransferRecord& record, storage::Batch* batch) {
   }
   last_sequence_ = record.sequence();
   last_timestamp_ns_ = record.timestamp_ns();
-  uncommitted_[record.id()] = std::move(record);
+  uncommitted_[record.id()] = &record;
 }
 
-void Ledger::PrefetchTransfers(std::vector<std::string> ids) {
-  std::erase_if(ids, [this](const std::string& id) {
-    return uncommitted_.count(id) > 0 || prefetched_.count(id) > 0;
-  });
+void Ledger::PrefetchTransfers(std::vector<std::string_view> ids) {
+  prefetched_ids_.clear();
+  prefetched_sequences_.clear();
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   if (ids.empty()) return;
   auto sequences = store_->GetMany(Family::kTransferIds, ids);
   if (!sequences.ok()) return;  // each is then read alone, and a failure answered there
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    prefetched_.emplace(std::move(ids[i]), std::move(sequences.value()[i]));
-  }
+  prefetched_ids_ = std::move(ids);
+  prefetched_sequences_ = std::move(sequences).value();
+}
+
+// What PrefetchTransfers read of `id`: its sequence key or nullopt if not stored; nullptr
+// if it was not read ahead.
+const std::optional<std::string>* Ledger::Prefetched(std::string_view id) const {
+  auto at = std::lower_bound(prefetched_ids_.begin(), prefetched_ids_.end(), id);
+  if (at == prefetched_ids_.end() || *at != id) return nullptr;
+  return &prefetched_sequences_[static_cast<std::size_t>(at - prefetched_ids_.begin())];
 }
 
 void Ledger::OnCommitted() {
   M4_ASSERT(window_.batch_empty() && created_.empty(),
             "a batch with ledger changes was committed unfinished");
   uncommitted_.clear();
-  prefetched_.clear();
+  batch_records_.Reset();
+  prefetched_ids_.clear();
+  prefetched_sequences_.clear();
 }
 
 Status Ledger::OpenAccount(const std::string& id, bool no_overdraft, std::int64_t now_ns) {
@@ -400,8 +417,8 @@ Result<std::vector<v1::Transfer>> Ledger::ApplyInternal(const std::vector<Ledger
     if (!s.ok()) return s;
   }
   std::vector<v1::Transfer> views;
-  for (const auto& record : txn.records) {
-    views.push_back(TransferView(record, CreationStatus(record)));
+  for (const v1::TransferRecord* record : txn.records) {
+    views.push_back(TransferView(*record, CreationStatus(*record)));
   }
   Commit(txn, batch);
   return views;
@@ -414,11 +431,11 @@ const v1::AccountRecord* Ledger::FindAccount(const std::string& id) const {
 
 Result<std::optional<v1::TransferRecord>> Ledger::FindTransfer(const std::string& id) const {
   if (auto it = uncommitted_.find(id); it != uncommitted_.end()) {
-    return std::optional<v1::TransferRecord>(it->second);
+    return std::optional<v1::TransferRecord>(*it->second);
   }
   std::optional<std::string> sequence;
-  if (auto it = prefetched_.find(id); it != prefetched_.end()) {
-    sequence = it->second;
+  if (const auto* read_ahead = Prefetched(id)) {
+    sequence = *read_ahead;
   } else {
     auto read = store_->Get(Family::kTransferIds, id);
     if (!read.ok()) return read.status();
@@ -443,8 +460,12 @@ v1::AccountRecord* Ledger::FindAccount(Txn* txn, const std::string& id) {
 
 // The ledger's own record of an account, which stays put while the account exists (the
 // nodes of an unordered_map do not move, and accounts are never removed); entries only name
-// accounts that exist.
-v1::AccountRecord* Ledger::StableAccount(const std::string& id) {
+// accounts that exist. The transaction touched every account its entries name: a look
+// through those few spares a lookup in the table of all accounts.
+v1::AccountRecord* Ledger::StableAccount(const Txn& txn, const std::string& id) {
+  for (const Touched& t : txn.touched) {
+    if (t.account->id() == id) return t.account;
+  }
   auto it = accounts_.find(id);
   M4_ASSERT(it != accounts_.end(), "a ledger entry names an account that does not exist");
   return &it->second;

@@ -8,11 +8,14 @@
 // transfers. ledger_rules.cc: the rules every entry obeys and the views the API shows.
 #pragma once
 
+#include <google/protobuf/arena.h>
+
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <variant>
@@ -67,8 +70,10 @@ class Ledger {
   // Reads in one pass which of `ids` are stored transfers, so that the ids of a batch's new
   // transfers are not each looked up alone in every file (a tenth of the writer's time). A
   // cache only: it holds what the store holds until OnCommitted drops it, and an id it lacks
-  // (or all of them, if the read fails) is looked up alone as before.
-  void PrefetchTransfers(std::vector<std::string> ids);
+  // (or all of them, if the read fails) is looked up alone as before. The ids must stay
+  // valid until OnCommitted (the batch's commands hold them); a second call in one batch
+  // replaces what the first read.
+  void PrefetchTransfers(std::vector<std::string_view> ids);
 
   // Before the batch holding everything applied since the last call is committed: writes
   // what the ledger keeps once per batch (new accounts, the change log of the accounts the
@@ -129,8 +134,8 @@ class Ledger {
     // Remembers `account`'s balances the first time the transaction touches it.
     void Touch(v1::AccountRecord* account);
 
-    std::vector<Touched> touched;             // few: a transfer touches two accounts
-    std::vector<v1::TransferRecord> records;  // new ledger entries, in order
+    std::vector<Touched> touched;              // few: a transfer touches two accounts
+    std::vector<v1::TransferRecord*> records;  // new ledger entries, in order (NewRecord)
     std::uint64_t next_sequence;
     Attribution attribution;  // stamped on every new entry
   };
@@ -142,6 +147,7 @@ class Ledger {
   Txn NewTxn(const Attribution& attribution = {}) const {
     return Txn(last_sequence_ + 1, attribution);
   }
+  v1::TransferRecord& NewRecord(Txn* txn);
   Status CheckReplay(const v1::CreateTransfersRequest& request,
                      std::optional<v1::CreateTransfersResponse>* replay);
   Status ApplyTransfer(const v1::NewTransfer& input, std::int64_t now_ns, Txn* txn, bool internal);
@@ -155,16 +161,17 @@ class Ledger {
   // Writes `txn` into `batch` and the ledger, moving its records out (build any answer from
   // them first); the accounts they touch are logged once per batch, by FinishBatch.
   void Commit(Txn& txn, storage::Batch* batch);
-  void CommitRecord(v1::TransferRecord& record, storage::Batch* batch);
+  void CommitRecord(v1::TransferRecord& record, const Txn& txn, storage::Batch* batch);
   Status LoadChain();
   Status LoadAccounts();
   Status LoadChangeLogs();
   Status LoadPending();
 
+  const std::optional<std::string>* Prefetched(std::string_view id) const;
   // Looks up a transfer written in this batch or already committed.
   Result<std::optional<v1::TransferRecord>> FindTransfer(const std::string& id) const;
   v1::AccountRecord* FindAccount(Txn* txn, const std::string& id);
-  v1::AccountRecord* StableAccount(const std::string& id);
+  v1::AccountRecord* StableAccount(const Txn& txn, const std::string& id);
 
   storage::Store* store_;
   // Every account, by id. Hashed: with a million accounts an ordered map's lookups (three
@@ -172,11 +179,18 @@ class Ledger {
   // its iteration order (CheckInvariants names the lowest broken id).
   std::unordered_map<std::string, v1::AccountRecord> accounts_;
   std::map<std::string, Pending> pending_;
+  // The entries applied in the batch not yet committed (NewRecord); freed all at once when
+  // it is. Declared before what points into it.
+  google::protobuf::Arena batch_records_;
   std::set<std::pair<std::int64_t, std::string>> expiries_;  // (expires_at_ns, pending id)
   // Transfers applied in the batch not yet committed, so retries within it are seen.
-  std::unordered_map<std::string, v1::TransferRecord> uncommitted_;
-  // PrefetchTransfers' answers for this batch: transfer id -> its sequence key, if stored.
-  std::unordered_map<std::string, std::optional<std::string>> prefetched_;
+  // Keyed by a view of the entry's own id; the entries live on batch_records_.
+  std::unordered_map<std::string_view, const v1::TransferRecord*> uncommitted_;
+  // PrefetchTransfers' answers for this batch: the ids read, sorted and distinct, and each
+  // one's sequence key if stored. Kept as two vectors, reused from batch to batch: a map
+  // cost an allocation per id.
+  std::vector<std::string_view> prefetched_ids_;
+  std::vector<std::optional<std::string>> prefetched_sequences_;
   // The accounts changed since they were last written, and their entries
   // (engine/account_index.h): each batch logs those it changed in one key, and writes out
   // those first logged in the oldest logs.

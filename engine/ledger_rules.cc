@@ -172,18 +172,18 @@ v1::Account AccountView(const v1::AccountRecord& r) {
 }
 
 v1::Transfer TransferView(const v1::TransferRecord& r, v1::TransferStatus status) {
-  v1::Transfer t;
+  v1::Transfer t;  // empty strings stay unset: protobuf 3.21 allocates even an empty one
   t.set_id(r.id());
   t.set_debit_account_id(r.debit_account_id());
   t.set_credit_account_id(r.credit_account_id());
   t.set_amount(r.amount());
   t.set_code(r.code());
   t.set_kind(r.kind());
-  t.set_pending_id(r.pending_id());
+  if (!r.pending_id().empty()) t.set_pending_id(r.pending_id());
   t.set_timeout_seconds(r.timeout_seconds());
   t.set_currency(r.currency());
-  t.set_entered_by(r.entered_by());
-  t.set_approved_by(r.approved_by());
+  if (!r.entered_by().empty()) t.set_entered_by(r.entered_by());
+  if (!r.approved_by().empty()) t.set_approved_by(r.approved_by());
   t.set_sequence(r.sequence());
   *t.mutable_timestamp() = TimeUtil::NanosecondsToTimestamp(r.timestamp_ns());
   t.set_status(status);

@@ -43,7 +43,7 @@ Answer<v1::Transfer> Ledger::Resolve(const std::string& pending_id, v1::Transfer
   Status s = ApplyResolution(it->second, kind, amount.value_or(pending_amount), amount.value_or(0),
                              now_ns, &txn);
   if (!s.ok()) return s;
-  v1::Transfer view = TransferView(txn.records.front(), v1::TRANSFER_STATUS_COMPLETED);
+  v1::Transfer view = TransferView(*txn.records.front(), v1::TRANSFER_STATUS_COMPLETED);
   if (batch) Commit(txn, batch);
   return view;
 }
@@ -94,7 +94,7 @@ Status Ledger::ApplyResolution(const Pending& pending, v1::TransferKind kind, st
     if (Status s = Debit(debit, amount, false); !s.ok()) return s;
     if (Status s = Credit(credit, amount, false); !s.ok()) return s;
   }
-  v1::TransferRecord record;
+  v1::TransferRecord& record = NewRecord(txn);
   record.set_version(1);
   record.set_sequence(txn->next_sequence++);
   record.set_id(ResolutionId(p.id(), kind));
@@ -109,7 +109,6 @@ Status Ledger::ApplyResolution(const Pending& pending, v1::TransferKind kind, st
   record.set_requested_amount(requested);
   record.set_entered_by(txn->attribution.entered_by);
   record.set_approved_by(txn->attribution.approved_by);
-  txn->records.push_back(std::move(record));
   return Status::Ok();
 }
 

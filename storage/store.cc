@@ -84,6 +84,10 @@ class OwnerOfSequenceKey : public rocksdb::SliceTransform {
 // the files it makes stay small.
 constexpr std::size_t kAccountsMemtableBytes = std::size_t{4} << 20;
 
+// The largest RocksDB batch buffer Commit keeps for the next commit; a busy writer's batches
+// are a few hundred KiB.
+constexpr std::size_t kMostKeptWriteBatchBytes = std::size_t{16} << 20;
+
 // The whole key as the insert hint's owner: a new version of an account sorts just before
 // its previous one, so the insert starts from where that one went instead of from the top
 // of the skip list (about 7 % of the CPU per transfer with 1,000 accounts).
@@ -318,7 +322,10 @@ rocksdb::ColumnFamilyHandle* Store::Handle(Family family) const {
 
 Status Store::Commit(const Batch& batch) {
   if (read_only_) return Status(Code::kFailedPrecondition, "the store is open read-only");
-  rocksdb::WriteBatch write_batch;
+  std::lock_guard lock(commit_mutex_);
+  if (!write_batch_) write_batch_ = std::make_unique<rocksdb::WriteBatch>();
+  rocksdb::WriteBatch& write_batch = *write_batch_;
+  write_batch.Clear();
   for (std::uint32_t index : batch.SortedOps()) {
     const Batch::Op& op = batch.ops_[index];
     rocksdb::Slice key(batch.Key(op).data(), batch.Key(op).size());
@@ -331,6 +338,8 @@ Status Store::Commit(const Batch& batch) {
   write_options.sync = options_.sync;
   rocksdb::Status s = db_->Write(write_options, &write_batch);
   if (!s.ok()) return FromRocks(s, "write");
+  // One large batch (a backfill at start) does not keep its buffer for good.
+  if (write_batch.GetDataSize() > kMostKeptWriteBatchBytes) write_batch_.reset();
   return Status::Ok();
 }
 
@@ -340,6 +349,11 @@ Result<std::optional<std::string>> Store::Get(Family family, std::string_view ke
 
 Result<std::vector<std::optional<std::string>>> Store::GetMany(
     Family family, const std::vector<std::string>& keys) const {
+  return GetManyAt(nullptr, family, std::vector<std::string_view>(keys.begin(), keys.end()));
+}
+
+Result<std::vector<std::optional<std::string>>> Store::GetMany(
+    Family family, const std::vector<std::string_view>& keys) const {
   return GetManyAt(nullptr, family, keys);
 }
 
@@ -382,7 +396,8 @@ Result<std::optional<std::string>> ReadView::Get(Family family, std::string_view
 
 Result<std::vector<std::optional<std::string>>> ReadView::GetMany(
     Family family, const std::vector<std::string>& keys) const {
-  return store_->GetManyAt(snapshot_, family, keys);
+  return store_->GetManyAt(snapshot_, family,
+                           std::vector<std::string_view>(keys.begin(), keys.end()));
 }
 
 Status ReadView::Scan(Family family, std::string_view prefix, bool reverse,
@@ -409,7 +424,8 @@ Result<std::optional<std::string>> Store::GetAt(const rocksdb::Snapshot* snapsho
 }
 
 Result<std::vector<std::optional<std::string>>> Store::GetManyAt(
-    const rocksdb::Snapshot* snapshot, Family family, const std::vector<std::string>& keys) const {
+    const rocksdb::Snapshot* snapshot, Family family,
+    const std::vector<std::string_view>& keys) const {
   std::vector<std::optional<std::string>> values(keys.size());
   rocksdb::ColumnFamilyHandle* handle = Handle(family);
   if (!handle || keys.empty()) return values;  // a family a read-only database lacks: empty

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -209,6 +210,8 @@ class Store {
   // given; NotFound is std::nullopt.
   [[nodiscard]] Result<std::vector<std::optional<std::string>>> GetMany(
       Family family, const std::vector<std::string>& keys) const;
+  [[nodiscard]] Result<std::vector<std::optional<std::string>>> GetMany(
+      Family family, const std::vector<std::string_view>& keys) const;
 
   // Visits keys starting with `prefix`, in key order (or reverse). When `start` is set the
   // scan begins there (inclusive) instead of at the prefix's first (or last) key. The
@@ -248,7 +251,8 @@ class Store {
   // OpenReadOnly through `env` (a backup's files are reached through the backup's own Env).
   static Result<std::unique_ptr<Store>> OpenReadOnlyIn(const std::string& path, rocksdb::Env* env);
   Result<std::vector<std::optional<std::string>>> GetManyAt(
-      const rocksdb::Snapshot* snapshot, Family family, const std::vector<std::string>& keys) const;
+      const rocksdb::Snapshot* snapshot, Family family,
+      const std::vector<std::string_view>& keys) const;
   Result<std::optional<std::string>> GetAt(const rocksdb::Snapshot* snapshot, Family family,
                                            std::string_view key) const;
   Status ScanAt(const rocksdb::Snapshot* snapshot, Family family, std::string_view prefix,
@@ -260,6 +264,11 @@ class Store {
   StoreOptions options_;
   bool read_only_ = false;
   std::unique_ptr<rocksdb::DB> db_;
+  // Commit's RocksDB batch, kept between commits so that its buffer (hundreds of KiB under
+  // load) is not allocated, faulted in and copied as it grows on every commit. The mutex
+  // only guards against a second committing thread, which the engine never has.
+  std::mutex commit_mutex_;
+  std::unique_ptr<rocksdb::WriteBatch> write_batch_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
 };
 
