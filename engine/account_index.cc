@@ -216,7 +216,7 @@ void AccountWindow::WriteOut(v1::AccountRecord* account, storage::Batch* batch,
   batch->Put(storage::Family::kAccountIndex, key,
              value.size() == kSequenceBytes ? std::string_view() : std::string_view(value));
   account->set_checkpoint_sequence(last_sequence);
-  batch->Put(storage::Family::kAccounts, account->id(), account->SerializeAsString());
+  PutRecord(batch, storage::Family::kAccounts, account->id(), *account);
   pending_.erase(it);
   queue_.pop_front();
 }

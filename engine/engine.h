@@ -41,8 +41,10 @@ class Engine {
   // Queues `command`. `done` runs exactly once: on the writer thread once the command's
   // effects are durable, or at once on the caller's thread (kUnavailable) if the engine
   // cannot take it.
-  template <typename C>
-  void Submit(C command, std::function<void(Answer<ReplyOf<C>>)> done);
+  // `done` is any copyable callable taking Answer<ReplyOf<C>>; it is kept as it is given,
+  // not wrapped in a std::function of its own.
+  template <typename C, typename Done>
+  void Submit(C command, Done&& done);
   // Submits a command of any type (a log being replayed, a benchmark's mix); `done` gets the
   // answer at the command's index. Same contract as Submit.
   void SubmitAny(Command command, std::function<void(AnyAnswer)> done);
@@ -148,12 +150,13 @@ class Engine {
   std::thread writer_;
 };
 
-template <typename C>
-void Engine::Submit(C command, std::function<void(Answer<ReplyOf<C>>)> done) {
+template <typename C, typename Done>
+void Engine::Submit(C command, Done&& done) {
   constexpr std::size_t kIndex = CommandIndex<C>::value;
-  SubmitAny(
-      Command(std::in_place_index<kIndex>, std::move(command)),
-      [done = std::move(done)](AnyAnswer answer) { done(std::get<kIndex>(std::move(answer))); });
+  SubmitAny(Command(std::in_place_index<kIndex>, std::move(command)),
+            [done = std::forward<Done>(done)](AnyAnswer answer) mutable {
+              done(std::get<kIndex>(std::move(answer)));
+            });
 }
 
 template <typename C>

@@ -348,7 +348,7 @@ void Ledger::CommitRecord(v1::TransferRecord& record, const Txn& txn, storage::B
   std::string sequence = storage::EncodeSequence(record.sequence());
   chain_head_ = ChainHash(chain_head_, record);
   record.set_chain_hash(chain_head_);
-  batch->Put(Family::kTransfers, sequence, record.SerializeAsString());
+  PutRecord(batch, Family::kTransfers, sequence, record);
   batch->Put(Family::kTransferIds, record.id(), sequence);
   window_.Add(StableAccount(txn, record.debit_account_id()), record.sequence());
   window_.Add(StableAccount(txn, record.credit_account_id()), record.sequence());

@@ -2,6 +2,7 @@
 // rules every list shares. Any thread.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,6 +11,16 @@
 #include "storage/store.h"
 
 namespace market4::engine {
+
+// Puts `record` serialized straight into `batch` (no string of its own): for the records
+// the writer puts for every entry.
+template <typename Record>
+void PutRecord(storage::Batch* batch, storage::Family family, std::string_view key,
+               const Record& record) {
+  const std::size_t size = record.ByteSizeLong();
+  char* at = batch->PutSized(family, key, size);
+  record.SerializeWithCachedSizesToArray(reinterpret_cast<std::uint8_t*>(at));
+}
 
 // The record at `key`, nullopt if absent, kInternal if it does not parse. `view` is a
 // storage::ReadView or the Store itself (at load).

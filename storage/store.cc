@@ -179,7 +179,8 @@ void Batch::Grow() {
 
 // A key written twice in one batch is one write, of the last value: RocksDB would otherwise
 // insert every version into its memtable.
-void Batch::Record(Family family, bool is_delete, std::string_view key, std::string_view value) {
+Batch::Op& Batch::Record(Family family, bool is_delete, std::string_view key,
+                         std::string_view value) {
   if (2 * (ops_.size() + 1) > slots_.size()) Grow();
   std::size_t slot = Find(family, key, HashOf(family, key));
   if (slots_[slot] == 0) {
@@ -192,6 +193,14 @@ void Batch::Record(Family family, bool is_delete, std::string_view key, std::str
   op.value_at = Offset(bytes_.size());
   op.value_size = Offset(value.size());
   bytes_.append(value);
+  return op;
+}
+
+char* Batch::PutSized(Family family, std::string_view key, std::size_t size) {
+  Op& op = Record(family, false, key, {});
+  op.value_size = Offset(size);
+  bytes_.resize(bytes_.size() + size);
+  return bytes_.data() + op.value_at;
 }
 
 void Batch::Clear() {
