@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -104,7 +105,12 @@ TEST(StoreTest, ABatchKeepsTheLastWriteOfEachKey) {
   batch.Delete(Family::kAccounts, "d");
   batch.Put(Family::kAccounts, "d", "4");         // put, delete, put: the last put
   batch.Put(Family::kMeta, "a", "other family");  // the same key elsewhere is another key
-  EXPECT_EQ(batch.Count(), 5u);
+  batch.Put(Family::kAccounts, "e", "1");
+  std::memcpy(batch.PutSized(Family::kAccounts, "e", 3), "xyz", 3);  // put, put in place
+  std::memcpy(batch.PutSized(Family::kAccounts, "f", 2), "no", 2);
+  batch.Put(Family::kAccounts, "f", "6");                         // put in place, put: the put
+  EXPECT_NE(batch.PutSized(Family::kAccounts, "g", 0), nullptr);  // an empty value
+  EXPECT_EQ(batch.Count(), 8u);
   ASSERT_TRUE(store.value()->Commit(batch).ok());
   auto read = [&](Family family, const char* key) {
     auto value = store.value()->Get(family, key);
@@ -116,12 +122,18 @@ TEST(StoreTest, ABatchKeepsTheLastWriteOfEachKey) {
   EXPECT_EQ(read(Family::kAccounts, "c"), std::optional<std::string>("3"));
   EXPECT_EQ(read(Family::kAccounts, "d"), std::optional<std::string>("4"));
   EXPECT_EQ(read(Family::kMeta, "a"), std::optional<std::string>("other family"));
-  // Cleared, the batch forgets its keys: a put of "a" is an operation again.
+  EXPECT_EQ(read(Family::kAccounts, "e"), std::optional<std::string>("xyz"));
+  EXPECT_EQ(read(Family::kAccounts, "f"), std::optional<std::string>("6"));
+  EXPECT_EQ(read(Family::kAccounts, "g"), std::optional<std::string>(""));
+  // Cleared, the batch forgets its keys: a put of "a" is an operation again. The store
+  // reuses its RocksDB batch, which must hold only this one write (RocksDB numbers each).
   batch.Clear();
   EXPECT_TRUE(batch.Empty());
   batch.Put(Family::kAccounts, "a", "5");
   EXPECT_EQ(batch.Count(), 1u);
+  const std::uint64_t before = store.value()->LatestSequence();
   ASSERT_TRUE(store.value()->Commit(batch).ok());
+  EXPECT_EQ(store.value()->LatestSequence(), before + 1);
   EXPECT_EQ(read(Family::kAccounts, "a"), std::optional<std::string>("5"));
 }
 
