@@ -2,7 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
+#include <iterator>
 
 #include "common/assert.h"
 #include "engine/backups.h"
@@ -124,23 +126,33 @@ void Engine::Run() {
   // Assertions on this thread reach the engine's fatal handler (tests) before the exit.
   ScopedFatalHandler fatal(options_.on_fatal);
   storage::Batch batch;
-  std::deque<Item> items;
+  std::vector<Item> items;
   while (true) {
     {
       std::unique_lock lock(mutex_);
       wake_.wait_for(lock, options_.tick_interval, [&] { return !queue_.empty() || stopping_; });
       if (failed_) return;
       if (queue_.empty() && stopping_) break;
-      std::size_t take = std::min(queue_.size(), options_.max_batch_commands);
-      for (std::size_t i = 0; i < take; ++i) {
-        items.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
+      TakeBatch(items);
     }
     ApplyBatch(items, batch);
     items.clear();
   }
   WriteCheckpoint(batch);
+}
+
+// Moves up to max_batch_commands queued commands into `items` (empty), with mutex_ held:
+// the whole queue at once when it fits, so submitters wait on the lock for no copying. The
+// two vectors trade places batch after batch, so neither allocates once grown; a deque
+// allocated a block per command (an Item is larger than a deque's block).
+void Engine::TakeBatch(std::vector<Item>& items) {
+  if (queue_.size() <= options_.max_batch_commands) {
+    items.swap(queue_);
+    return;
+  }
+  auto end = queue_.begin() + static_cast<std::ptrdiff_t>(options_.max_batch_commands);
+  std::move(queue_.begin(), end, std::back_inserter(items));
+  queue_.erase(queue_.begin(), end);
 }
 
 // On a clean stop the balances logged since the last checkpoint go into the account records,
@@ -154,7 +166,7 @@ void Engine::WriteCheckpoint(storage::Batch& batch) {
   }
 }
 
-std::vector<std::string_view> Engine::NewTransferIds(const std::deque<Item>& items) {
+std::vector<std::string_view> Engine::NewTransferIds(const std::vector<Item>& items) {
   std::vector<std::string_view> ids;
   for (const auto& item : items) {
     if (const auto* create = std::get_if<CreateTransfers>(&item.command)) {
@@ -165,7 +177,7 @@ std::vector<std::string_view> Engine::NewTransferIds(const std::deque<Item>& ite
 }
 
 // Applies `items` (possibly none: then only timers run), commits, and only then answers.
-void Engine::ApplyBatch(std::deque<Item>& items, storage::Batch& batch) {
+void Engine::ApplyBatch(std::vector<Item>& items, storage::Batch& batch) {
   // Batch time never goes backwards, so ledger timestamps follow the sequence.
   std::int64_t now = std::max(clock_->NowNanos(), last_batch_ns_);
   last_batch_ns_ = now;
@@ -229,8 +241,8 @@ void Engine::PublishLiveLogs() {
 // The in-memory state may now differ from what is on disk: never apply another command.
 // The process stops (by default) before anyone hears back, so no client can take the
 // failure of this batch for anything but a lost connection.
-void Engine::FailStop(const Status& status, std::deque<Item>& in_batch) {
-  std::deque<Item> abandoned;
+void Engine::FailStop(const Status& status, std::vector<Item>& in_batch) {
+  std::vector<Item> abandoned;
   {
     std::lock_guard lock(mutex_);
     failed_ = true;

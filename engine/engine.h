@@ -8,7 +8,6 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <future>
 #include <memory>
@@ -113,13 +112,14 @@ class Engine {
   // False (item untouched) when the engine cannot take it.
   bool Enqueue(Item&& item);
   void Run();
+  void TakeBatch(std::vector<Item>& items);
   // The ids of the transfers the batch's CreateTransfers commands name.
-  static std::vector<std::string_view> NewTransferIds(const std::deque<Item>& items);
-  void ApplyBatch(std::deque<Item>& items, storage::Batch& batch);
+  static std::vector<std::string_view> NewTransferIds(const std::vector<Item>& items);
+  void ApplyBatch(std::vector<Item>& items, storage::Batch& batch);
   void OnCommitted();
   void PublishLiveLogs();
   void WriteCheckpoint(storage::Batch& batch);
-  void FailStop(const Status& status, std::deque<Item>& in_batch);
+  void FailStop(const Status& status, std::vector<Item>& in_batch);
 
   EngineOptions options_;
   SystemClock system_clock_;
@@ -144,7 +144,7 @@ class Engine {
 
   std::mutex mutex_;
   std::condition_variable wake_;
-  std::deque<Item> queue_;
+  std::vector<Item> queue_;
   bool stopping_ = false;
   bool failed_ = false;
   std::thread writer_;
