@@ -275,8 +275,6 @@ Status Ledger::ApplyTransfer(const v1::NewTransfer& input, std::int64_t now_ns, 
   if (Status s = Debit(debit, input.amount(), input.pending()); !s.ok()) return s;
   if (Status s = Credit(credit, input.amount(), input.pending()); !s.ok()) return s;
   v1::TransferRecord& record = NewRecord(txn);
-  record.set_version(1);
-  record.set_sequence(txn->next_sequence++);
   record.set_id(input.id());
   record.set_debit_account_id(input.debit_account_id());
   record.set_credit_account_id(input.credit_account_id());
@@ -286,9 +284,6 @@ Status Ledger::ApplyTransfer(const v1::NewTransfer& input, std::int64_t now_ns, 
   record.set_timeout_seconds(input.timeout_seconds());
   record.set_currency(debit->currency());
   record.set_timestamp_ns(now_ns);
-  // Empty strings stay unset: protobuf 3.21 allocates even an empty one.
-  if (!txn->attribution.entered_by.empty()) record.set_entered_by(txn->attribution.entered_by);
-  if (!txn->attribution.approved_by.empty()) record.set_approved_by(txn->attribution.approved_by);
   return Status::Ok();
 }
 
@@ -301,11 +296,18 @@ Ledger::Txn::~Txn() {
   }
 }
 
-// A new entry of `txn`, on the batch's arena: an entry is built, serialized and answered
+// A new entry of `txn`, with what every entry of it carries (version, its sequence, who
+// entered and approved it), on the batch's arena: an entry is built, serialized and answered
 // from within its batch, and the arena frees all of them at once when the batch is committed
 // (a refused transaction's stay there until then).
 v1::TransferRecord& Ledger::NewRecord(Txn* txn) {
   auto* record = google::protobuf::Arena::CreateMessage<v1::TransferRecord>(&batch_records_);
+  record->set_version(1);
+  record->set_sequence(txn->next_sequence++);
+  // Empty strings stay unset: protobuf 3.21 allocates even an empty one.
+  const Attribution& by = txn->attribution;
+  if (!by.entered_by.empty()) record->set_entered_by(by.entered_by);
+  if (!by.approved_by.empty()) record->set_approved_by(by.approved_by);
   txn->records.push_back(record);
   return *record;
 }

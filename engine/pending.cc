@@ -95,8 +95,6 @@ Status Ledger::ApplyResolution(const Pending& pending, v1::TransferKind kind, st
     if (Status s = Credit(credit, amount, false); !s.ok()) return s;
   }
   v1::TransferRecord& record = NewRecord(txn);
-  record.set_version(1);
-  record.set_sequence(txn->next_sequence++);
   record.set_id(ResolutionId(p.id(), kind));
   record.set_debit_account_id(p.debit_account_id());
   record.set_credit_account_id(p.credit_account_id());
@@ -107,8 +105,6 @@ Status Ledger::ApplyResolution(const Pending& pending, v1::TransferKind kind, st
   record.set_currency(p.currency());
   record.set_timestamp_ns(now_ns);
   record.set_requested_amount(requested);
-  record.set_entered_by(txn->attribution.entered_by);
-  record.set_approved_by(txn->attribution.approved_by);
   return Status::Ok();
 }
 

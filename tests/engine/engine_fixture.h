@@ -28,6 +28,7 @@ class EngineFixture : public ::testing::Test {
     options.check_invariants_every_batch = true;
     options.market = market_options_;
     options.tick_interval = tick_interval_;
+    options.max_batch_commands = max_batch_commands_;
     options.on_fatal = [](const Status& s) { ADD_FAILURE() << "engine fatal: " << s.ToString(); };
     options.on_merchant_events = [this](const std::vector<v1::MerchantEvent>& events) {
       std::lock_guard lock(published_mutex_);
@@ -132,6 +133,8 @@ class EngineFixture : public ::testing::Test {
   // How long the writer waits for a command before running timers. An hour by default, so
   // that time moves only when a test says so.
   std::chrono::milliseconds tick_interval_ = std::chrono::hours(1);
+  // The most commands the writer takes into one batch.
+  std::size_t max_batch_commands_ = kDefaultMaxBatchCommands;
   std::unique_ptr<Engine> engine_;
 };
 

@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
+#include <future>
 #include <limits>
 #include <memory>
 #include <string>
@@ -23,6 +25,13 @@ using std::chrono::seconds;
 
 class LedgerTest : public EngineFixture {
  protected:
+  // One transfer of 1 from alice to bob.
+  static v1::CreateTransfersRequest Request(const std::string& id) {
+    v1::CreateTransfersRequest request;
+    *request.add_transfers() = Make(id, "alice", "bob", 1);
+    return request;
+  }
+
   void SetUp() override {
     EngineFixture::SetUp();
     ASSERT_TRUE(CreateAccount("cash").status.ok());
@@ -401,6 +410,49 @@ TEST_F(LedgerTest, ChangedAccountsAreWrittenOutAtStopAndOnAnIdleTick) {
   EXPECT_EQ(engine_->unwritten_accounts(), 0u);
   EXPECT_EQ(Balances("bob"), "0/0/0/200");
   EXPECT_EQ(Balances("alice"), "0/200/0/50000");
+}
+
+// The writer takes at most max_batch_commands queued commands into a batch, the oldest first;
+// the rest wait for the next one, and every answer comes back in the order submitted.
+TEST_F(LedgerTest, ABatchTakesAtMostItsLimitOfQueuedCommandsOldestFirst) {
+  max_batch_commands_ = 3;
+  Reopen();
+  // The writer is held inside an answer (answers run on it), so the next ten all queue.
+  std::promise<void> holding, all_answered;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  engine_->Submit<CreateTransfers>(CreateTransfers{Request("hold")},
+                                   [&](Answer<v1::CreateTransfersResponse>) {
+                                     holding.set_value();
+                                     released.wait();
+                                   });
+  holding.get_future().wait();
+  const Engine::Counters before = engine_->counters();
+  std::mutex mutex;
+  std::vector<std::string> answered;
+  std::atomic<int> left{10};
+  std::vector<std::string> submitted;
+  for (int i = 0; i < 10; ++i) {
+    std::string id = "q" + std::to_string(i);
+    submitted.push_back(id);
+    engine_->Submit<CreateTransfers>(CreateTransfers{Request(id)},
+                                     [&, id](Answer<v1::CreateTransfersResponse> answer) {
+                                       EXPECT_TRUE(answer.ok()) << answer.status.ToString();
+                                       {
+                                         std::lock_guard lock(mutex);
+                                         answered.push_back(id);
+                                       }
+                                       if (--left == 0) all_answered.set_value();
+                                     });
+  }
+  EXPECT_EQ(engine_->queue_depth(), 10u);
+  release.set_value();
+  all_answered.get_future().wait();
+  const Engine::Counters after = engine_->counters();
+  EXPECT_EQ(after.batches - before.batches, 4u);  // 3, 3, 3 and 1
+  EXPECT_EQ(after.commands - before.commands, 10u);
+  EXPECT_EQ(answered, submitted);
+  EXPECT_EQ(Balances("bob"), "0/0/0/11");
 }
 
 class LedgerBatchTest : public ::testing::Test {

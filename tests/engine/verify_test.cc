@@ -43,6 +43,28 @@ TEST(ChainTest, CanonicalBytesAndHashMatchAnIndependentComputation) {
             "ca795e372f4e8406be177e5be52b820fd0021b1ce01eb8e0de33adb044d6f319");
 }
 
+// The hash is taken from a buffer on the stack when the entry's encoding fits (every entry
+// the API accepts) and from the heap otherwise; both must hash exactly the documented bytes.
+TEST(ChainTest, AHashIsOfThePreviousAndTheCanonicalBytesWhateverTheEntrysSize) {
+  v1::TransferRecord r;
+  r.set_version(1);
+  r.set_sequence(7);
+  r.set_id("t-7");
+  r.set_debit_account_id("cash");
+  r.set_credit_account_id("alice");
+  r.set_amount(5);
+  r.set_currency("VND");
+  const std::string previous(32, '\x5a');
+  auto expected = [&] {
+    Sha256Digest digest = Sha256(previous, CanonicalEntryBytes(r));
+    return std::string(reinterpret_cast<const char*>(digest.data()), digest.size());
+  };
+  EXPECT_EQ(ChainHash(previous, r), expected());
+  r.set_approved_by(std::string(3000, 'x'));  // past any stack buffer
+  ASSERT_GT(CanonicalEntryBytes(r).size(), 3000u);
+  EXPECT_EQ(ChainHash(previous, r), expected());
+}
+
 class VerifyTest : public EngineFixture {
  protected:
   // Eight entries of every kind: posted, pending, post, void.
