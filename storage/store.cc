@@ -352,6 +352,11 @@ Status Store::Commit(const Batch& batch) {
   return Status::Ok();
 }
 
+std::size_t Store::KeptWriteBatchBytes() {
+  std::lock_guard lock(commit_mutex_);
+  return write_batch_ ? write_batch_->GetDataSize() : 0;
+}
+
 Result<std::optional<std::string>> Store::Get(Family family, std::string_view key) const {
   return GetAt(nullptr, family, key);
 }

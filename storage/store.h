@@ -235,6 +235,10 @@ class Store {
   // that commit's.
   [[nodiscard]] std::uint64_t LatestSequence() const;
 
+  // The bytes of RocksDB batch buffer that Commit keeps for the next commit: 0 before the
+  // first commit and after one too large to keep (kMostKeptWriteBatchBytes). For tests.
+  [[nodiscard]] std::size_t KeptWriteBatchBytes();
+
   // RocksDB's estimate of how many keys `family` holds (it may count overwritten versions
   // not yet compacted away); 0 if it has none. For sizing tables before a load, not for logic.
   [[nodiscard]] std::uint64_t EstimatedKeys(Family family) const;

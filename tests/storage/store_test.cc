@@ -200,6 +200,34 @@ TEST(StoreTest, EstimatedKeysFollowWhatWasWritten) {
   EXPECT_EQ(store.value()->EstimatedKeys(Family::kBuyers), 0u);
 }
 
+// Commit keeps its RocksDB batch for the next commit, unless a commit made it larger than
+// kMostKeptWriteBatchBytes (16 MiB): then it is dropped, and the next commit starts afresh.
+TEST(StoreTest, ACommitTooLargeToKeepLeavesNoBatchBehind) {
+  testing::TempDir dir;
+  auto store = Store::Open({dir.path(), true});
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  Store& s = *store.value();
+  EXPECT_EQ(s.KeptWriteBatchBytes(), 0u) << "nothing is kept before the first commit";
+  Batch batch;
+  batch.Put(Family::kAccounts, "small", "1");
+  ASSERT_TRUE(s.Commit(batch).ok());
+  const std::size_t small = s.KeptWriteBatchBytes();
+  EXPECT_GT(small, 0u) << "an ordinary commit keeps its batch";
+  EXPECT_LT(small, 1024u);
+  batch.Clear();
+  const std::string mebibyte(std::size_t{1} << 20, 'x');
+  for (int i = 0; i < 17; ++i) batch.Put(Family::kAccounts, "large" + std::to_string(i), mebibyte);
+  ASSERT_TRUE(s.Commit(batch).ok());
+  EXPECT_EQ(s.KeptWriteBatchBytes(), 0u) << "a 17 MiB batch is not kept";
+  batch.Clear();
+  batch.Put(Family::kAccounts, "after", "2");
+  ASSERT_TRUE(s.Commit(batch).ok());
+  EXPECT_EQ(s.KeptWriteBatchBytes(), small) << "the next commit holds only its own write";
+  EXPECT_EQ(s.Get(Family::kAccounts, "after").value(), std::optional<std::string>("2"));
+  EXPECT_EQ(s.Get(Family::kAccounts, "large16").value(), std::optional<std::string>(mebibyte));
+  EXPECT_EQ(s.Get(Family::kAccounts, "small").value(), std::optional<std::string>("1"));
+}
+
 // A batch keeps its buffers from one batch to the next, unless one very large batch (a
 // backfill at start) grew them: then clearing gives that memory back, and the batch still works.
 TEST(StoreTest, ClearingALargeBatchGivesItsMemoryBack) {
