@@ -30,7 +30,6 @@ import hmac
 import json
 import math
 import os
-import random
 import re
 import shutil
 import subprocess
@@ -51,6 +50,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.ui import WebDriverWait
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import market4d_process  # noqa: E402 (found through the path above)
 
 ADMIN = "browser-console-test-admin-token-0001"
 SECRET = "whsec_" + base64.b64encode(b"browser-console-test-secret-0001").decode()
@@ -76,31 +78,15 @@ def day_ending_soon(seconds):
 
 class Server:
     def __init__(self, data, offset):
-        self.proc = None
-        for _ in range(5):
-            port = random.randint(20000, 60000)
-            env = dict(os.environ, MARKET4_ADMIN_TOKEN=ADMIN)
-            self.log = open(os.path.join(os.path.dirname(data), "market4d.log"), "ab")
-            # MARKET4_CONSOLE_DIR=console tests the files on disk instead of the built-in copy.
-            console = ["--console-dir", os.environ["MARKET4_CONSOLE_DIR"]] if os.environ.get("MARKET4_CONSOLE_DIR") else []
-            proc = subprocess.Popen(
-                [binary(), "--data-dir", data, "--listen", f"127.0.0.1:{port}",
-                 "--log-level", "warn", "--utc-offset", offset] + console, env=env,
-                stdout=self.log, stderr=subprocess.STDOUT)
-            self.url = f"http://127.0.0.1:{port}"
-            for _ in range(200):
-                try:
-                    if self.call("GET", "/healthz")[0] == 200:
-                        self.proc = proc
-                        return
-                except OSError:
-                    pass
-                if proc.poll() is not None:
-                    break
-                time.sleep(0.05)
-            proc.kill()
-            proc.wait()
-        sys.exit("market4d did not start")
+        self.log = open(os.path.join(os.path.dirname(data), "market4d.log"), "ab")
+        # MARKET4_CONSOLE_DIR=console tests the files on disk instead of the built-in copy.
+        console = ["--console-dir", os.environ["MARKET4_CONSOLE_DIR"]] if os.environ.get("MARKET4_CONSOLE_DIR") else []
+        try:
+            self.proc, port = market4d_process.start(
+                binary(), data, ADMIN, ["--utc-offset", offset] + console, output=self.log)
+        except RuntimeError as error:
+            sys.exit(str(error))
+        self.url = f"http://127.0.0.1:{port}"
 
     def call(self, method, path, body=None, token=None, key=None, accept="application/json"):
         headers = {"Accept": accept}

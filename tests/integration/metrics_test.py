@@ -9,9 +9,7 @@ move while transfers are committed.
 import http.client
 import json
 import os
-import random
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -19,28 +17,17 @@ import time
 
 from prometheus_client.parser import text_string_to_metric_families
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import market4d_process  # noqa: E402 (found through the path above)
+
 TOKEN = "metrics-test-operator-token-000001"
 
 
 def start(bin_dir, data):
-    for _ in range(5):
-        port = random.randint(20000, 60000)
-        env = dict(os.environ, MARKET4_ADMIN_TOKEN=TOKEN)
-        proc = subprocess.Popen(
-            [f"{bin_dir}/market4d", "--data-dir", data, "--listen", f"127.0.0.1:{port}",
-             "--log-level", "warn"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(200):
-            try:
-                if call(port, "GET", "/healthz")[0] == 200:
-                    return proc, port
-            except OSError:
-                pass
-            if proc.poll() is not None:
-                break
-            time.sleep(0.05)
-        proc.kill()
-        proc.wait()
-    sys.exit("market4d did not start")
+    try:
+        return market4d_process.start(f"{bin_dir}/market4d", data, TOKEN)
+    except RuntimeError as error:
+        sys.exit(str(error))
 
 
 def call(port, method, path, body=None, token=None, key=None):
