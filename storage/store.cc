@@ -362,11 +362,6 @@ Result<std::optional<std::string>> Store::Get(Family family, std::string_view ke
 }
 
 Result<std::vector<std::optional<std::string>>> Store::GetMany(
-    Family family, const std::vector<std::string>& keys) const {
-  return GetManyAt(nullptr, family, std::vector<std::string_view>(keys.begin(), keys.end()));
-}
-
-Result<std::vector<std::optional<std::string>>> Store::GetMany(
     Family family, const std::vector<std::string_view>& keys) const {
   return GetManyAt(nullptr, family, keys);
 }

@@ -213,8 +213,6 @@ class Store {
   // Point reads of several keys of one family in one pass (RocksDB's MultiGet), in the order
   // given; NotFound is std::nullopt.
   [[nodiscard]] Result<std::vector<std::optional<std::string>>> GetMany(
-      Family family, const std::vector<std::string>& keys) const;
-  [[nodiscard]] Result<std::vector<std::optional<std::string>>> GetMany(
       Family family, const std::vector<std::string_view>& keys) const;
 
   // Visits keys starting with `prefix`, in key order (or reverse). When `start` is set the
