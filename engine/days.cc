@@ -75,8 +75,9 @@ Answer<v1::DayClose> CloseDay::Apply(Context& context) const {
   auto existing = FindClose(context, day);
   if (!existing.ok()) return existing.status();
   if (existing.value()) return {std::move(*existing.value()), true};
-  // Every entry of a day that has ended is committed, so the committed view holds the day.
-  storage::ReadView view = context.store.View();
+  // Every entry of a day that has ended was applied in an earlier batch, so once those are
+  // committed (the latest view waits for them) the view holds the whole day.
+  storage::ReadView view = context.store.LatestView();
   auto previous = CheckClosable(context, view, day);
   if (!previous.ok()) return previous.status();
   const v1::DayReport* opening = previous.value() ? &previous.value()->report() : nullptr;

@@ -63,8 +63,11 @@ Result<std::unique_ptr<Engine>> Engine::Open(EngineOptions options) {
   if (!batch.Empty()) {
     if (Status commit = engine->store_->Commit(batch); !commit.ok()) return commit;
   }
-  engine->OnCommitted();
+  Sealed loaded;
+  engine->SealState(&loaded);
+  engine->Publish(loaded);
   engine->backups_ = std::make_unique<BackupRunner>(engine->store_.get());
+  engine->committer_ = std::thread([e = engine.get()] { e->RunCommitter(); });
   engine->writer_ = std::thread([e = engine.get()] { e->Run(); });
   return engine;
 }
@@ -108,6 +111,7 @@ void Engine::Stop() {
     wake_.notify_one();
   }
   if (writer_.joinable()) writer_.join();
+  StopCommitter();  // the writer stopped it already, unless it never ran
 }
 
 Query Engine::Read() const {
@@ -125,20 +129,29 @@ std::int64_t Engine::NowNanos() const { return clock_->NowNanos(); }
 void Engine::Run() {
   // Assertions on this thread reach the engine's fatal handler (tests) before the exit.
   ScopedFatalHandler fatal(options_.on_fatal);
-  storage::Batch batch;
   std::vector<Item> items;
   while (true) {
+    // Waiting for the committer before taking commands lets more of them queue: the batch is
+    // larger, and so is its share of each fsync.
+    std::unique_ptr<storage::Batch> batch = SpareBatch(&items);
+    if (!batch) break;  // a commit failed: the committer stopped the engine
     {
       std::unique_lock lock(mutex_);
       wake_.wait_for(lock, options_.tick_interval, [&] { return !queue_.empty() || stopping_; });
-      if (failed_) return;
+      if (failed_) break;
       if (queue_.empty() && stopping_) break;
       TakeBatch(items);
     }
-    ApplyBatch(items, batch);
+    ApplyBatch(items, std::move(batch));
     items.clear();
   }
-  WriteCheckpoint(batch);
+  StopCommitter();
+  bool failed;
+  {
+    std::lock_guard lock(mutex_);
+    failed = failed_;
+  }
+  if (!failed) WriteCheckpoint();
 }
 
 // Moves up to max_batch_commands queued commands into `items` (empty), with mutex_ held:
@@ -157,8 +170,9 @@ void Engine::TakeBatch(std::vector<Item>& items) {
 
 // On a clean stop the balances logged since the last checkpoint go into the account records,
 // so the next start has no log to read. Nothing is lost if this fails: the logs stay valid.
-void Engine::WriteCheckpoint(storage::Batch& batch) {
-  batch.Clear();
+// The committer has stopped: this thread commits.
+void Engine::WriteCheckpoint() {
+  storage::Batch batch;
   ledger_->Checkpoint(&batch);
   if (batch.Empty()) return;
   if (Status s = store_->Commit(batch); !s.ok()) {
@@ -176,12 +190,13 @@ std::vector<std::string_view> Engine::NewTransferIds(const std::vector<Item>& it
   return ids;
 }
 
-// Applies `items` (possibly none: then only timers run), commits, and only then answers.
-void Engine::ApplyBatch(std::vector<Item>& items, storage::Batch& batch) {
+// Applies `items` (possibly none: then only timers run) and seals the batch for the
+// committer, which answers once it is durable.
+void Engine::ApplyBatch(std::vector<Item>& items, std::unique_ptr<storage::Batch> owned) {
+  storage::Batch& batch = *owned;
   // Batch time never goes backwards, so ledger timestamps follow the sequence.
   std::int64_t now = std::max(clock_->NowNanos(), last_batch_ns_);
   last_batch_ns_ = now;
-  batch.Clear();
   Context context{now, batch, *store_, *ledger_, *market_, options_.utc_offset_minutes};
   ledger_->PrefetchTransfers(NewTransferIds(items));
   ledger_->ExpireDue(now, &batch);
@@ -200,42 +215,11 @@ void Engine::ApplyBatch(std::vector<Item>& items, storage::Batch& batch) {
   // A tick with nothing queued: the accounts changed lately are written out, so that reads
   // of a quiet ledger search no change log (engine/account_index.h).
   if (items.empty()) ledger_->Checkpoint(&batch);
-  if (!batch.Empty()) {
-    auto started = std::chrono::steady_clock::now();
-    if (Status s = store_->Commit(batch); !s.ok()) return FailStop(s, items);
-    commit_seconds_.Observe(
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-    batch_sizes_.Observe(static_cast<double>(items.size()));
-    batches_committed_.fetch_add(1, std::memory_order_relaxed);
-    commands_committed_.fetch_add(items.size(), std::memory_order_relaxed);
-  }
-  std::vector<v1::MerchantEvent> published = std::move(market_->published);
-  OnCommitted();
+  // Checked before the batch is sealed, so that a broken ledger writes nothing of it.
   if (options_.check_invariants_every_batch) {
     if (Status s = ledger_->CheckInvariants(); !s.ok()) return FailStop(s, items);
   }
-  if (!published.empty() && options_.on_merchant_events) options_.on_merchant_events(published);
-  for (std::size_t i = 0; i < items.size(); ++i) items[i].done(std::move(answers[i]));
-}
-
-// Everything applied so far is durable: the ledger and market drop what they staged for the
-// batch, and what other threads read of the state is published.
-void Engine::OnCommitted() {
-  ledger_->OnCommitted();
-  market_->OnCommitted();
-  open_exceptions_.store(market_->open_exceptions, std::memory_order_relaxed);
-  unwritten_accounts_.store(ledger_->unwritten_accounts(), std::memory_order_relaxed);
-  live_change_logs_.store(ledger_->live_change_logs(), std::memory_order_relaxed);
-  PublishLiveLogs();
-}
-
-// Only this thread commits, so the store's newest sequence is the state just committed.
-void Engine::PublishLiveLogs() {
-  const std::uint64_t sequence = store_->LatestSequence();
-  if (live_logs_ && live_logs_->store_sequence == sequence) return;  // nothing committed
-  auto live = std::make_shared<const LiveLogs>(LiveLogs{sequence, ledger_->LiveLogsNow()});
-  std::lock_guard lock(live_logs_mutex_);
-  live_logs_ = std::move(live);
+  Seal(items, answers, std::move(owned));
 }
 
 // The in-memory state may now differ from what is on disk: never apply another command.
@@ -251,10 +235,13 @@ void Engine::FailStop(const Status& status, std::vector<Item>& in_batch) {
   if (!options_.on_fatal) Fatal(status);  // logs and exits with status 70
   spdlog::critical("engine stopped: {}", status.ToString());
   options_.on_fatal(status);
+  AnswerUnavailable(in_batch);
+  AnswerUnavailable(abandoned);
+}
+
+void Engine::AnswerUnavailable(std::vector<Item>& items) {
   Status unavailable(Code::kUnavailable, "the engine stopped after a storage failure");
-  for (auto* items : {&in_batch, &abandoned}) {
-    for (auto& item : *items) item.done(FailedAnswer(item.command, unavailable));
-  }
+  for (auto& item : items) item.done(FailedAnswer(item.command, unavailable));
 }
 
 }  // namespace market4::engine

@@ -1,8 +1,9 @@
 // Engine: market4's order/payment core, the write pipeline. One writer thread owns all
 // state; any thread may Submit commands, which wait in a bounded queue. The writer takes a
-// batch of queued commands, applies each in order, writes all their effects in one RocksDB
-// batch with fsync, and only then hands each its Answer (group commit). Reads go through a
-// Query (Read()), over one committed snapshot, from any thread. No HTTP here.
+// batch of queued commands, applies each in order and seals their effects as one batch; the
+// committer thread writes it to RocksDB with fsync, and only then hands each command its
+// Answer (group commit), while the writer applies the next batch. Reads go through a Query
+// (Read()), over one committed snapshot, from any thread. No HTTP here.
 #pragma once
 
 #include <atomic>
@@ -12,12 +13,14 @@
 #include <future>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
 
 #include "common/histogram.h"
 #include "common/status.h"
+#include "engine/account_index.h"
 #include "engine/clock.h"
 #include "engine/command.h"
 #include "engine/options.h"
@@ -37,22 +40,22 @@ class Engine {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
-  // Queues `command`. `done` runs exactly once: on the writer thread once the command's
-  // effects are durable, or at once on the caller's thread (kUnavailable) if the engine
-  // cannot take it.
-  // `done` is any copyable callable taking Answer<ReplyOf<C>>; it is kept as it is given,
-  // not wrapped in a std::function of its own.
+  // Queues `command`. `done` runs exactly once: on the committer thread once the command's
+  // effects are durable (answers come in the order the commands were applied), or at once on the
+  // caller's thread (kUnavailable) if the engine cannot take it. `done` is any copyable callable
+  // taking Answer<ReplyOf<C>>; it is kept as it is given, not wrapped in a std::function of its
+  // own.
   template <typename C, typename Done>
   void Submit(C command, Done&& done);
   // Submits a command of any type (a log being replayed, a benchmark's mix); `done` gets the
   // answer at the command's index. Same contract as Submit.
   void SubmitAny(Command command, std::function<void(AnyAnswer)> done);
-  // Submits and waits. For tools and tests; never call from the writer thread.
+  // Submits and waits. For tools and tests; never call from a `done`.
   template <typename C>
   Answer<ReplyOf<C>> Execute(C command);
 
-  // Stops taking commands, applies and commits everything queued, joins the writer. A
-  // running backup is cancelled first.
+  // Stops taking commands, applies and commits everything queued, joins the writer and the
+  // committer. A running backup is cancelled first.
   void Stop();
 
   // Adds a consistent backup of the ledger to `dir` (storage::Store::Backup: an absolute
@@ -115,11 +118,45 @@ class Engine {
   void TakeBatch(std::vector<Item>& items);
   // The ids of the transfers the batch's CreateTransfers commands name.
   static std::vector<std::string_view> NewTransferIds(const std::vector<Item>& items);
-  void ApplyBatch(std::vector<Item>& items, storage::Batch& batch);
-  void OnCommitted();
-  void PublishLiveLogs();
-  void WriteCheckpoint(storage::Batch& batch);
+  void ApplyBatch(std::vector<Item>& items, std::unique_ptr<storage::Batch> batch);
+  void WriteCheckpoint();
+  // Stops the engine after a failure; answers `in_batch` and everything queued kUnavailable.
   void FailStop(const Status& status, std::vector<Item>& in_batch);
+  static void AnswerUnavailable(std::vector<Item>& items);
+
+  // --- The committer (commit.cc) ---
+  // A batch the writer applied: its writes, then what to publish and answer once they are
+  // durable.
+  struct Sealed {
+    std::unique_ptr<storage::Batch> batch;  // null if it wrote nothing
+    bool staged = false;                    // in the store, for the committer
+    std::vector<Item> items;
+    std::vector<AnyAnswer> answers;
+    std::vector<v1::MerchantEvent> events;
+    std::vector<LiveLog> live_logs;
+    std::int64_t open_exceptions = 0;
+    std::size_t unwritten_accounts = 0;
+    std::size_t live_change_logs = 0;
+  };
+  // Writer: a cleared batch to apply into, once the committer has taken the last one sealed
+  // (and, if `items` keeps no room, a spare vector for the next commands); null if the
+  // committer stopped on a failure.
+  std::unique_ptr<storage::Batch> SpareBatch(std::vector<Item>* items);
+  // Writer: what the ledger and market publish of the state just applied, which they then
+  // read from the store (where the batch is staged); `sealed->batch` is left as it is.
+  void SealState(Sealed* sealed);
+  // Writer: hands the batch just applied to the committer, or commits it (see commit.cc), or
+  // answers it kUnavailable if a commit failed.
+  void Seal(std::vector<Item>& items, std::vector<AnyAnswer>& answers,
+            std::unique_ptr<storage::Batch> batch);
+  // Writer: waits until everything sealed is committed and answered, then ends the committer.
+  void StopCommitter();
+  void RunCommitter();
+  // Committer (or writer, see Seal): false after a failed commit, which stops the engine.
+  bool Commit(Sealed& sealed);
+  void CommitFailed(const Status& status, Sealed& sealed);
+  // What readers see of the state just committed: the change logs and the counters.
+  void Publish(Sealed& sealed);
 
   EngineOptions options_;
   SystemClock system_clock_;
@@ -148,6 +185,19 @@ class Engine {
   bool stopping_ = false;
   bool failed_ = false;
   std::thread writer_;
+
+  // The hand-over from the writer to the committer: at most one sealed batch waits while
+  // another is committed, so the writer is never more than one batch ahead of the disk.
+  std::mutex commit_mutex_;
+  std::condition_variable commit_wake_;   // the committer: a batch was sealed, or stop
+  std::condition_variable commit_taken_;  // the writer: the committer took it, or failed
+  std::optional<Sealed> sealed_;
+  bool committer_stopping_ = false;
+  bool committing_ = false;  // the committer is committing a batch it took
+  bool commit_failed_ = false;
+  std::vector<std::unique_ptr<storage::Batch>> spare_batches_;
+  std::vector<std::vector<Item>> spare_items_;
+  std::thread committer_;
 };
 
 template <typename C, typename Done>

@@ -48,8 +48,8 @@ class Idempotency {
   // the other's retry becomes a conflict: refused, never applied twice.
   Status UpgradeRecords(storage::Batch* batch);
 
-  // The batch is durable: records are read from the store from now on.
-  void OnCommitted() { uncommitted_.clear(); }
+  // The batch is sealed (staged in the store): records are read from the store from now on.
+  void OnSealed() { uncommitted_.clear(); }
 
  private:
   Result<std::optional<std::string>> RecallBytes(const std::string& scope, const std::string& key,

@@ -391,7 +391,7 @@ const std::optional<std::string>* Ledger::Prefetched(std::string_view id) const 
   return &prefetched_sequences_[static_cast<std::size_t>(at - prefetched_ids_.begin())];
 }
 
-void Ledger::OnCommitted() {
+void Ledger::OnSealed() {
   M4_ASSERT(window_.batch_empty() && created_.empty(),
             "a batch with ledger changes was committed unfinished");
   uncommitted_.clear();

@@ -69,9 +69,9 @@ class Ledger {
 
   // Reads in one pass which of `ids` are stored transfers, so that the ids of a batch's new
   // transfers are not each looked up alone in every file (a tenth of the writer's time). A
-  // cache only: it holds what the store holds until OnCommitted drops it, and an id it lacks
+  // cache only: it holds what the store holds until OnSealed drops it, and an id it lacks
   // (or all of them, if the read fails) is looked up alone as before. The ids must stay
-  // valid until OnCommitted (the batch's commands hold them); a second call in one batch
+  // valid until OnSealed (the batch's commands hold them); a second call in one batch
   // replaces what the first read.
   void PrefetchTransfers(std::vector<std::string_view> ids);
 
@@ -82,8 +82,9 @@ class Ledger {
   // Between batches (the engine's stop): writes out every account changed since it was
   // last written, with its index key, and deletes the change logs (engine/account_index.h).
   void Checkpoint(storage::Batch* batch);
-  // Called once the batch holding everything applied so far is durable.
-  void OnCommitted();
+  // Called once the batch holding everything applied so far is sealed: staged in the store
+  // (storage::Store::Stage), whose reads see it as committed from then on.
+  void OnSealed();
 
   // Accounts changed since they were last written out, and the change logs readers may have
   // to search (engine/account_index.h), as of the last FinishBatch.

@@ -116,10 +116,10 @@ void Market::GiveStallCodes(storage::Store& store, Ledger& ledger, std::int64_t 
   }
 }
 
-void Market::OnCommitted() {
-  idempotency.OnCommitted();
-  orders.OnCommitted();
-  staged.OnCommitted();
+void Market::OnSealed() {
+  idempotency.OnSealed();
+  orders.OnSealed();
+  staged.OnSealed();
   published.clear();
 }
 

@@ -37,8 +37,9 @@ struct Market {
   // Loads merchants, buyers, listings and open orders, schedules their timers, and opens
   // the platform accounts.
   Status Load(storage::Store& store, Ledger& ledger, std::int64_t now_ns, storage::Batch* batch);
-  // The batch holding everything applied so far is durable.
-  void OnCommitted();
+  // The batch holding everything applied so far is sealed: staged in the store, which
+  // reads it as committed.
+  void OnSealed();
   void GiveStallCodes(storage::Store& store, Ledger& ledger, std::int64_t now_ns,
                       storage::Batch* batch);
   Status BackfillListingIndex(storage::Store& store, storage::Batch* batch);

@@ -192,7 +192,7 @@ Status OrderBook::BackfillStatusIndex(storage::Batch* batch) {
   return Status::Ok();
 }
 
-void OrderBook::OnCommitted() {
+void OrderBook::OnSealed() {
   for (const auto& id : closed_in_batch_) {
     auto it = orders_.find(id);
     if (it != orders_.end() && !IsOpen(it->second.status())) {

@@ -36,8 +36,9 @@ class OrderBook {
   void Index(const v1::Order& order, storage::Batch* batch);
   // Ledgers from before the status index get its entries once (meta kMetaOrderStatusIndex).
   Status BackfillStatusIndex(storage::Batch* batch);
-  // The batch is durable: closed orders leave memory.
-  void OnCommitted();
+  // The batch is sealed (staged in the store, which reads it as committed): closed orders
+  // leave memory.
+  void OnSealed();
 
   const std::map<std::string, v1::Order>& in_memory() const { return orders_; }
 

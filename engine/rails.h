@@ -35,7 +35,7 @@ class StagedRecords {
   Result<std::optional<std::string>> Get(storage::Family family, const std::string& key) const;
   void Put(storage::Family family, const std::string& key, std::string value,
            storage::Batch* batch);
-  void OnCommitted() { staged_.clear(); }
+  void OnSealed() { staged_.clear(); }
   // Records of `family` staged in this batch whose keys start with `prefix`, in key order.
   std::vector<std::pair<std::string, std::string>> StagedWithPrefix(
       storage::Family family, const std::string& prefix) const;

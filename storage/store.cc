@@ -169,6 +169,12 @@ std::size_t Batch::Find(Family family, std::string_view key, std::size_t hash) c
   }
 }
 
+const Batch::Op* Batch::Lookup(Family family, std::string_view key) const {
+  if (slots_.empty()) return nullptr;
+  std::uint32_t at = slots_[Find(family, key, HashOf(family, key))];
+  return at == 0 ? nullptr : &ops_[at - 1];
+}
+
 void Batch::Grow() {
   slots_.assign(std::max(kFirstBatchSlots, slots_.size() * 2), 0);
   for (std::size_t i = 0; i < ops_.size(); ++i) {
@@ -358,25 +364,49 @@ std::size_t Store::KeptWriteBatchBytes() {
 }
 
 Result<std::optional<std::string>> Store::Get(Family family, std::string_view key) const {
+  std::optional<std::string> staged;
+  if (FindStaged(family, key, &staged)) return staged;
   return GetAt(nullptr, family, key);
 }
 
+// The keys no staged batch writes are read from RocksDB, in one MultiGet.
 Result<std::vector<std::optional<std::string>>> Store::GetMany(
     Family family, const std::vector<std::string_view>& keys) const {
-  return GetManyAt(nullptr, family, keys);
+  std::vector<std::optional<std::string>> values(keys.size());
+  std::vector<std::string_view> unstaged;
+  std::vector<std::size_t> unstaged_at;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (FindStaged(family, keys[i], &values[i])) continue;
+    unstaged.push_back(keys[i]);
+    unstaged_at.push_back(i);
+  }
+  if (unstaged.size() == keys.size()) return GetManyAt(nullptr, family, keys);
+  auto read = GetManyAt(nullptr, family, unstaged);
+  if (!read.ok()) return read.status();
+  for (std::size_t j = 0; j < unstaged.size(); ++j) {
+    values[unstaged_at[j]] = std::move(read.value()[j]);
+  }
+  return values;
 }
 
 Status Store::Scan(Family family, std::string_view prefix, bool reverse,
                    std::optional<std::string_view> start, const Visitor& visit) const {
+  WaitUntilNothingStaged();
   return ScanAt(nullptr, family, prefix, reverse, start, visit);
 }
 
 Status Store::ScanFrom(Family family, std::string_view lowest, bool reverse,
                        const Visitor& visit) const {
+  WaitUntilNothingStaged();
   return ScanFromAt(nullptr, family, lowest, reverse, visit);
 }
 
 ReadView Store::View() const { return ReadView(this, db_->GetSnapshot()); }
+
+ReadView Store::LatestView() const {
+  WaitUntilNothingStaged();
+  return View();
+}
 
 std::uint64_t Store::LatestSequence() const { return db_->GetLatestSequenceNumber(); }
 

@@ -1,13 +1,17 @@
 // Store: market4's only door to RocksDB. It owns the database handle and its column
 // families, encodes nothing about orders or ledgers, and offers atomic batches that are
-// fsynced before Commit returns. Reads (Get, Scan) are safe from any thread and see only
-// committed batches; Commit is called by the engine's single writer thread. Backup copies a
-// consistent state into a backup directory while commits go on (any one thread at a time);
-// Restore and OpenReadOnly serve offline tools (market4ctl restore, verify).
+// fsynced before Commit returns. Views (View, any thread) see only committed batches. The
+// plain reads (Get, GetMany, Scan) are the engine writer's: they also see the batches it has
+// staged for a commit on another thread (Stage), so that it reads its own writes. Commit is
+// called by one thread at a time. Backup copies a consistent state into a backup directory
+// while commits go on (any one thread at a time); Restore and OpenReadOnly serve offline
+// tools (market4ctl restore, verify).
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -144,6 +148,8 @@ class Batch {
   std::vector<std::uint32_t> SortedOps() const;
   // The slot of (family, key) in slots_: the one holding its op, or the empty one to use.
   std::size_t Find(Family family, std::string_view key, std::size_t hash) const;
+  // The batch's write of (family, key), or null if it has none.
+  const Op* Lookup(Family family, std::string_view key) const;
   void Grow();
   static constexpr std::size_t kKeptSlots = std::size_t{1} << 16;
   std::string bytes_;
@@ -208,26 +214,38 @@ class Store {
   // Applies every write in `batch` atomically; with options.sync the WAL is fsynced first.
   [[nodiscard]] Status Commit(const Batch& batch);
 
-  // Point read. NotFound is a value (std::nullopt), not an error.
+  // A batch handed to another thread to Commit, while the engine's writer goes on to apply
+  // the next one. Until Unstage, Get and GetMany read its writes as if it were committed (the
+  // newest staged batch first), and Scan, ScanFrom and LatestView first wait until it is;
+  // views see it only once it is committed. `batch` must stay alive and unchanged until
+  // Unstage; batches are unstaged in the order they were staged, after their Commit ended,
+  // whether it succeeded or not. Stage from the writer; Unstage from the committing thread.
+  void Stage(const Batch* batch);
+  void Unstage(const Batch* batch);
+
+  // Point read. NotFound is a value (std::nullopt), not an error. Staged batches included.
   [[nodiscard]] Result<std::optional<std::string>> Get(Family family, std::string_view key) const;
   // Point reads of several keys of one family in one pass (RocksDB's MultiGet), in the order
-  // given; NotFound is std::nullopt.
+  // given; NotFound is std::nullopt. Staged batches included.
   [[nodiscard]] Result<std::vector<std::optional<std::string>>> GetMany(
       Family family, const std::vector<std::string_view>& keys) const;
 
   // Visits keys starting with `prefix`, in key order (or reverse). When `start` is set the
   // scan begins there (inclusive) instead of at the prefix's first (or last) key. The
-  // visitor returns false to stop.
+  // visitor returns false to stop. Waits until no batch is staged.
   using Visitor = ReadView::Visitor;
   [[nodiscard]] Status Scan(Family family, std::string_view prefix, bool reverse,
                             std::optional<std::string_view> start, const Visitor& visit) const;
   // Visits the keys at or above `lowest`, in key order (or reverse, from the last). RocksDB
   // is told the bound, so a reverse scan stops there without walking the deleted keys below.
+  // Waits until no batch is staged.
   [[nodiscard]] Status ScanFrom(Family family, std::string_view lowest, bool reverse,
                                 const Visitor& visit) const;
 
   // The state as of the last commit, frozen for a multi-key read.
   [[nodiscard]] ReadView View() const;
+  // The same, once no batch is staged: every write staged so far is in it. For the writer.
+  [[nodiscard]] ReadView LatestView() const;
   // The sequence number of the newest write: a View made after it, with no write between,
   // has this sequence(). Called by the one thread that commits, right after a Commit, it is
   // that commit's.
@@ -266,6 +284,10 @@ class Store {
   Status ScanFromAt(const rocksdb::Snapshot* snapshot, Family family, std::string_view lowest,
                     bool reverse, const Visitor& visit) const;
   rocksdb::ColumnFamilyHandle* Handle(Family family) const;
+  // Whether a staged batch writes (family, key); if so, `value` is what it holds then (unset
+  // for a delete). The newest staged batch decides.
+  bool FindStaged(Family family, std::string_view key, std::optional<std::string>* value) const;
+  void WaitUntilNothingStaged() const;
 
   StoreOptions options_;
   bool read_only_ = false;
@@ -276,6 +298,10 @@ class Store {
   std::mutex commit_mutex_;
   std::unique_ptr<rocksdb::WriteBatch> write_batch_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  // The batches staged and not yet unstaged, oldest first (staged.cc).
+  mutable std::mutex staged_mutex_;
+  mutable std::condition_variable unstaged_;
+  std::deque<const Batch*> staged_;
 };
 
 }  // namespace market4::storage

@@ -75,7 +75,7 @@ TEST_F(IdempotencyTest, RememberedAnswerIsRecalledBeforeAndAfterCommit) {
   EXPECT_EQ(Stored(other, kScope, "k", kRequest), "");
 
   ASSERT_TRUE(store_->Commit(batch).ok());
-  idempotency_->OnCommitted();
+  idempotency_->OnSealed();
   EXPECT_EQ(Stored(*idempotency_, kScope, "k", kRequest), AnAnswer().DebugString());
   EXPECT_EQ(Stored(other, kScope, "k", kRequest), AnAnswer().DebugString());
   // And after the store is closed and opened again.
@@ -90,7 +90,7 @@ TEST_F(IdempotencyTest, AnAbandonedBatchIsForgottenOnTheNextCommit) {
   // empty one) clears what was remembered only in memory.
   storage::Batch next;
   ASSERT_TRUE(store_->Commit(next).ok());
-  idempotency_->OnCommitted();
+  idempotency_->OnSealed();
   EXPECT_EQ(Stored(*idempotency_, kScope, "k", kRequest), "");
 }
 
@@ -106,7 +106,7 @@ TEST_F(IdempotencyTest, AnotherRequestUnderTheSameKeyIsAConflict) {
     EXPECT_EQ(uncommitted.status().details().at("field"), "Idempotency-Key");
   }
   ASSERT_TRUE(store_->Commit(batch).ok());
-  idempotency_->OnCommitted();
+  idempotency_->OnSealed();
   for (const std::string& request : {other_body, other_target, other_action}) {
     EXPECT_EQ(Recall(*idempotency_, kScope, "k", request).status().code(),
               Code::kIdempotencyConflict);
@@ -120,7 +120,7 @@ TEST_F(IdempotencyTest, ScopesAndKeysAreIndependent) {
   idempotency_->Remember("merchant:m_1", "k", kRequest, AnAnswer(1), &batch);
   idempotency_->Remember("merchant:m_2", "k", kRequest, AnAnswer(2), &batch);
   ASSERT_TRUE(store_->Commit(batch).ok());
-  idempotency_->OnCommitted();
+  idempotency_->OnSealed();
   EXPECT_EQ(Stored(*idempotency_, "merchant:m_1", "k", kRequest), AnAnswer(1).DebugString());
   EXPECT_EQ(Stored(*idempotency_, "merchant:m_2", "k", kRequest), AnAnswer(2).DebugString());
   // Another scope, another key, or the same characters split differently: nothing there.
@@ -139,7 +139,7 @@ TEST_F(IdempotencyTest, TheLatestAnswerUnderAKeyWins) {
   idempotency_->Remember(kScope, "k", kRequest, AnAnswer(2), &batch);
   EXPECT_EQ(Stored(*idempotency_, kScope, "k", kRequest), AnAnswer(2).DebugString());
   ASSERT_TRUE(store_->Commit(batch).ok());
-  idempotency_->OnCommitted();
+  idempotency_->OnSealed();
   EXPECT_EQ(Stored(*idempotency_, kScope, "k", kRequest), AnAnswer(2).DebugString());
 }
 

@@ -489,7 +489,7 @@ class LedgerBatchTest : public ::testing::Test {
   void CommitBatch() {
     ledger_->FinishBatch(&batch_);
     ASSERT_TRUE(store_->Commit(batch_).ok());
-    ledger_->OnCommitted();
+    ledger_->OnSealed();
     batch_.Clear();
   }
 
