@@ -113,6 +113,7 @@ bool Engine::Commit(Sealed& sealed) {
     batch_sizes_.Observe(static_cast<double>(sealed.items.size()));
     batches_committed_.fetch_add(1, std::memory_order_relaxed);
     commands_committed_.fetch_add(sealed.items.size(), std::memory_order_relaxed);
+    if (sealed.staged) batches_handed_over_.fetch_add(1, std::memory_order_relaxed);
   }
   Publish(sealed);
   if (!sealed.events.empty() && options_.on_merchant_events) {

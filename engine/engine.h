@@ -78,14 +78,18 @@ class Engine {
   [[nodiscard]] Status Readiness();
 
   // Batches committed (each one fsync with StoreOptions::sync) and the commands they held,
-  // since the engine opened: commands per fsync is their ratio. Any thread.
+  // since the engine opened: commands per fsync is their ratio. `handed_over`: how many of
+  // those batches the committer thread committed while the writer applied the next (the
+  // rest, small ones, the writer committed itself). Any thread.
   struct Counters {
     std::uint64_t batches = 0;
     std::uint64_t commands = 0;
+    std::uint64_t handed_over = 0;
   };
   [[nodiscard]] Counters counters() const {
     return {batches_committed_.load(std::memory_order_relaxed),
-            commands_committed_.load(std::memory_order_relaxed)};
+            commands_committed_.load(std::memory_order_relaxed),
+            batches_handed_over_.load(std::memory_order_relaxed)};
   }
   // Commands waiting for the writer now. Any thread.
   [[nodiscard]] std::size_t queue_depth();
@@ -168,6 +172,7 @@ class Engine {
   std::int64_t last_batch_ns_ = 0;
   std::atomic<std::uint64_t> batches_committed_{0};
   std::atomic<std::uint64_t> commands_committed_{0};
+  std::atomic<std::uint64_t> batches_handed_over_{0};
   std::atomic<std::int64_t> open_exceptions_{0};
   std::atomic<std::size_t> unwritten_accounts_{0};
   std::atomic<std::size_t> live_change_logs_{0};

@@ -51,6 +51,10 @@ void EngineSeries(std::string& out, engine::Engine& engine) {
   Series(out, "market4_engine_batches_total", "", static_cast<double>(counters.batches));
   Header(out, "market4_engine_commands_total", "counter", "Commands committed in batches.");
   Series(out, "market4_engine_commands_total", "", static_cast<double>(counters.commands));
+  Header(out, "market4_engine_batches_handed_over_total", "counter",
+         "Batches the committer thread committed while the writer applied the next.");
+  Series(out, "market4_engine_batches_handed_over_total", "",
+         static_cast<double>(counters.handed_over));
   Header(out, "market4_engine_batch_commands", "histogram", "Commands per committed batch.");
   HistogramSeries(out, "market4_engine_batch_commands", "", engine.batch_sizes());
   Header(out, "market4_engine_commit_seconds", "histogram",

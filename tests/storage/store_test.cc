@@ -3,13 +3,16 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
+#include <future>
 #include <map>
 #include <optional>
 #include <random>
 #include <string>
+#include <thread>
 #include <utility>
 
 #include "storage/keys.h"
@@ -372,6 +375,80 @@ TEST(StoreTest, ScansFromALowerBoundForwardAndBackward) {
   EXPECT_EQ(collect(*store.value(), 7, true), "");
   EXPECT_EQ(collect(before, 2, true), "65432");  // a view from before the deletes
   EXPECT_EQ(collect(before, 2, false), "23456");
+}
+
+// A staged batch reads as committed through the plain reads (the writer's), newest staged
+// first, deletes included; views see only what is committed.
+TEST(StoreTest, StagedBatchesReadAsCommittedByTheWriterOnly) {
+  testing::TempDir dir;
+  auto opened = Store::Open({dir.path(), true});
+  ASSERT_TRUE(opened.ok());
+  Store& store = *opened.value();
+  Batch base;
+  base.Put(Family::kAccounts, "a", "1");
+  base.Put(Family::kAccounts, "b", "1");
+  ASSERT_TRUE(store.Commit(base).ok());
+  using Values = std::vector<std::optional<std::string>>;
+  auto get = [&](std::string_view key) { return store.Get(Family::kAccounts, key).value(); };
+  auto many = [&] { return store.GetMany(Family::kAccounts, {"a", "b", "c", "d"}).value(); };
+
+  Batch older;
+  older.Put(Family::kAccounts, "a", "2");
+  older.Delete(Family::kAccounts, "b");
+  older.Put(Family::kAccounts, "c", "2");
+  store.Stage(&older);
+  Batch newer;
+  newer.Put(Family::kAccounts, "a", "3");
+  newer.Put(Family::kTransfers, "d", "3");  // another family: "d" stays absent in accounts
+  store.Stage(&newer);
+  EXPECT_EQ(get("a"), std::optional<std::string>("3"));
+  EXPECT_EQ(get("b"), std::nullopt);
+  EXPECT_EQ(get("c"), std::optional<std::string>("2"));
+  EXPECT_EQ(many(), (Values{"3", std::nullopt, "2", std::nullopt}));
+  EXPECT_EQ(store.View().GetMany(Family::kAccounts, {"a", "b", "c"}).value(),
+            (Values{"1", "1", std::nullopt}));
+
+  ASSERT_TRUE(store.Commit(older).ok());
+  store.Unstage(&older);
+  EXPECT_EQ(many(), (Values{"3", std::nullopt, "2", std::nullopt}));
+  EXPECT_EQ(store.View().GetMany(Family::kAccounts, {"a", "b", "c"}).value(),
+            (Values{"2", std::nullopt, "2"}));
+  ASSERT_TRUE(store.Commit(newer).ok());
+  store.Unstage(&newer);
+  EXPECT_EQ(many(), (Values{"3", std::nullopt, "2", std::nullopt}));
+  EXPECT_EQ(store.View().Get(Family::kAccounts, "a").value(), std::optional<std::string>("3"));
+}
+
+// Scans have no staged batches to merge: they wait until every staged batch is committed.
+// The committing side here waits 50 ms before it commits, time enough for a scan that did
+// not wait to finish without the staged key.
+TEST(StoreTest, ScansAndTheLatestViewWaitUntilStagedBatchesAreCommitted) {
+  testing::TempDir dir;
+  auto opened = Store::Open({dir.path(), true});
+  ASSERT_TRUE(opened.ok());
+  Store& store = *opened.value();
+  for (bool latest_view : {false, true}) {
+    const std::string key = latest_view ? "v" : "s";
+    Batch staged;
+    staged.Put(Family::kAccounts, key, "1");
+    store.Stage(&staged);
+    std::promise<void> started;
+    std::future<bool> seen = std::async(std::launch::async, [&] {
+      started.set_value();
+      if (latest_view) return store.LatestView().Get(Family::kAccounts, key).value().has_value();
+      bool found = false;
+      EXPECT_TRUE(store
+                      .Scan(Family::kAccounts, key, false, std::nullopt,
+                            [&](std::string_view, std::string_view) { return !(found = true); })
+                      .ok());
+      return found;
+    });
+    started.get_future().wait();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ASSERT_TRUE(store.Commit(staged).ok());
+    store.Unstage(&staged);
+    EXPECT_TRUE(seen.get()) << (latest_view ? "LatestView" : "Scan") << " did not wait";
+  }
 }
 
 }  // namespace store_test
