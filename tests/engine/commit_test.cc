@@ -12,7 +12,7 @@
 #include "tests/engine/engine_fixture.h"
 
 namespace market4::engine {
-namespace {
+namespace commit_test {
 
 constexpr std::size_t kBatch = 100;  // above the writer's own commits (64 commands)
 
@@ -141,5 +141,5 @@ TEST_F(CommitTest, AnAnsweredTransferIsVisibleToReadersWhenItsAnswerArrives) {
   EXPECT_TRUE(problems.empty()) << problems.front();
 }
 
-}  // namespace
+}  // namespace commit_test
 }  // namespace market4::engine
