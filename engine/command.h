@@ -1,6 +1,7 @@
 // Commands the engine applies, and the Answer each one produces. A command is a plain value
-// built on any thread and handed to the engine's queue; its Answer comes back on the writer
-// thread once the command's effects are durable. Each command names its reply type
+// built on any thread and handed to the engine's queue; its Answer comes back on the engine's
+// committing thread (engine/commit.cc) once the command's effects are durable. Each command names
+// its reply type
 // (`Reply`) and declares `Apply`, defined in the file of its concern (orders.cc, refunds.cc,
 // ...). The engine dispatches with one std::visit over `Command`, so adding a command means:
 // its struct here, its Apply, and its route. Nothing else.

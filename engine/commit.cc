@@ -103,11 +103,11 @@ bool Engine::Commit(Sealed& sealed) {
   if (sealed.batch) {
     auto started = std::chrono::steady_clock::now();
     Status s = store_->Commit(*sealed.batch);
-    if (sealed.staged) store_->Unstage(sealed.batch.get());
     if (!s.ok()) {
-      CommitFailed(s, sealed);
+      FailStop(s, sealed.items, sealed.staged ? sealed.batch.get() : nullptr);
       return false;
     }
+    if (sealed.staged) store_->Unstage(sealed.batch.get());
     commit_seconds_.Observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     batch_sizes_.Observe(static_cast<double>(sealed.items.size()));
@@ -132,31 +132,19 @@ bool Engine::Commit(Sealed& sealed) {
   return true;
 }
 
-// The store may now lack what the writer holds in memory: no batch is committed after this
-// one. Everything sealed, queued or still being applied is answered kUnavailable; by default
-// the process stops first, so that no client hears of the failure as anything but a lost
-// connection.
-void Engine::CommitFailed(const Status& status, Sealed& sealed) {
-  std::optional<Sealed> next;
-  std::vector<Item> abandoned;
-  {
-    std::lock_guard lock(mutex_);
-    failed_ = true;
-    abandoned.swap(queue_);
-  }
+// After a failure no batch is committed: the one sealed and waiting, if any, is taken back
+// and unstaged (its answers are the caller's to give); the writer's next SpareBatch and Seal
+// see the failure.
+std::optional<Engine::Sealed> Engine::FenceCommitter() {
+  std::optional<Sealed> waiting;
   {
     std::lock_guard lock(commit_mutex_);
     commit_failed_ = true;
-    next.swap(sealed_);
+    waiting.swap(sealed_);
   }
-  commit_taken_.notify_one();
-  if (next && next->staged) store_->Unstage(next->batch.get());
-  if (!options_.on_fatal) Fatal(status);  // logs and exits with status 70
-  spdlog::critical("engine stopped: {}", status.ToString());
-  options_.on_fatal(status);
-  AnswerUnavailable(sealed.items);
-  if (next) AnswerUnavailable(next->items);
-  AnswerUnavailable(abandoned);
+  commit_taken_.notify_all();
+  if (waiting && waiting->staged) store_->Unstage(waiting->batch.get());
+  return waiting;
 }
 
 // The live logs are of the state just committed: one thread commits at a time, so the

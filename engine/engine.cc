@@ -222,20 +222,27 @@ void Engine::ApplyBatch(std::vector<Item>& items, std::unique_ptr<storage::Batch
   Seal(items, answers, std::move(owned));
 }
 
-// The in-memory state may now differ from what is on disk: never apply another command.
-// The process stops (by default) before anyone hears back, so no client can take the
-// failure of this batch for anything but a lost connection.
-void Engine::FailStop(const Status& status, std::vector<Item>& in_batch) {
+// The in-memory state may now differ from what is on disk: no batch is applied or committed
+// after this. By default the process stops at once, before anyone hears back, so no client
+// can take the failure for anything but a lost connection. With an on_fatal handler (tests)
+// everything not answered yet (this batch, the one sealed, the queue) is answered
+// kUnavailable. `failed_batch`: the batch whose commit failed, staged until the committer is
+// fenced off, so that the writer never reads a state without it while it can still seal.
+void Engine::FailStop(const Status& status, std::vector<Item>& in_batch,
+                      const storage::Batch* failed_batch) {
+  if (!options_.on_fatal) Fatal(status);  // logs and exits with status 70
+  spdlog::critical("engine stopped: {}", status.ToString());
   std::vector<Item> abandoned;
   {
     std::lock_guard lock(mutex_);
     failed_ = true;
     abandoned.swap(queue_);
   }
-  if (!options_.on_fatal) Fatal(status);  // logs and exits with status 70
-  spdlog::critical("engine stopped: {}", status.ToString());
+  std::optional<Sealed> waiting = FenceCommitter();
+  if (failed_batch) store_->Unstage(failed_batch);
   options_.on_fatal(status);
   AnswerUnavailable(in_batch);
+  if (waiting) AnswerUnavailable(waiting->items);
   AnswerUnavailable(abandoned);
 }
 

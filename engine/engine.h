@@ -124,8 +124,9 @@ class Engine {
   static std::vector<std::string_view> NewTransferIds(const std::vector<Item>& items);
   void ApplyBatch(std::vector<Item>& items, std::unique_ptr<storage::Batch> batch);
   void WriteCheckpoint();
-  // Stops the engine after a failure; answers `in_batch` and everything queued kUnavailable.
-  void FailStop(const Status& status, std::vector<Item>& in_batch);
+  // Stops the engine after a failure (engine.cc).
+  void FailStop(const Status& status, std::vector<Item>& in_batch,
+                const storage::Batch* failed_batch = nullptr);
   static void AnswerUnavailable(std::vector<Item>& items);
 
   // --- The committer (commit.cc) ---
@@ -158,7 +159,7 @@ class Engine {
   void RunCommitter();
   // Committer (or writer, see Seal): false after a failed commit, which stops the engine.
   bool Commit(Sealed& sealed);
-  void CommitFailed(const Status& status, Sealed& sealed);
+  std::optional<Sealed> FenceCommitter();
   // What readers see of the state just committed: the change logs and the counters.
   void Publish(Sealed& sealed);
 
@@ -177,7 +178,7 @@ class Engine {
   std::atomic<std::size_t> unwritten_accounts_{0};
   std::atomic<std::size_t> live_change_logs_{0};
   // The change logs of the last committed state, for Read (engine/account_index.h). Written
-  // by the writer under the mutex; copied by readers under it.
+  // by the committing thread under the mutex; copied by readers under it.
   mutable std::mutex live_logs_mutex_;
   std::shared_ptr<const LiveLogs> live_logs_;
   Histogram batch_sizes_{{1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000}};

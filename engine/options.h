@@ -61,12 +61,15 @@ struct EngineOptions {
   int utc_offset_minutes = kDefaultUtcOffsetMinutes;
   // Check every invariant after every batch (tests); always checked at start. Default: false.
   bool check_invariants_every_batch = false;
-  // Called on the writer thread when storage fails or an invariant breaks (M4_ASSERT or the
-  // invariant check); the engine has already stopped accepting commands. A storage failure
-  // then answers the batch's callers kUnavailable if this returns; a failed assertion exits
-  // with status 70 regardless. Default (empty): log and exit the process with status 70.
+  // Called on the engine's thread that found it (the writer, or the committer) when storage
+  // fails or an invariant breaks (M4_ASSERT or the invariant check); the engine has already
+  // stopped accepting commands and committing batches. A storage failure or a broken
+  // invariant then answers every caller not yet answered kUnavailable if this returns; a
+  // failed assertion exits with status 70 regardless. Default (empty): log and exit the
+  // process with status 70 at once.
   std::function<void(const Status&)> on_fatal;
-  // Called on the writer thread after each batch is durable, with the merchant events
+  // Called on the thread that committed it (engine/commit.cc) after each batch is durable,
+  // before its answers, with the merchant events
   // (payment.received, payout.updated) that batch stored, in id order; never with an empty
   // list. It must return quickly (hand the events to other threads). Default: none.
   std::function<void(const std::vector<v1::MerchantEvent>&)> on_merchant_events;

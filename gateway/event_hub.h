@@ -145,7 +145,7 @@ class EventHub {
   EventHub& operator=(const EventHub&) = delete;
 
   // Hands durable events to their merchants' open streams (EngineOptions::on_merchant_events;
-  // the writer thread). Copies under a short lock and posts wake-ups; never blocks.
+  // the engine's committing thread). Copies under a short lock and posts wake-ups; never blocks.
   void Publish(const std::vector<v1::MerchantEvent>& events);
 
   // Opens a stream of `merchant_id`'s events. With `last_event_id`, the stored events after

@@ -2,7 +2,7 @@
 // pattern, how its caller authenticates and which roles may call it; the router matches,
 // authenticates and checks the role, so handlers only decode, ask the engine, and answer
 // through the helpers here. Handlers run on an I/O thread; engine answers arrive on the
-// writer thread.
+// engine's committing thread.
 #pragma once
 
 #include <google/protobuf/message.h>
@@ -123,7 +123,7 @@ void ReplyResult(Call& call, const Result<T>& result) {
 
 // The engine's answer to a command as the HTTP answer: the reply message with
 // `success_status` (and Idempotent-Replayed: true on a replay), else the error. Runs on the
-// writer thread.
+// engine's committing thread.
 template <typename Reply>
 std::function<void(engine::Answer<Reply>)> AnswerWith(const Call& call, int success_status) {
   return [respond = call.respond, format = call.format, success_status](engine::Answer<Reply> a) {

@@ -1,5 +1,7 @@
 // The batches the engine's writer has staged for a commit on its committing thread
 // (Store::Stage): the writer reads them as committed until they are.
+#include <algorithm>
+
 #include "common/assert.h"
 #include "storage/store.h"
 
@@ -13,14 +15,16 @@ void Store::Stage(const Batch* batch) {
 void Store::Unstage(const Batch* batch) {
   {
     std::lock_guard lock(staged_mutex_);
-    M4_ASSERT(!staged_.empty() && staged_.front() == batch, "a batch unstaged out of order");
-    staged_.pop_front();
+    auto it = std::find(staged_.begin(), staged_.end(), batch);
+    M4_ASSERT(it != staged_.end(), "a batch unstaged that was not staged");
+    staged_.erase(it);
   }
   unstaged_.notify_all();
 }
 
-// A batch is unstaged only after its Commit returned, so a key that no staged batch writes
-// when looked for here is as RocksDB has it, or as a commit ending meanwhile left it.
+// A batch is unstaged only once its Commit succeeded (or the engine stopped for good), so a
+// key that no staged batch writes when looked for here is as RocksDB has it, or as a commit
+// ending meanwhile left it.
 bool Store::FindStaged(Family family, std::string_view key,
                        std::optional<std::string>* value) const {
   std::lock_guard lock(staged_mutex_);

@@ -218,8 +218,8 @@ class Store {
   // the next one. Until Unstage, Get and GetMany read its writes as if it were committed (the
   // newest staged batch first), and Scan, ScanFrom and LatestView first wait until it is;
   // views see it only once it is committed. `batch` must stay alive and unchanged until
-  // Unstage; batches are unstaged in the order they were staged, after their Commit ended,
-  // whether it succeeded or not. Stage from the writer; Unstage from the committing thread.
+  // Unstage, which comes once its Commit succeeded, or once it will never be committed (a
+  // failure stopped the engine). Stage from the writer; Unstage from any thread.
   void Stage(const Batch* batch);
   void Unstage(const Batch* batch);
 

@@ -4,7 +4,7 @@
 // commands queued, in batches of a fixed size, so that the pipeline is full.
 #include <gtest/gtest.h>
 
-#include <future>
+#include <condition_variable>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -32,11 +32,12 @@ class CommitTest : public EngineFixture {
   }
 
   // Submits every command at once and waits for all the answers, in the order they came.
+  // The wait ends holding the callbacks' mutex, so none of them still uses it.
   std::vector<Answer<v1::CreateTransfersResponse>> SubmitAll(std::vector<CreateTransfers> all) {
     std::mutex mutex;
+    std::condition_variable all_answered;
     std::vector<Answer<v1::CreateTransfersResponse>> answers;
     std::vector<std::size_t> order;
-    std::promise<void> done;
     const std::size_t count = all.size();
     for (std::size_t i = 0; i < count; ++i) {
       engine_->Submit<CreateTransfers>(std::move(all[i]),
@@ -44,10 +45,11 @@ class CommitTest : public EngineFixture {
                                          std::lock_guard lock(mutex);
                                          answers.push_back(std::move(answer));
                                          order.push_back(i);
-                                         if (answers.size() == count) done.set_value();
+                                         if (answers.size() == count) all_answered.notify_one();
                                        });
     }
-    done.get_future().wait();
+    std::unique_lock lock(mutex);
+    all_answered.wait(lock, [&] { return answers.size() == count; });
     arrival_ = order;
     return answers;
   }
@@ -124,8 +126,8 @@ TEST_F(CommitTest, AStopCommitsEverythingQueuedAndInFlight) {
 TEST_F(CommitTest, AnAnsweredTransferIsVisibleToReadersWhenItsAnswerArrives) {
   constexpr int kTransfers = 600;
   std::mutex mutex;
+  std::condition_variable all_answered;
   std::vector<std::string> problems;
-  std::promise<void> done;
   int answered = 0;
   for (int n = 0; n < kTransfers; ++n) {
     std::string id = "t" + std::to_string(n);
@@ -134,10 +136,11 @@ TEST_F(CommitTest, AnAnsweredTransferIsVisibleToReadersWhenItsAnswerArrives) {
       auto transfer = query.GetTransfer(id);
       std::lock_guard lock(mutex);
       if (!transfer.ok()) problems.push_back(id + " not visible when answered");
-      if (++answered == kTransfers) done.set_value();
+      if (++answered == kTransfers) all_answered.notify_one();
     });
   }
-  done.get_future().wait();
+  std::unique_lock lock(mutex);
+  all_answered.wait(lock, [&] { return answered == kTransfers; });
   EXPECT_TRUE(problems.empty()) << problems.front();
 }
 

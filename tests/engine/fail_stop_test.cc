@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdio>
 #include <mutex>
@@ -41,7 +42,8 @@ bool Report(int report_fd, int n) {
 
 // Submits `window` transfers at once, from `first` on, and waits for every answer; false
 // once one was refused (the engine stopped without stopping the process).
-bool SubmitWindow(Engine& engine, int first, int window, int report_fd) {
+bool SubmitWindow(Engine& engine, int first, int window, int report_fd,
+                  std::vector<int>* calls = nullptr) {
   std::mutex mutex;
   std::condition_variable answered;
   int left = window;
@@ -51,6 +53,7 @@ bool SubmitWindow(Engine& engine, int first, int window, int report_fd) {
                                    [&, n](Answer<v1::CreateTransfersResponse> answer) {
                                      bool ok = answer.status.ok() && Report(report_fd, n);
                                      std::lock_guard lock(mutex);
+                                     if (calls) ++(*calls)[static_cast<std::size_t>(n)];
                                      all_ok = all_ok && ok;
                                      if (--left == 0) answered.notify_one();
                                    });
@@ -82,7 +85,42 @@ bool SubmitWindow(Engine& engine, int first, int window, int report_fd) {
   std::_Exit(6);  // answered "unavailable" without stopping the process: wrong
 }
 
-void CheckFailStop(int window) {
+// The child with an on_fatal handler, as tests run the engine: the process goes on after
+// the failure, so every command must be answered exactly once (kUnavailable from the
+// failure on), a later one refused at once, the handler called once, and the engine must
+// still stop. Exits 0 when all of that held.
+[[noreturn]] void RunChildWithHandler(const std::string& path, int report_fd, int window) {
+  signal(SIGXFSZ, SIG_IGN);
+  static std::atomic<int> fatal_calls{0};
+  EngineOptions options;
+  options.store.path = path;
+  options.on_fatal = [](const Status&) { fatal_calls.fetch_add(1); };
+  auto engine = Engine::Open(std::move(options));
+  if (!engine.ok()) std::_Exit(3);
+  for (const char* id : {"source", "sink"}) {
+    v1::CreateAccountRequest account;
+    account.set_id(id);
+    if (!engine.value()->Execute(CreateAccount{account}).status.ok()) std::_Exit(4);
+  }
+  rlimit limit{kFileSizeLimitBytes, kFileSizeLimitBytes};
+  if (setrlimit(RLIMIT_FSIZE, &limit) != 0) std::_Exit(5);
+  std::vector<int> calls;
+  for (int n = 0;; n += window) {
+    calls.resize(static_cast<std::size_t>(n + window));
+    if (!SubmitWindow(*engine.value(), n, window, report_fd, &calls)) break;
+  }
+  if (engine.value()->Execute(CreateTransfers{OneTransfer(-1)}).status.code() !=
+      Code::kUnavailable) {
+    std::_Exit(7);
+  }
+  engine.value().reset();  // stops: must not wait forever on a committer that failed
+  for (int count : calls) {
+    if (count != 1) std::_Exit(8);
+  }
+  std::_Exit(fatal_calls.load() == 1 ? 0 : 9);
+}
+
+void CheckFailStop(int window, bool handler = false) {
   testing::TempDir dir;
   std::string path = dir.Sub("ledger");
   int fds[2];
@@ -91,6 +129,7 @@ void CheckFailStop(int window) {
   ASSERT_GE(pid, 0);
   if (pid == 0) {
     close(fds[0]);
+    if (handler) RunChildWithHandler(path, fds[1], window);
     RunChild(path, fds[1], window);
   }
   close(fds[1]);
@@ -101,7 +140,11 @@ void CheckFailStop(int window) {
   int status = 0;
   ASSERT_EQ(waitpid(pid, &status, 0), pid);
   ASSERT_TRUE(WIFEXITED(status)) << status;
-  EXPECT_EQ(WEXITSTATUS(status), 70) << "the engine must exit 70 on a storage failure";
+  if (handler) {
+    ASSERT_EQ(WEXITSTATUS(status), 0) << "see RunChildWithHandler's exit codes";
+  } else {
+    EXPECT_EQ(WEXITSTATUS(status), 70) << "the engine must exit 70 on a storage failure";
+  }
 
   std::vector<int> answered;
   for (std::size_t start = 0, end; (end = reported.find('\n', start)) != std::string::npos;
@@ -129,6 +172,10 @@ TEST(FailStopTest, StorageFailureStopsTheProcessAndLosesNothingAnswered) { Check
 
 TEST(FailStopTest, AFailedCommitOnTheCommitterThreadStopsTheProcessAndLosesNothingAnswered) {
   CheckFailStop(500);
+}
+
+TEST(FailStopTest, WithAHandlerAFailedCommitAnswersEveryCommandOnceAndTheEngineStillStops) {
+  CheckFailStop(500, true);
 }
 
 }  // namespace fail_stop_test
