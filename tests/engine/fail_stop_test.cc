@@ -11,6 +11,8 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -63,13 +65,15 @@ bool SubmitWindow(Engine& engine, int first, int window, int report_fd,
   return all_ok;
 }
 
-// The child: streams transfers, `window` at a time, until the engine gives up, reporting
-// each answered id. A window of one is committed by the writer itself; larger windows make
-// batches the committer thread commits (engine/commit.cc).
-[[noreturn]] void RunChild(const std::string& path, int report_fd, int window) {
+// Opens the engine with `on_fatal` (unset: the default exits with status 70), creates the
+// two accounts, then limits the size of the files the process may write, so that RocksDB's
+// write-ahead log soon fails with EFBIG. Exits the child (3-5) if any step fails.
+std::unique_ptr<Engine> OpenWithFileSizeLimit(const std::string& path,
+                                              std::function<void(const Status&)> on_fatal) {
   signal(SIGXFSZ, SIG_IGN);  // let write() fail with EFBIG instead of killing us
   EngineOptions options;
-  options.store.path = path;  // on_fatal left unset: the default exits with status 70
+  options.store.path = path;
+  options.on_fatal = std::move(on_fatal);
   auto engine = Engine::Open(std::move(options));
   if (!engine.ok()) std::_Exit(3);
   for (const char* id : {"source", "sink"}) {
@@ -79,8 +83,16 @@ bool SubmitWindow(Engine& engine, int first, int window, int report_fd,
   }
   rlimit limit{kFileSizeLimitBytes, kFileSizeLimitBytes};
   if (setrlimit(RLIMIT_FSIZE, &limit) != 0) std::_Exit(5);
+  return std::move(engine).value();
+}
+
+// The child: streams transfers, `window` at a time, until the engine gives up, reporting
+// each answered id. A window of one is committed by the writer itself; larger windows make
+// batches the committer thread commits (engine/commit.cc).
+[[noreturn]] void RunChild(const std::string& path, int report_fd, int window) {
+  std::unique_ptr<Engine> engine = OpenWithFileSizeLimit(path, nullptr);
   for (int n = 0;; n += window) {
-    if (!SubmitWindow(*engine.value(), n, window, report_fd)) break;
+    if (!SubmitWindow(*engine, n, window, report_fd)) break;
   }
   std::_Exit(6);  // answered "unavailable" without stopping the process: wrong
 }
@@ -90,30 +102,18 @@ bool SubmitWindow(Engine& engine, int first, int window, int report_fd,
 // failure on), a later one refused at once, the handler called once, and the engine must
 // still stop. Exits 0 when all of that held.
 [[noreturn]] void RunChildWithHandler(const std::string& path, int report_fd, int window) {
-  signal(SIGXFSZ, SIG_IGN);
   static std::atomic<int> fatal_calls{0};
-  EngineOptions options;
-  options.store.path = path;
-  options.on_fatal = [](const Status&) { fatal_calls.fetch_add(1); };
-  auto engine = Engine::Open(std::move(options));
-  if (!engine.ok()) std::_Exit(3);
-  for (const char* id : {"source", "sink"}) {
-    v1::CreateAccountRequest account;
-    account.set_id(id);
-    if (!engine.value()->Execute(CreateAccount{account}).status.ok()) std::_Exit(4);
-  }
-  rlimit limit{kFileSizeLimitBytes, kFileSizeLimitBytes};
-  if (setrlimit(RLIMIT_FSIZE, &limit) != 0) std::_Exit(5);
+  std::unique_ptr<Engine> engine =
+      OpenWithFileSizeLimit(path, [](const Status&) { fatal_calls.fetch_add(1); });
   std::vector<int> calls;
   for (int n = 0;; n += window) {
     calls.resize(static_cast<std::size_t>(n + window));
-    if (!SubmitWindow(*engine.value(), n, window, report_fd, &calls)) break;
+    if (!SubmitWindow(*engine, n, window, report_fd, &calls)) break;
   }
-  if (engine.value()->Execute(CreateTransfers{OneTransfer(-1)}).status.code() !=
-      Code::kUnavailable) {
+  if (engine->Execute(CreateTransfers{OneTransfer(-1)}).status.code() != Code::kUnavailable) {
     std::_Exit(7);
   }
-  engine.value().reset();  // stops: must not wait forever on a committer that failed
+  engine.reset();  // stops: must not wait forever on a committer that failed
   for (int count : calls) {
     if (count != 1) std::_Exit(8);
   }
