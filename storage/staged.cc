@@ -25,20 +25,52 @@ void Store::Unstage(const Batch* batch) {
 // A batch is unstaged only once its Commit succeeded (or the engine stopped for good), so a
 // key that no staged batch writes when looked for here is as RocksDB has it, or as a commit
 // ending meanwhile left it.
-bool Store::FindStaged(Family family, std::string_view key,
-                       std::optional<std::string>* value) const {
-  std::lock_guard lock(staged_mutex_);
+std::optional<std::optional<std::string>> Store::StagedValue(Family family,
+                                                             std::string_view key) const {
   for (auto it = staged_.rbegin(); it != staged_.rend(); ++it) {
     const Batch::Op* op = (*it)->Lookup(family, key);
     if (op == nullptr) continue;
-    if (op->is_delete) {
-      value->reset();
-    } else {
-      *value = std::string((*it)->Value(*op));
-    }
-    return true;
+    if (op->is_delete) return std::optional<std::string>();
+    return std::optional<std::string>(std::string((*it)->Value(*op)));
   }
-  return false;
+  return std::nullopt;
+}
+
+Result<std::optional<std::string>> Store::Get(Family family, std::string_view key) const {
+  {
+    std::lock_guard lock(staged_mutex_);
+    if (auto staged = StagedValue(family, key)) return std::move(*staged);
+  }
+  return GetAt(nullptr, family, key);
+}
+
+// One lock for every key; those no staged batch writes are read from RocksDB in one MultiGet.
+Result<std::vector<std::optional<std::string>>> Store::GetMany(
+    Family family, const std::vector<std::string_view>& keys) const {
+  std::vector<std::optional<std::string>> values(keys.size());
+  std::vector<std::string_view> unstaged;
+  std::vector<std::size_t> unstaged_at;
+  {
+    std::unique_lock lock(staged_mutex_);
+    if (staged_.empty()) {
+      lock.unlock();
+      return GetManyAt(nullptr, family, keys);
+    }
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      if (auto staged = StagedValue(family, keys[i])) {
+        values[i] = std::move(*staged);
+      } else {
+        unstaged.push_back(keys[i]);
+        unstaged_at.push_back(i);
+      }
+    }
+  }
+  auto read = GetManyAt(nullptr, family, unstaged);
+  if (!read.ok()) return read.status();
+  for (std::size_t j = 0; j < unstaged.size(); ++j) {
+    values[unstaged_at[j]] = std::move(read.value()[j]);
+  }
+  return values;
 }
 
 void Store::WaitUntilNothingStaged() const {

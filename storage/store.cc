@@ -363,32 +363,6 @@ std::size_t Store::KeptWriteBatchBytes() {
   return write_batch_ ? write_batch_->GetDataSize() : 0;
 }
 
-Result<std::optional<std::string>> Store::Get(Family family, std::string_view key) const {
-  std::optional<std::string> staged;
-  if (FindStaged(family, key, &staged)) return staged;
-  return GetAt(nullptr, family, key);
-}
-
-// The keys no staged batch writes are read from RocksDB, in one MultiGet.
-Result<std::vector<std::optional<std::string>>> Store::GetMany(
-    Family family, const std::vector<std::string_view>& keys) const {
-  std::vector<std::optional<std::string>> values(keys.size());
-  std::vector<std::string_view> unstaged;
-  std::vector<std::size_t> unstaged_at;
-  for (std::size_t i = 0; i < keys.size(); ++i) {
-    if (FindStaged(family, keys[i], &values[i])) continue;
-    unstaged.push_back(keys[i]);
-    unstaged_at.push_back(i);
-  }
-  if (unstaged.size() == keys.size()) return GetManyAt(nullptr, family, keys);
-  auto read = GetManyAt(nullptr, family, unstaged);
-  if (!read.ok()) return read.status();
-  for (std::size_t j = 0; j < unstaged.size(); ++j) {
-    values[unstaged_at[j]] = std::move(read.value()[j]);
-  }
-  return values;
-}
-
 Status Store::Scan(Family family, std::string_view prefix, bool reverse,
                    std::optional<std::string_view> start, const Visitor& visit) const {
   WaitUntilNothingStaged();

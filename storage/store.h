@@ -284,9 +284,9 @@ class Store {
   Status ScanFromAt(const rocksdb::Snapshot* snapshot, Family family, std::string_view lowest,
                     bool reverse, const Visitor& visit) const;
   rocksdb::ColumnFamilyHandle* Handle(Family family) const;
-  // Whether a staged batch writes (family, key); if so, `value` is what it holds then (unset
-  // for a delete). The newest staged batch decides.
-  bool FindStaged(Family family, std::string_view key, std::optional<std::string>* value) const;
+  // What the newest staged batch that writes (family, key) holds there (an unset value for a
+  // delete), or nullopt if no staged batch writes it. staged_mutex_ held.
+  std::optional<std::optional<std::string>> StagedValue(Family family, std::string_view key) const;
   void WaitUntilNothingStaged() const;
 
   StoreOptions options_;

@@ -84,6 +84,18 @@ TEST_F(CommitTest, RetriesAppliedWhileTheirFirstBatchIsCommittedMoveNothingAgain
   EXPECT_TRUE(engine_->Read().AuditHistory().ok());
 }
 
+// One command at a time makes batches of one, which the writer commits itself: no hand-over,
+// so a lone client waits for no second thread.
+TEST_F(CommitTest, ALoneCommandIsCommittedByTheWriterItself) {
+  const Engine::Counters before = engine_->counters();
+  for (int n = 0; n < 20; ++n) {
+    ASSERT_TRUE(Move("t" + std::to_string(n), "source", "sink", 1).status.ok());
+  }
+  const Engine::Counters after = engine_->counters();
+  EXPECT_EQ(after.batches - before.batches, 20u);
+  EXPECT_EQ(after.handed_over, before.handed_over);
+}
+
 TEST_F(CommitTest, AnswersComeInTheOrderTheCommandsWereApplied) {
   std::vector<CreateTransfers> commands;
   for (int n = 0; n < 1500; ++n) commands.push_back(OneUnit("t" + std::to_string(n)));
@@ -121,8 +133,8 @@ TEST_F(CommitTest, AStopCommitsEverythingQueuedAndInFlight) {
   }
 }
 
-// Readers (Read, from any thread) see a batch once it is committed, and the committer
-// publishes it before answering: a Query made inside an answer finds that answer's transfer.
+// A command is answered only once its batch is in RocksDB, where readers (Read, from any
+// thread) see it: a Query made inside an answer finds that answer's transfer.
 TEST_F(CommitTest, AnAnsweredTransferIsVisibleToReadersWhenItsAnswerArrives) {
   constexpr int kTransfers = 600;
   std::mutex mutex;
